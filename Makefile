@@ -1,0 +1,36 @@
+# Two commands on a fresh machine: `make demo` and `make test` (see README.md).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+ADDR ?= 127.0.0.1:8000
+SEED ?= 2021
+PG_URL ?= postgres://postgres@127.0.0.1:5432/thidua
+
+.PHONY: demo test test-sqlite test-postgres lint install bench
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/thidua demo $(ADDR) --seed $(SEED)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/thidua makemigrations --check --dry-run
+
+test-sqlite: $(STAMP)
+	DATABASE_URL= $(BIN)/pytest
+
+test-postgres: $(STAMP)
+	scripts/ensure-postgres
+	DATABASE_URL=$(PG_URL) $(BIN)/pytest
+
+test: lint test-sqlite test-postgres
+
+bench: $(STAMP)
+	$(BIN)/python bench/bench_import.py

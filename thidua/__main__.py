@@ -1,0 +1,24 @@
+"""The `thidua` console command: Django's management commands under one name.
+
+Command names of the public contract are written with hyphens (`load-territory`); Django's modules
+use underscores, so both spellings are accepted.
+"""
+
+import os
+import sys
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run a management command, e.g. `thidua import hau-giang-2021 data.xlsx`."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "thidua.settings")
+    from django.core.management import execute_from_command_line
+
+    args = list(sys.argv if argv is None else argv)
+    args[0] = "thidua"
+    if len(args) > 1 and not args[1].startswith("-"):
+        args[1] = args[1].replace("-", "_")
+    execute_from_command_line(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,26 @@
+"""Users' roles and the unit each is bound to; a user's scope is that unit's subtree."""
+
+from django.conf import settings
+from django.db import models
+
+
+class Role(models.TextChoices):
+    ADMIN = "quan_tri", "Quản trị"
+    PC06 = "pc06", "PC06"
+    COUNCIL = "hoi_dong", "Hội đồng TĐKT"
+    DISTRICT = "cong_an_huyen", "Công an huyện"
+    TEAM = "to", "Tổ"
+    VIEWER = "xem", "Xem"
+
+
+# Roles whose scope is the whole campaign, whatever unit they are bound to.
+CAMPAIGN_WIDE_ROLES = {Role.ADMIN, Role.PC06, Role.COUNCIL}
+
+
+class Profile(models.Model):
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    role = models.CharField(max_length=16, choices=Role.choices)
+    unit = models.ForeignKey("units.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="users")
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_role_display()})"

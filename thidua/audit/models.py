@@ -1,0 +1,49 @@
+"""The history of every change to data that counts: who, when, from where, why, and each before/after."""
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+
+
+class Source(models.TextChoices):
+    CLI = "cli", "Dòng lệnh"
+    IMPORT = "import", "Nhập tệp"
+    WEB = "web", "Trang web"
+    API = "api", "API"
+    DEMO = "demo", "Dữ liệu mô phỏng"
+
+
+class ChangeSet(models.Model):
+    """One act of one person: an import, a form sent, a command run."""
+
+    campaign = models.ForeignKey("campaigns.Campaign", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="changesets")
+    actor = models.CharField(max_length=150)
+    at = models.DateTimeField(auto_now_add=True)
+    source = models.CharField(max_length=8, choices=Source.choices)
+    reason = models.TextField(blank=True)
+    file_name = models.CharField(max_length=255, blank=True)
+    file_sha256 = models.CharField(max_length=64, blank=True)
+    summary = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%d/%m/%Y %H:%M} {self.actor} ({self.get_source_display()})"
+
+
+class Change(models.Model):
+    """One record changed: `before` is null for a creation, `after` null for a deletion."""
+
+    changeset = models.ForeignKey(ChangeSet, on_delete=models.PROTECT, related_name="changes")
+    entity = models.CharField(max_length=40)
+    key = models.CharField(max_length=200)
+    before = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
+    after = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
+
+    class Meta:
+        indexes = [models.Index(fields=["entity", "key"])]
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.entity} {self.key}"

@@ -1,0 +1,33 @@
+"""Recording changes; called inside the transaction of the change itself, so that both stand or fall together."""
+
+import json
+
+from django.core.serializers.json import DjangoJSONEncoder
+
+from .models import Change, ChangeSet
+
+
+def _plain(value):
+    """Return JSON-ready values (dates and decimals as text) so that before/after compare as stored."""
+    return None if value is None else json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+
+
+def changeset_open(*, campaign, actor: str, source: str, reason: str = "", file_name: str = "",
+                   file_sha256: str = "") -> ChangeSet:
+    """Start the record of one act."""
+    return ChangeSet.objects.create(campaign=campaign, actor=actor, source=source, reason=reason,
+                                    file_name=file_name, file_sha256=file_sha256)
+
+
+def record_change(changeset: ChangeSet, entity: str, key: str, before, after) -> Change:
+    """Record one record's change."""
+    return Change.objects.create(changeset=changeset, entity=entity, key=key, before=_plain(before),
+                                 after=_plain(after))
+
+
+def record_changes(changeset: ChangeSet, rows: list[tuple[str, str, object, object]]) -> None:
+    """Record many changes at once: (entity, key, before, after) each."""
+    Change.objects.bulk_create(
+        [Change(changeset=changeset, entity=e, key=k, before=_plain(b), after=_plain(a)) for e, k, b, a in rows],
+        batch_size=1000,
+    )

@@ -1,0 +1,287 @@
+"""Campaign settings: the TOML file of a campaign, checked and turned into frozen values.
+
+No Django import here: the same values feed the scoring core. Every error is a sentence in Vietnamese
+that names the key at fault.
+"""
+
+import datetime as dt
+import tomllib
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+GROUP_KINDS = ("scored", "nomination")
+STRUCTURES = ("legacy", "2025")
+
+
+class ConfigError(ValueError):
+    """A settings file that cannot be used; `errors` lists every problem found."""
+
+    def __init__(self, errors: list[str]):
+        super().__init__("\n".join(errors))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class Scale:
+    """The scoring scale of scoring.md; every number is a setting, the defaults are the plan's scale."""
+
+    intake_points: Decimal = Decimal(70)
+    bonus_step: Decimal = Decimal("0.05")
+    bonus_points_per_step: Decimal = Decimal(1)
+    bonus_max: Decimal = Decimal(10)
+    completion_points: Decimal = Decimal(10)
+    early_points_per_day: Decimal = Decimal("0.5")
+    early_max: Decimal = Decimal(20)
+    require_completion: bool = True
+
+
+@dataclass(frozen=True)
+class Tier:
+    rank: int
+    collective: str
+    cash_vnd: int
+    individuals: int
+    bonus_points: int
+
+
+@dataclass(frozen=True)
+class Group:
+    code: str
+    name: str
+    kind: str
+    tiers: tuple[Tier, ...] = ()
+    collectives: int = 0
+    individuals: int = 0
+
+
+@dataclass(frozen=True)
+class CampaignConfig:
+    code: str
+    name: str
+    province: str
+    structure: str
+    start: dt.date
+    deadline: dt.date
+    groups: tuple[Group, ...]
+    scale: Scale = field(default_factory=Scale)
+    non_working_days: tuple[dt.date, ...] = ()
+    max_per_machine_day: int = 2000
+    reference: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        """Return the settings as JSON-ready values (decimals and dates as text)."""
+        return _jsonable(asdict(self))
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, Decimal | dt.date):
+        return str(value) if isinstance(value, Decimal) else value.isoformat()
+    return value
+
+
+class _Reader:
+    """Collects every problem of a settings table instead of stopping at the first."""
+
+    def __init__(self, errors: list[str]):
+        self.errors = errors
+
+    def table(self, data: Any, where: str, allowed: set[str], required: set[str]) -> dict:
+        if not isinstance(data, dict):
+            self.errors.append(f"{where}: phải là một bảng (table).")
+            return {}
+        for key in sorted(set(data) - allowed):
+            self.errors.append(f"{where}: khóa «{key}» không được biết đến.")
+        for key in sorted(required - set(data)):
+            self.errors.append(f"{where}: thiếu khóa bắt buộc «{key}».")
+        return data
+
+    def text(self, data: dict, key: str, where: str, default: str | None = None) -> str | None:
+        value = data.get(key, default)
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value.strip():
+            self.errors.append(f"{where}.{key}: phải là chuỗi ký tự không rỗng.")
+            return None
+        return value.strip()
+
+    def integer(self, data: dict, key: str, where: str, default: int | None = None, minimum: int = 0) -> int | None:
+        value = data.get(key, default)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.errors.append(f"{where}.{key}: phải là số nguyên, không phải «{value}».")
+            return None
+        if value < minimum:
+            self.errors.append(f"{where}.{key}: phải ≥ {minimum}.")
+            return None
+        return value
+
+    def decimal(self, data: dict, key: str, where: str, default: Decimal) -> Decimal:
+        value = data.get(key, default)
+        # TOML floats are read through their shortest text so that 0.05 stays exactly 0.05.
+        if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
+            self.errors.append(f"{where}.{key}: phải là một số.")
+            return default
+        try:
+            number = Decimal(str(value))
+        except InvalidOperation:
+            self.errors.append(f"{where}.{key}: «{value}» không phải là số.")
+            return default
+        if not number.is_finite() or number < 0:
+            self.errors.append(f"{where}.{key}: phải là số không âm.")
+            return default
+        return number
+
+    def boolean(self, data: dict, key: str, where: str, default: bool) -> bool:
+        value = data.get(key, default)
+        if not isinstance(value, bool):
+            self.errors.append(f"{where}.{key}: phải là true hoặc false.")
+            return default
+        return value
+
+    def date(self, data: dict, key: str, where: str) -> dt.date | None:
+        value = data.get(key)
+        if value is None:
+            return None
+        if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
+            self.errors.append(f"{where}.{key}: phải là ngày dạng YYYY-MM-DD, không phải «{value}».")
+            return None
+        return value
+
+
+def _scale(reader: _Reader, data: Any) -> Scale:
+    defaults = Scale()
+    keys = set(asdict(defaults))
+    data = reader.table(data, "scale", keys, set())
+    values = {}
+    for key in keys - {"require_completion"}:
+        values[key] = reader.decimal(data, key, "scale", getattr(defaults, key))
+    values["require_completion"] = reader.boolean(data, "require_completion", "scale", True)
+    if values["bonus_step"] == 0:
+        reader.errors.append("scale.bonus_step: phải lớn hơn 0.")
+    return Scale(**values)
+
+
+def _tiers(reader: _Reader, data: Any, where: str) -> tuple[Tier, ...]:
+    if not isinstance(data, list):
+        reader.errors.append(f"{where}.tiers: phải là danh sách [[...tiers]].")
+        return ()
+    tiers = []
+    for i, raw in enumerate(data, start=1):
+        here = f"{where}.tiers[{i}]"
+        t = reader.table(raw, here, {"rank", "collective", "cash_vnd", "individuals", "bonus_points"},
+                         {"rank", "collective", "cash_vnd", "individuals"})
+        values = (reader.integer(t, "rank", here, minimum=1), reader.text(t, "collective", here),
+                  reader.integer(t, "cash_vnd", here), reader.integer(t, "individuals", here),
+                  reader.integer(t, "bonus_points", here, default=0))
+        if None not in values:
+            tiers.append(Tier(*values))
+    ranks = [t.rank for t in tiers]
+    if ranks != list(range(1, len(ranks) + 1)):
+        reader.errors.append(f"{where}.tiers: các hạng phải theo thứ tự 1, 2, 3… không trùng, không bỏ sót "
+                             f"(đang là {ranks}).")
+    for a, b in zip(tiers, tiers[1:], strict=False):
+        if b.cash_vnd > a.cash_vnd or b.individuals > a.individuals or b.bonus_points > a.bonus_points:
+            reader.errors.append(f"{where}.tiers: hạng {b.rank} không được thưởng nhiều hơn hạng {a.rank}.")
+    return tuple(tiers)
+
+
+def _groups(reader: _Reader, data: Any) -> tuple[Group, ...]:
+    if not isinstance(data, list) or not data:
+        reader.errors.append("groups: phải có ít nhất một nhóm thi đua [[groups]].")
+        return ()
+    groups = []
+    for i, raw in enumerate(data, start=1):
+        here = f"groups[{i}]"
+        g = reader.table(raw, here, {"code", "name", "kind", "tiers", "collectives", "individuals"},
+                         {"code", "name", "kind"})
+        code, name, kind = reader.text(g, "code", here), reader.text(g, "name", here), reader.text(g, "kind", here)
+        if kind is not None and kind not in GROUP_KINDS:
+            reader.errors.append(f"{here}.kind: phải là scored (chấm điểm) hoặc nomination (xét chọn).")
+        if kind == "scored":
+            tiers = _tiers(reader, g.get("tiers", []), here)
+            if not tiers:
+                reader.errors.append(f"{here}: nhóm chấm điểm cần ít nhất một hạng giải (tiers).")
+        else:
+            if "tiers" in g:
+                reader.errors.append(f"{here}.tiers: nhóm xét chọn không có hạng giải.")
+            tiers = ()
+        collectives = reader.integer(g, "collectives", here, default=0)
+        individuals = reader.integer(g, "individuals", here, default=0)
+        if code and name and kind in GROUP_KINDS:
+            groups.append(Group(code, name, kind, tiers, collectives or 0, individuals or 0))
+    codes = [g.code for g in groups]
+    for code in sorted({c for c in codes if codes.count(c) > 1}):
+        reader.errors.append(f"groups: mã nhóm «{code}» bị trùng.")
+    return tuple(groups)
+
+
+TOP_KEYS = {"code", "name", "province", "structure", "start", "deadline", "non_working_days",
+            "max_per_machine_day", "reference", "scale", "groups"}
+
+
+def parse_config(data: Any) -> CampaignConfig:
+    """Check a campaign's settings (already parsed from TOML) and return them, or raise ConfigError with all problems."""
+    errors: list[str] = []
+    r = _Reader(errors)
+    data = r.table(data, "tệp cấu hình", TOP_KEYS, {"code", "name", "province", "start", "deadline", "groups"})
+    code, name = r.text(data, "code", "campaign"), r.text(data, "name", "campaign")
+    if code is not None and not all(c.isalnum() or c in "-_" for c in code):
+        errors.append(f"campaign.code: «{code}» chỉ được gồm chữ, số, - và _.")
+    province = r.text(data, "province", "campaign")
+    structure = r.text(data, "structure", "campaign", default="legacy")
+    if structure is not None and structure not in STRUCTURES:
+        errors.append(f"campaign.structure: phải là legacy hoặc 2025, không phải «{structure}».")
+    start, deadline = r.date(data, "start", "campaign"), r.date(data, "deadline", "campaign")
+    if start and deadline and deadline < start:
+        errors.append(f"campaign.deadline: hạn cuối {deadline:%d/%m/%Y} trước ngày bắt đầu {start:%d/%m/%Y}.")
+    raw_days = data.get("non_working_days", [])
+    days: list[dt.date] = []
+    if not isinstance(raw_days, list):
+        errors.append("campaign.non_working_days: phải là danh sách ngày.")
+    else:
+        for i, _ in enumerate(raw_days):
+            day = r.date({"d": raw_days[i]}, "d", f"campaign.non_working_days[{i + 1}]")
+            if day is not None:
+                if start and deadline and not start <= day <= deadline:
+                    errors.append(f"campaign.non_working_days: ngày {day:%d/%m/%Y} nằm ngoài thời gian thi đua.")
+                days.append(day)
+    max_day = r.integer(data, "max_per_machine_day", "campaign", default=2000, minimum=1)
+    reference = r.text(data, "reference", "campaign", default="") if data.get("reference") else ""
+    scale = _scale(r, data.get("scale", {}))
+    groups = _groups(r, data.get("groups"))
+    if errors:
+        raise ConfigError(errors)
+    return CampaignConfig(code=code, name=name, province=province, structure=structure, start=start,
+                          deadline=deadline, groups=groups, scale=scale, non_working_days=tuple(sorted(set(days))),
+                          max_per_machine_day=max_day, reference=reference or "")
+
+
+def load_config(path: str | Path) -> CampaignConfig:
+    """Read a campaign's TOML file and check it."""
+    try:
+        with open(path, "rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError as exc:
+        raise ConfigError([f"Không tìm thấy tệp cấu hình «{path}»."]) from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([f"Tệp «{path}» không đúng cú pháp TOML: {exc}."]) from exc
+    return parse_config(data)
+
+
+def config_from_json(data: dict) -> CampaignConfig:
+    """Rebuild the settings stored in the database (the inverse of `CampaignConfig.as_json`)."""
+    data = dict(data)
+    for key in ("start", "deadline"):
+        data[key] = dt.date.fromisoformat(data[key])
+    data["non_working_days"] = [dt.date.fromisoformat(d) for d in data.get("non_working_days", [])]
+    for g in data.get("groups", []):
+        if not g.get("tiers"):
+            g.pop("tiers", None)
+    return parse_config(data)

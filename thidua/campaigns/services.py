@@ -1,0 +1,50 @@
+"""Writes on campaigns."""
+
+from django.db import transaction
+
+from thidua.audit.services import changeset_open, record_change
+
+from .config import CampaignConfig
+from .models import Campaign, CompetitionGroup, Status
+
+
+class CampaignError(Exception):
+    pass
+
+
+@transaction.atomic
+def campaign_init(*, config: CampaignConfig, actor: str, reason: str = "") -> tuple[Campaign, bool]:
+    """Create the campaign of a settings file, or update it; return it and whether it was created.
+
+    Settings of a campaign that has been scored are locked: the standings were computed with them.
+    """
+    settings = config.as_json()
+    campaign = Campaign.objects.select_for_update().filter(code=config.code).first()
+    created = campaign is None
+    if campaign is not None and campaign.status not in {Status.DRAFT, Status.RUNNING, Status.CLOSED}:
+        raise CampaignError(f"Đợt thi đua «{config.code}» đã chấm điểm ({campaign.get_status_display()}): "
+                            "không sửa được cấu hình.")
+    fields = {"name": config.name, "province_code": config.province, "structure": config.structure,
+              "start": config.start, "deadline": config.deadline, "settings": settings}
+    if created:
+        campaign = Campaign.objects.create(code=config.code, **fields)
+        before = None
+    else:
+        before = {k: getattr(campaign, k) for k in fields}
+        if before == fields:
+            return campaign, False
+        for key, value in fields.items():
+            setattr(campaign, key, value)
+        campaign.save()
+    changeset = changeset_open(campaign=campaign, actor=actor, source="cli", reason=reason or "init-campaign")
+    record_change(changeset, "campaign", config.code, before, fields)
+    wanted = {g.code: g for g in config.groups}
+    for group in CompetitionGroup.objects.filter(campaign=campaign):
+        if group.code not in wanted:
+            if group.units.exists():
+                raise CampaignError(f"Nhóm «{group.code}» còn đơn vị tham gia, không bỏ khỏi cấu hình được.")
+            group.delete()
+    for g in config.groups:
+        CompetitionGroup.objects.update_or_create(campaign=campaign, code=g.code,
+                                                  defaults={"name": g.name, "kind": g.kind})
+    return campaign, created

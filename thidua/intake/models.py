@@ -1,0 +1,79 @@
+"""Operations data that the standings count: machines, their assignments, eligible population, daily intake.
+
+Counts only: no personal data of any citizen is stored anywhere.
+"""
+
+from django.db import models
+from django.db.models import Q
+
+
+class Machine(models.Model):
+    """A capture machine (máy thu nhận), identified by its code within a campaign."""
+
+    campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.CASCADE, related_name="machines")
+    code = models.CharField(max_length=40)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["campaign", "code"], name="machine_code_per_campaign")]
+        ordering = ["campaign", "code"]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Assignment(models.Model):
+    """A machine given to a team from `start` to `end` (inclusive) with a total quota or a daily target."""
+
+    machine = models.ForeignKey(Machine, on_delete=models.CASCADE, related_name="assignments")
+    team = models.ForeignKey("units.Unit", on_delete=models.PROTECT, related_name="assignments")
+    start = models.DateField()
+    end = models.DateField()
+    quota = models.PositiveIntegerField(null=True, blank=True, help_text="chi_tieu: total for the assignment")
+    daily_target = models.PositiveIntegerField(null=True, blank=True, help_text="chi_tieu_ngay")
+
+    class Meta:
+        ordering = ["machine", "start"]
+        constraints = [
+            models.UniqueConstraint(fields=["machine", "start"], name="assignment_machine_start"),
+            models.CheckConstraint(condition=Q(end__gte=models.F("start")), name="assignment_end_after_start"),
+            models.CheckConstraint(
+                condition=(Q(quota__isnull=False) & Q(daily_target__isnull=True))
+                | (Q(quota__isnull=True) & Q(daily_target__isnull=False)),
+                name="assignment_quota_xor_daily_target",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.machine} → {self.team} {self.start:%d/%m/%Y}–{self.end:%d/%m/%Y}"
+
+
+class EligiblePopulation(models.Model):
+    """Residents of a commune in the age to get a card (số người trong độ tuổi)."""
+
+    campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.CASCADE, related_name="populations")
+    commune = models.ForeignKey("territory.AdminUnit", on_delete=models.PROTECT, related_name="+")
+    people = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["campaign", "commune"], name="population_per_commune")]
+
+
+class IntakeRecord(models.Model):
+    """Applications received by one machine in one commune on one day (thu_nhan)."""
+
+    campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.CASCADE, related_name="intake")
+    day = models.DateField()
+    machine = models.ForeignKey(Machine, on_delete=models.PROTECT, related_name="intake")
+    commune = models.ForeignKey("territory.AdminUnit", on_delete=models.PROTECT, related_name="+")
+    # The team that held the machine that day, kept with the record so that totals are one GROUP BY.
+    team = models.ForeignKey("units.Unit", on_delete=models.PROTECT, related_name="intake")
+    applications = models.PositiveIntegerField(help_text="so_ho_so")
+    changeset = models.ForeignKey("audit.ChangeSet", on_delete=models.PROTECT, related_name="+",
+                                  help_text="The act that last set this record.")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["machine", "day", "commune"], name="intake_key")]
+        indexes = [models.Index(fields=["campaign", "team", "day"])]
+
+    def __str__(self) -> str:
+        return f"{self.day:%d/%m/%Y} {self.machine} {self.commune.code}: {self.applications}"
