@@ -17,6 +17,9 @@ def main(argv: list[str] | None = None) -> None:
     args[0] = "thidua"
     if len(args) > 1 and not args[1].startswith("-"):
         args[1] = args[1].replace("-", "_")
+        if args[1] == "demo" and not os.environ.get("DATABASE_URL"):
+            # The demo always starts from a fresh SQLite file of its own, never the working database.
+            os.environ["DATABASE_URL"] = f"sqlite:///{os.path.abspath('thidua-demo.sqlite3')}"
     execute_from_command_line(args)
 
 

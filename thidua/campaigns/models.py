@@ -35,6 +35,7 @@ class Campaign(models.Model):
     deadline = models.DateField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     settings = models.JSONField(help_text="The checked settings of the campaign file (see config.py).")
+    synthetic = models.BooleanField(default=False, help_text="Holds generated demo data, labelled as such.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

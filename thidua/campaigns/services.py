@@ -13,8 +13,8 @@ class CampaignError(Exception):
 
 
 @transaction.atomic
-def campaign_init(*, config: CampaignConfig, actor: str, reason: str = "") -> tuple[Campaign, bool]:
-    """Create the campaign of a settings file, or update it; return it and whether it was created.
+def campaign_init(*, config: CampaignConfig, actor: str, reason: str = "") -> tuple[Campaign, str]:
+    """Create the campaign of a settings file, or update it; return it and `created`, `updated` or `unchanged`.
 
     Settings of a campaign that has been scored are locked: the standings were computed with them.
     """
@@ -32,7 +32,7 @@ def campaign_init(*, config: CampaignConfig, actor: str, reason: str = "") -> tu
     else:
         before = {k: getattr(campaign, k) for k in fields}
         if before == fields:
-            return campaign, False
+            return campaign, "unchanged"
         for key, value in fields.items():
             setattr(campaign, key, value)
         campaign.save()
@@ -47,4 +47,4 @@ def campaign_init(*, config: CampaignConfig, actor: str, reason: str = "") -> tu
     for g in config.groups:
         CompetitionGroup.objects.update_or_create(campaign=campaign, code=g.code,
                                                   defaults={"name": g.name, "kind": g.kind})
-    return campaign, created
+    return campaign, "created" if created else "updated"

@@ -24,6 +24,7 @@ class Migration(migrations.Migration):
                 ('deadline', models.DateField()),
                 ('status', models.CharField(choices=[('draft', 'Dự thảo'), ('running', 'Đang diễn ra'), ('closed', 'Đã kết thúc'), ('scored', 'Đã chấm điểm'), ('proposed', 'Đã đề nghị khen thưởng'), ('decided', 'Đã có quyết định')], default='draft', max_length=10)),
                 ('settings', models.JSONField(help_text='The checked settings of the campaign file (see config.py).')),
+                ('synthetic', models.BooleanField(default=False, help_text='Holds generated demo data, labelled as such.')),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('updated_at', models.DateTimeField(auto_now=True)),
             ],

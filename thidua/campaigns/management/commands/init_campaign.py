@@ -16,10 +16,10 @@ class Command(BaseCommand):
     def handle(self, *args, path, reason, **options):
         try:
             config = load_config(path)
-            campaign, created = campaign_init(config=config, actor=f"cli:{getpass.getuser()}", reason=reason)
+            campaign, outcome = campaign_init(config=config, actor=f"cli:{getpass.getuser()}", reason=reason)
         except ConfigError as exc:
             raise CommandError("Tệp cấu hình có lỗi:\n" + "\n".join(f"  - {e}" for e in exc.errors)) from exc
         except CampaignError as exc:
             raise CommandError(str(exc)) from exc
-        verb = "Đã tạo" if created else "Đã cập nhật"
+        verb = {"created": "Đã tạo", "updated": "Đã cập nhật", "unchanged": "Không thay đổi"}[outcome]
         self.stdout.write(f"{verb} đợt thi đua {campaign.code}: {campaign.start:%d/%m/%Y} – {campaign.deadline:%d/%m/%Y}.")

@@ -1,0 +1,62 @@
+"""Setting up the demo: the reference campaign on the real territory with labelled synthetic data."""
+
+import datetime as dt
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.db import transaction
+
+from thidua.accounts.models import Role
+from thidua.accounts.services import user_create
+from thidua.audit.models import Source
+from thidua.campaigns.config import load_config
+from thidua.campaigns.models import Status
+from thidua.campaigns.services import campaign_init
+from thidua.exchange.importer import workbook_import
+from thidua.territory.services import territory_load
+from thidua.units.models import Unit
+
+from .synthetic import build_plan
+
+REFERENCE_CAMPAIGN = Path(__file__).resolve().parents[2] / "campaigns" / "hau-giang-2021.toml"
+DEMO_PASSWORD = "ThiDua@2021"
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    role: str
+    unit: str
+
+
+class DemoError(Exception):
+    pass
+
+
+def demo_setup(*, seed: int, until: dt.date | None = None, config_path: Path = REFERENCE_CAMPAIGN):
+    """Load the territory and the reference campaign, import synthetic data, create a user per role."""
+    config = load_config(config_path)
+    territory_load(province=config.province, structure=config.structure)
+    campaign, _ = campaign_init(config=config, actor="demo")
+    plan = build_plan(campaign, seed=seed, until=until)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = plan.write_csv_folder(Path(tmp) / "du-lieu-mo-phong")
+        report = workbook_import(campaign=campaign, path=folder, actor="demo", source=Source.DEMO)
+    if not report.ok:
+        raise DemoError("Dữ liệu mô phỏng không nhập được:\n" + "\n".join(str(e) for e in report.errors[:20]))
+    with transaction.atomic():
+        campaign.synthetic = True
+        campaign.status = Status.RUNNING
+        campaign.save(update_fields=["synthetic", "status"])
+        units = {u.code: u for u in Unit.objects.filter(campaign=campaign)}
+        district = plan.districts[0]
+        team = next(t for t, d in plan.teams.items() if d == district)
+        wanted = [("quantri", Role.ADMIN, "PC06"), ("pc06", Role.PC06, "PC06"), ("hoidong", Role.COUNCIL, None),
+                  ("huyen", Role.DISTRICT, district), ("to", Role.TEAM, team), ("xem", Role.VIEWER, "PC06")]
+        logins = []
+        for username, role, unit in wanted:
+            user_create(username=username, password=DEMO_PASSWORD, role=role,
+                        unit=units[unit] if unit else None)
+            logins.append(DemoLogin(username, Role(role).label, units[unit].name if unit else "toàn đợt thi đua"))
+    return campaign, plan, report, logins
