@@ -8,6 +8,7 @@ import datetime as dt
 import tomllib
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal, InvalidOperation
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -186,7 +187,7 @@ def _tiers(reader: _Reader, data: Any, where: str) -> tuple[Tier, ...]:
     if ranks != list(range(1, len(ranks) + 1)):
         reader.errors.append(f"{where}.tiers: các hạng phải theo thứ tự 1, 2, 3… không trùng, không bỏ sót "
                              f"(đang là {ranks}).")
-    for a, b in zip(tiers, tiers[1:], strict=False):
+    for a, b in pairwise(tiers):
         if b.cash_vnd > a.cash_vnd or b.individuals > a.individuals or b.bonus_points > a.bonus_points:
             reader.errors.append(f"{where}.tiers: hạng {b.rank} không được thưởng nhiều hơn hạng {a.rank}.")
     return tuple(tiers)
@@ -227,7 +228,7 @@ TOP_KEYS = {"code", "name", "province", "structure", "start", "deadline", "non_w
 
 
 def parse_config(data: Any) -> CampaignConfig:
-    """Check a campaign's settings (already parsed from TOML) and return them, or raise ConfigError with all problems."""
+    """Check a campaign's settings (parsed from TOML); return them, or raise ConfigError naming every problem."""
     errors: list[str] = []
     r = _Reader(errors)
     data = r.table(data, "tệp cấu hình", TOP_KEYS, {"code", "name", "province", "start", "deadline", "groups"})

@@ -12,6 +12,7 @@ import math
 import random
 from collections import defaultdict
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 
 from thidua.campaigns.models import Campaign
@@ -62,7 +63,7 @@ def _split(items: list, parts: int, rng: random.Random) -> list[list]:
     """Split communes into `parts` contiguous, non-empty runs of uneven length."""
     cuts = sorted(rng.sample(range(1, len(items)), parts - 1)) if parts > 1 else []
     bounds = [0, *cuts, len(items)]
-    return [items[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
+    return [items[a:b] for a, b in pairwise(bounds)]
 
 
 def build_plan(campaign: Campaign, seed: int, until: dt.date | None = None) -> Plan:
@@ -140,9 +141,10 @@ def build_plan(campaign: Campaign, seed: int, until: dt.date | None = None) -> P
     plans.append(("M-PC06", "PC06-TO", start, lend_day - dt.timedelta(days=1), pc06_target,
                   [c for cs in communes_of.values() for c in cs][:6], 1.1))
     plans.append(("M-PC06", lent_to, lend_day, deadline, pc06_target, areas[lent_to], 1.0))
+    by_code = {d.code: d for d in districts}
     plan.story = [
-        f"{_police_name(next(d for d in districts if d.code == behind))}: chậm tiến độ, khó hoàn thành chỉ tiêu đúng hạn.",
-        f"{_police_name(next(d for d in districts if d.code == early))}: hoàn thành sớm.",
+        f"{_police_name(by_code[behind])}: chậm tiến độ, khó hoàn thành chỉ tiêu đúng hạn.",
+        f"{_police_name(by_code[early])}: hoàn thành sớm.",
         f"Máy M-PC06 của Phòng PC06 được điều động cho tổ {lent_to} từ {lend_day:%d/%m/%Y}.",
         f"Máy {quota_machine} có chỉ tiêu tổng (chi_tieu) thay cho chỉ tiêu ngày.",
     ]
@@ -160,7 +162,7 @@ def build_plan(campaign: Campaign, seed: int, until: dt.date | None = None) -> P
             # Commune by commune: the machine moves on every few days; some days it splits between two.
             commune = served[min(i * len(served) // length, len(served) - 1)]
             count = target * factor * WEEKDAY_FACTOR.get(day.weekday(), 1.0) * rng.uniform(0.85, 1.15)
-            count = max(0, min(int(round(count)), config.max_per_machine_day))
+            count = max(0, min(round(count), config.max_per_machine_day))
             nxt = served[min((i + 1) * len(served) // length, len(served) - 1)]
             if nxt is not commune and count > 1:
                 part = count // 3

@@ -15,7 +15,7 @@ from pathlib import Path
 from django.db import connection, transaction
 
 from thidua.audit.models import Source
-from thidua.audit.services import changeset_open, record_change, record_changes
+from thidua.audit.services import changeset_open, record_changes
 from thidua.campaigns.models import Campaign, CompetitionGroup
 from thidua.intake.models import Assignment, EligiblePopulation, IntakeRecord, Machine
 from thidua.territory.models import AdminUnit, Level
@@ -250,11 +250,13 @@ def _import_units(ctx: _Context, sheet: SheetSource) -> None:
     file_codes = {p[1] for p in parsed}
     parent_of = {code: (u.parent.code if u.parent_id else None) for code, u in
                  ((u.code, u) for u in Unit.objects.filter(campaign=ctx.campaign).select_related("parent"))}
+    unknown_parent: set[str] = set()
     for number, code, _name, _kind, parent, _areas, _group in parsed:
         if parent is not None:
             if parent and parent not in file_codes and parent not in existing:
                 ctx.error("don_vi", number, "ma_don_vi_cap_tren", f"không có đơn vị mã «{parent}»")
                 counts.rejected += 1
+                unknown_parent.add(code)
             parent_of[code] = parent or None
     in_cycles = _report_cycles(ctx, parsed, parent_of)
 
@@ -298,7 +300,7 @@ def _import_units(ctx: _Context, sheet: SheetSource) -> None:
             unit.save()
             ctx.changes.append(("don_vi", code, before, after))
             counts.replaced += 1
-        unit._import_parent = parent if code not in in_cycles else None
+        unit._import_parent = parent if code not in in_cycles and code not in unknown_parent else None
         unit._import_areas = areas
     for unit in units.values():
         parent = getattr(unit, "_import_parent", None)
@@ -473,13 +475,18 @@ def _import_assignments(ctx: _Context, sheet: SheetSource) -> None:
         spans += [(a.start, a.end, f"phân công đã có {a.start:%d/%m/%Y}–{a.end:%d/%m/%Y} (tổ {a.team.code})", None)
                   for a in stored.get(machine, []) if a.start not in replaced_starts]
         spans.sort(key=lambda s: s[0])
-        for prev, cur in zip(spans, spans[1:], strict=False):
+        # Compare each span with the one reaching furthest so far, not only with its neighbour: one long span
+        # can overlap several later ones.
+        prev = spans[0]
+        for cur in spans[1:]:
             if cur[0] <= prev[1]:
                 number = cur[3] if cur[3] is not None else prev[3]
                 other = prev[2] if cur[3] is not None else cur[2]
                 ctx.error("may", number, "tu_ngay", f"máy {machine} bị phân công chồng thời gian với {other}")
                 counts.rejected += 1
                 overlapping.add(number)
+            if cur[1] > prev[1]:
+                prev = cur
 
     touched: set[int] = set()
     for number, code, team, start, end, quota, daily in parsed:
@@ -754,9 +761,15 @@ def _settle_intake(ctx: _Context, staging: _Staging, read: int) -> None:
             "WHERE s.rownum > d.first ORDER BY s.rownum"):
         ctx.error(name, rownum, "ngay", f"trùng khóa (ngay, ma_may, ma_xa) với dòng {first} trong cùng tệp")
         counts.rejected += 1
+    # A machine's day counts the file's rows and the stored rows of that day the file does not replace.
     for rownum, total in staging.fetch(
             "SELECT s.rownum, d.total FROM {staging} s JOIN (SELECT machine_id, day, SUM(applications) AS total "
-            "FROM {staging} GROUP BY machine_id, day HAVING SUM(applications) > %s) d "
+            "FROM (SELECT machine_id, day, applications FROM {staging} UNION ALL "
+            "SELECT r.machine_id, r.day, r.applications FROM (SELECT DISTINCT machine_id, day FROM {staging}) k "
+            "JOIN intake_intakerecord r ON r.machine_id = k.machine_id AND r.day = k.day "
+            "LEFT JOIN {staging} o ON o.machine_id = r.machine_id AND o.day = r.day "
+            "AND o.commune_id = r.commune_id "
+            "WHERE o.rownum IS NULL) u GROUP BY machine_id, day HAVING SUM(applications) > %s) d "
             "ON s.machine_id = d.machine_id AND s.day = d.day ORDER BY s.rownum", (limit,)):
         ctx.error(name, rownum, "so_ho_so", f"tổng số hồ sơ của máy trong ngày này là {total}, vượt mức tối đa "
                                             f"{limit} (max_per_machine_day)")

@@ -10,6 +10,7 @@ import zipfile
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from django.conf import settings
@@ -47,15 +48,15 @@ def _csv_rows(opener, origin: str):
     def rows():
         with opener() as raw:
             text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
-            line = 0
+            reader = csv.reader(text)
             try:
-                for line, row in enumerate(csv.reader(text), start=1):
+                for row in reader:
                     yield tuple(row)
             except UnicodeDecodeError:
-                raise FileRejected(f"{origin}: dòng {line + 1} không phải văn bản UTF-8; hãy lưu tệp CSV dạng "
-                                   "UTF-8.") from None
+                raise FileRejected(f"{origin}: dòng {reader.line_num + 1} không phải văn bản UTF-8; hãy lưu tệp CSV "
+                                   "dạng UTF-8.") from None
             except csv.Error as exc:
-                raise FileRejected(f"{origin}: dòng {line + 1} không đọc được như CSV ({exc}).") from None
+                raise FileRejected(f"{origin}: dòng {reader.line_num + 1} không đọc được như CSV ({exc}).") from None
     return rows
 
 
@@ -112,7 +113,7 @@ def open_source(path: str | Path):
                 stem = child.stem if child.suffix.lower() == ".csv" else None
                 if stem in SHEETS_BY_NAME and child.is_file():
                     _check_size(child)
-                    found[stem] = SheetSource(stem, child.name, _csv_rows(lambda c=child: open(c, "rb"), child.name))
+                    found[stem] = SheetSource(stem, child.name, _csv_rows(partial(open, child, "rb"), child.name))
                 else:
                     ignored.append(child.name)
         elif path.suffix.lower() == ".xlsx":
@@ -138,13 +139,13 @@ def open_source(path: str | Path):
                     ignored.append(info.filename)
         elif path.suffix.lower() == ".csv":
             if path.stem not in SHEETS_BY_NAME:
-                raise FileRejected(f"Tệp CSV phải mang tên một trang của mẫu ({', '.join(s.name + '.csv' for s in SHEETS)}"
-                                   f"), không phải «{path.name}».")
+                names = ", ".join(s.name + ".csv" for s in SHEETS)
+                raise FileRejected(f"Tệp CSV phải mang tên một trang của mẫu ({names}), không phải «{path.name}».")
             _check_size(path)
             head = _sniff(path)
             if head.startswith(ZIP_MAGIC) or head == OLE2_MAGIC:
                 raise FileRejected(f"Tệp «{path.name}» không phải là tệp CSV (đây là tệp Excel hoặc tệp nén).")
-            found[path.stem] = SheetSource(path.stem, path.name, _csv_rows(lambda: open(path, "rb"), path.name))
+            found[path.stem] = SheetSource(path.stem, path.name, _csv_rows(partial(open, path, "rb"), path.name))
         else:
             raise FileRejected(f"Không nhận dạng được «{path.name}»: cần tệp .xlsx, .zip, .csv hoặc một thư mục CSV.")
         if not found:

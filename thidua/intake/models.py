@@ -57,6 +57,9 @@ class EligiblePopulation(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["campaign", "commune"], name="population_per_commune")]
 
+    def __str__(self) -> str:
+        return f"{self.commune_id}: {self.people}"
+
 
 class IntakeRecord(models.Model):
     """Applications received by one machine in one commune on one day (thu_nhan)."""

@@ -22,4 +22,5 @@ class Command(BaseCommand):
         except CampaignError as exc:
             raise CommandError(str(exc)) from exc
         verb = {"created": "Đã tạo", "updated": "Đã cập nhật", "unchanged": "Không thay đổi"}[outcome]
-        self.stdout.write(f"{verb} đợt thi đua {campaign.code}: {campaign.start:%d/%m/%Y} – {campaign.deadline:%d/%m/%Y}.")
+        period = f"{campaign.start:%d/%m/%Y} – {campaign.deadline:%d/%m/%Y}"
+        self.stdout.write(f"{verb} đợt thi đua {campaign.code}: {period}.")

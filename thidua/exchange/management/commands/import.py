@@ -35,7 +35,8 @@ class Command(BaseCommand):
                 fh.writelines(f"{e}\n" for e in report.errors)
         if report.ok:
             t = report.totals()
-            self.stdout.write(f"Đã nhập «{report.file_name}»: thêm {t.added}, không đổi {t.unchanged}, sửa {t.replaced}.")
+            self.stdout.write(f"Đã nhập «{report.file_name}»: thêm {t.added}, không đổi {t.unchanged}, "
+                              f"sửa {t.replaced}.")
             return
         for e in report.errors[:SHOWN_ERRORS]:
             self.stderr.write(f"  - {e}")
