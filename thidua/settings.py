@@ -10,8 +10,8 @@ BASE_DIR = Path(__file__).resolve().parent
 
 
 def env_str(name: str, default: str) -> str:
-    """Return a text variable, or its default."""
-    return os.environ.get(name, default)
+    """Return a text variable, or its default when it is unset or empty."""
+    return os.environ.get(name) or default
 
 
 def env_bool(name: str, default: bool) -> bool:

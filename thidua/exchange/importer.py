@@ -607,11 +607,15 @@ class _Staging:
         self.vendor = connection.vendor
         self.cursor = connection.cursor()
         self.pending: list[tuple] = []
-        day_type = "date" if self.vendor == "postgresql" else "text"
         on_commit = " ON COMMIT DROP" if self.vendor == "postgresql" else ""
-        self.cursor.execute(f"DROP TABLE IF EXISTS {self.NAME}" if self.vendor != "postgresql" else "SELECT 1")
+        # ON COMMIT DROP does not fire when the import runs inside an outer transaction: drop a leftover first.
+        self.cursor.execute(f"DROP TABLE IF EXISTS {self.NAME}")
+        # "day date" on SQLite too: the same (NUMERIC) affinity as intake_intakerecord.day, so that SQLite can
+        # index o.day = r.day in the machine-day check. The values stay TEXT 'YYYY-MM-DD' (not numbers), as
+        # before; with "day text" the affinities differed and the automatic index left the day out (4.5 s
+        # instead of 1 s for 300,000 rows already stored).
         self.cursor.execute(
-            f"CREATE TEMPORARY TABLE {self.NAME} (rownum integer, day {day_type}, machine_id bigint, "
+            f"CREATE TEMPORARY TABLE {self.NAME} (rownum integer, day date, machine_id bigint, "
             f"commune_id bigint, team_id bigint, applications integer){on_commit}"
         )
 
@@ -787,10 +791,15 @@ def _settle_intake(ctx: _Context, staging: _Staging, read: int) -> None:
     if ctx.report.errors:
         return
     campaign_id, changeset_id = ctx.campaign.id, ctx.changeset.id
+    # The staged keys are distinct here (duplicates were refused above) and the campaign row is locked, so
+    # skipping the keys already stored through the unique index intake_key is the same as an anti-join on the
+    # stored records, without its risk: where PostgreSQL believes the table empty (statistics taken when it
+    # was), it planned NOT EXISTS as a nested loop over a sequential scan of the table being filled by the very
+    # same statement — quadratic (388 s for 200,000 rows). "WHERE true" lets SQLite parse ON CONFLICT here.
     added = staging.execute(
         "INSERT INTO intake_intakerecord (campaign_id, day, machine_id, commune_id, team_id, applications, "
         "changeset_id) SELECT %s, s.day, s.machine_id, s.commune_id, s.team_id, s.applications, %s "
-        "FROM {staging} s WHERE NOT EXISTS (SELECT 1 FROM intake_intakerecord r WHERE " + KEY_JOIN + ")",
+        "FROM {staging} s WHERE true ON CONFLICT (machine_id, day, commune_id) DO NOTHING",
         (campaign_id, changeset_id))
     changes = []
     for _rownum, pk, before, after, day, machine, commune, team_id in conflicts:
