@@ -68,7 +68,8 @@ def database(tmp_path):
     _write(units / "don_vi.csv", [["ma_don_vi", "ten_don_vi", "loai", "ma_don_vi_cap_tren", "dia_ban", "nhom_thi_dua"],
                                   ["CAH-VTH", "Công an thành phố Vị Thanh", "cong_an_huyen", "", "930", "cap_huyen"],
                                   ["TO-VTH", "Tổ lưu động Vị Thanh", "to", "CAH-VTH", "", ""]])
-    _write(units / "may.csv", [["ma_may", "ma_to", "chi_tieu_ngay"]] + [[f"M{i:03d}", "TO-VTH", 500] for i in range(400)])
+    machines = [[f"M{i:03d}", "TO-VTH", 500] for i in range(400)]
+    _write(units / "may.csv", [["ma_may", "ma_to", "chi_tieu_ngay"], *machines])
     _run(env, "import", "hau-giang-2021", str(units))
     yield env, query
     if db["ENGINE"].endswith("postgresql"):
