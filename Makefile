@@ -2,16 +2,16 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 ADDR ?= 127.0.0.1:8000
 SEED ?= 2021
 PG_URL ?= postgres://postgres@127.0.0.1:5432/thidua
 
-.PHONY: demo test test-sqlite test-postgres lint install bench
+.PHONY: demo test test-sqlite test-postgres lint install bench screenshots
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
 
 install: $(STAMP)
@@ -34,3 +34,7 @@ test: lint test-sqlite test-postgres
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_import.py
+
+# Screenshots of the pages at phone and desktop widths (needs Debian's chromium), into shots/.
+screenshots: $(STAMP)
+	$(BIN)/python scripts/screenshots.py
