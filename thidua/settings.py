@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "thidua.audit",
     "thidua.exchange",
     "thidua.accounts",
+    "thidua.standings",
     "thidua.demo",
     "thidua.web",
 ]

@@ -12,6 +12,8 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
+from thidua.scoring.rules import Scale, Statutory, Tier
+
 GROUP_KINDS = ("scored", "nomination")
 STRUCTURES = ("legacy", "2025")
 
@@ -22,29 +24,6 @@ class ConfigError(ValueError):
     def __init__(self, errors: list[str]):
         super().__init__("\n".join(errors))
         self.errors = errors
-
-
-@dataclass(frozen=True)
-class Scale:
-    """The scoring scale of scoring.md; every number is a setting, the defaults are the plan's scale."""
-
-    intake_points: Decimal = Decimal(70)
-    bonus_step: Decimal = Decimal("0.05")
-    bonus_points_per_step: Decimal = Decimal(1)
-    bonus_max: Decimal = Decimal(10)
-    completion_points: Decimal = Decimal(10)
-    early_points_per_day: Decimal = Decimal("0.5")
-    early_max: Decimal = Decimal(20)
-    require_completion: bool = True
-
-
-@dataclass(frozen=True)
-class Tier:
-    rank: int
-    collective: str
-    cash_vnd: int
-    individuals: int
-    bonus_points: int
 
 
 @dataclass(frozen=True)
@@ -70,6 +49,7 @@ class CampaignConfig:
     non_working_days: tuple[dt.date, ...] = ()
     max_per_machine_day: int = 2000
     reference: str = ""
+    statutory: Statutory | None = None
 
     def as_json(self) -> dict[str, Any]:
         """Return the settings as JSON-ready values (decimals and dates as text)."""
@@ -224,7 +204,23 @@ def _groups(reader: _Reader, data: Any) -> tuple[Group, ...]:
 
 
 TOP_KEYS = {"code", "name", "province", "structure", "start", "deadline", "non_working_days",
-            "max_per_machine_day", "reference", "scale", "groups"}
+            "max_per_machine_day", "reference", "scale", "groups", "statutory"}
+
+
+def _statutory(reader: _Reader, data: Any) -> Statutory | None:
+    if data is None:
+        return None
+    where = "statutory"
+    data = reader.table(data, where, {"base_salary_vnd", "individual_coefficient", "collective_coefficient",
+                                      "reference"}, {"base_salary_vnd", "individual_coefficient",
+                                                     "collective_coefficient"})
+    base = reader.integer(data, "base_salary_vnd", where, minimum=1)
+    individual = reader.decimal(data, "individual_coefficient", where, Decimal(0))
+    collective = reader.decimal(data, "collective_coefficient", where, Decimal(0))
+    reference = reader.text(data, "reference", where, default="") if data.get("reference") else ""
+    if base is None:
+        return None
+    return Statutory(base, individual, collective, reference or "")
 
 
 def parse_config(data: Any) -> CampaignConfig:
@@ -257,11 +253,12 @@ def parse_config(data: Any) -> CampaignConfig:
     reference = r.text(data, "reference", "campaign", default="") if data.get("reference") else ""
     scale = _scale(r, data.get("scale", {}))
     groups = _groups(r, data.get("groups"))
+    statutory = _statutory(r, data.get("statutory"))
     if errors:
         raise ConfigError(errors)
     return CampaignConfig(code=code, name=name, province=province, structure=structure, start=start,
                           deadline=deadline, groups=groups, scale=scale, non_working_days=tuple(sorted(set(days))),
-                          max_per_machine_day=max_day, reference=reference or "")
+                          max_per_machine_day=max_day, reference=reference or "", statutory=statutory)
 
 
 def load_config(path: str | Path) -> CampaignConfig:
@@ -285,4 +282,6 @@ def config_from_json(data: dict) -> CampaignConfig:
     for g in data.get("groups", []):
         if not g.get("tiers"):
             g.pop("tiers", None)
+    if data.get("statutory") is None:
+        data.pop("statutory", None)
     return parse_config(data)

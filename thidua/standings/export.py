@@ -1,0 +1,240 @@
+"""The standings written out: the JSON of docs/scoring.md, a Vietnamese table, a ready-to-print workbook."""
+
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+
+from thidua.exchange.template import set_text
+from thidua.lib import vn
+from thidua.scoring.core import Standing
+
+from .selectors import CampaignStandings
+
+SYNTHETIC_NOTE = "DỮ LIỆU MÔ PHỎNG — không phải số liệu thật"
+
+
+def decimal(value: Fraction | None, places: int) -> Decimal | None:
+    """Return an exact fraction rounded half up to `places` decimals (only for showing it)."""
+    if value is None:
+        return None
+    quantum = Decimal(1).scaleb(-places)
+    return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(quantum, rounding=ROUND_HALF_UP) \
+        if value.denominator != 1 else Decimal(value.numerator).quantize(quantum)
+
+
+def _fixed(value: Fraction | None, places: int) -> str | None:
+    shown = decimal(value, places)
+    return None if shown is None else f"{shown:.{places}f}"
+
+
+def standing_json(s: Standing) -> dict:
+    """Return one competitor's line of the JSON of docs/scoring.md (plus `setup_error`)."""
+    award = None
+    if s.tier is not None:
+        award = {"tier": s.tier.rank, "cash_vnd": s.tier.cash_vnd, "individuals": s.tier.individuals,
+                 "bonus_points": s.tier.bonus_points}
+    return {
+        "unit": s.code, "name": s.name, "quota": s.quota, "intake": s.intake,
+        "attainment": _fixed(s.attainment, 4),
+        "completed_on": s.completed_on.isoformat() if s.completed_on else None,
+        "points": {"intake": _fixed(s.intake_points, 2), "time": _fixed(s.time_points, 2)},
+        "total": _fixed(s.total, 2),
+        "rank": s.rank, "tie": s.tie, "eligible": s.eligible, "prize_rank": s.prize_rank,
+        "needs_decision": s.needs_decision, "award": award, "setup_error": s.setup_error,
+    }
+
+
+def standings_json(result: CampaignStandings) -> dict:
+    """Return the object `thidua score --format json` prints."""
+    groups = []
+    for g in result.groups:
+        entry = {"code": g.code, "name": g.name, "kind": g.kind,
+                 "standings": [standing_json(s) for s in g.standings.rows] if g.standings else []}
+        if g.standings is None:
+            entry["nominations"] = {"collectives": g.collectives, "individuals": g.individuals}
+        groups.append(entry)
+    budget = result.budget
+    return {
+        "campaign": result.campaign.code, "as_of": result.as_of.isoformat(), "final": result.final,
+        "synthetic": result.campaign.synthetic,
+        "groups": groups,
+        "budget": {"prizes_vnd": budget.prizes_vnd, "statutory_vnd": budget.statutory_vnd,
+                   "total_vnd": budget.total_vnd, "tentative": budget.tentative},
+    }
+
+
+HEADERS = ("Hạng", "Mã", "Đơn vị", "Chỉ tiêu", "Thu nhận", "Tỷ lệ", "Hoàn thành", "Điểm thu nhận",
+           "Điểm thời gian", "Tổng điểm", "Đủ điều kiện", "Hạng giải", "Khen thưởng")
+
+
+def _row(s: Standing) -> list[str]:
+    rank = "" if s.rank is None else f"{s.rank}{'=' if s.tie else ''}"
+    award = ""
+    if s.tier is not None:
+        award = f"Giải {s.tier.rank}: {vn.money(s.tier.cash_vnd)}" + (" (chờ Hội đồng quyết định)"
+                                                                        if s.needs_decision else "")
+    return [rank, s.code, s.name, vn.number(s.quota), vn.number(s.intake),
+            vn.percent(decimal(s.attainment, 6), 2) if s.attainment is not None else "",
+            vn.date(s.completed_on), vn.number(decimal(s.intake_points, 2), 2),
+            vn.number(decimal(s.time_points, 2), 2), vn.number(decimal(s.total, 2), 2),
+            "có" if s.eligible else ("—" if s.rank is None else "không"),
+            "" if s.prize_rank is None else str(s.prize_rank), award or (s.setup_error or "")]
+
+
+def _text_table(rows: list[list[str]]) -> list[str]:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    numeric = {0, 3, 4, 5, 7, 8, 9, 11}
+    return ["  ".join(c.rjust(w) if i in numeric else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths,
+                                                                                               strict=True))).rstrip()
+            for r in rows]
+
+
+def standings_table(result: CampaignStandings) -> str:
+    """Return the standings as a Vietnamese text table, with the awards and the budget."""
+    c = result.campaign
+    lines = [c.name, f"Bảng xếp hạng {'chính thức' if result.final else 'tạm tính'} đến ngày {vn.date(result.as_of)}"
+             f" (thời gian thi đua {vn.date(c.start)} – {vn.date(c.deadline)})"]
+    if c.synthetic:
+        lines.append(SYNTHETIC_NOTE)
+    for g in result.groups:
+        lines += ["", f"Nhóm {g.name} ({g.code})"]
+        if g.standings is None:
+            lines.append(f"  Xét chọn, không chấm điểm: {g.collectives} tập thể, {g.individuals} cá nhân đề nghị "
+                         "tặng Bằng khen.")
+            continue
+        lines += ["  " + line for line in _text_table([list(HEADERS), *(_row(s) for s in g.standings.rows)])]
+        if any(s.tie for s in g.standings.rows):
+            lines.append("  «=»: bằng điểm, đồng hạng; Hội đồng TĐKT xem xét.")
+    b = result.budget
+    lines += ["", "Dự toán khen thưởng" + (" (tạm tính, còn trường hợp đồng hạng chờ quyết định)" if b.tentative
+                                           else "")]
+    def statutory(amount: int) -> str:
+        return f" ({vn.money(amount)})" if b.statutory else ""
+
+    for a in b.awards:
+        lines.append(f"  Giải {a.tier} – {a.name}: thưởng {vn.money(a.cash_vnd)}; {a.collective}"
+                     f"{statutory(a.statutory_collective_vnd)}; {a.individuals} cá nhân được đề nghị Bằng khen"
+                     f"{statutory(a.statutory_individuals_vnd)}; cộng {a.bonus_points} điểm thi đua")
+    for n in b.nominations:
+        lines.append(f"  {n.name}: {n.collectives} tập thể và {n.individuals} cá nhân đề nghị Bằng khen"
+                     f"{statutory(n.statutory_vnd)}")
+    if b.statutory is None:
+        lines.append("  Chưa có mức tiền thưởng kèm Bằng khen: thêm bảng [statutory] vào tệp cấu hình đợt thi đua.")
+    lines.append(f"  Tiền thưởng giải: {vn.money(b.prizes_vnd)}; tiền thưởng kèm Bằng khen: "
+                 f"{vn.money(b.statutory_vnd)}; tổng cộng: {vn.money(b.total_vnd)}")
+    if b.statutory and b.statutory.reference:
+        lines.append(f"  Căn cứ: {b.statutory.reference}")
+    return "\n".join(lines) + "\n"
+
+
+THIN = Side(style="thin", color="999999")
+BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+HEAD_FILL = PatternFill("solid", fgColor="DDE3EA")
+
+
+def _sheet_header(ws, result: CampaignStandings, title: str, width: int) -> int:
+    c = result.campaign
+    rows = [c.name, title, f"Đến ngày {vn.date(result.as_of)} · thời gian thi đua {vn.date(c.start)} – "
+                           f"{vn.date(c.deadline)}"]
+    if c.synthetic:
+        rows.append(SYNTHETIC_NOTE)
+    for i, text in enumerate(rows, start=1):
+        set_text(ws.cell(i, 1), text)
+        ws.merge_cells(start_row=i, start_column=1, end_row=i, end_column=width)
+        ws.cell(i, 1).font = Font(bold=i <= 2, size=13 if i == 1 else 11, color="A40000" if text == SYNTHETIC_NOTE
+                                  else None)
+        ws.cell(i, 1).alignment = Alignment(horizontal="center", wrap_text=True)
+    return len(rows) + 2
+
+
+def _table(ws, top: int, headers, rows, widths) -> None:
+    for j, h in enumerate(headers, start=1):
+        cell = ws.cell(top, j, h)
+        cell.font, cell.fill, cell.border = Font(bold=True), HEAD_FILL, BORDER
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        ws.column_dimensions[get_column_letter(j)].width = widths[j - 1]
+    for i, values in enumerate(rows, start=top + 1):
+        for j, value in enumerate(values, start=1):
+            cell = ws.cell(i, j)
+            set_text(cell, value)
+            cell.border = BORDER
+            cell.alignment = Alignment(vertical="top", wrap_text=True)
+    ws.print_title_rows = f"{top}:{top}"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+def _numbers(s: Standing) -> list:
+    return [s.rank, s.code, s.name, s.quota, s.intake, decimal(s.attainment, 4), s.completed_on,
+            decimal(s.intake_points, 2), decimal(s.time_points, 2), decimal(s.total, 2),
+            "có" if s.eligible else ("" if s.rank is None else "không"), s.prize_rank,
+            (f"Giải {s.tier.rank}" + (" – chờ quyết định" if s.needs_decision else "")) if s.tier else
+            (s.setup_error or "")]
+
+
+def _format_numbers(ws, top: int, count: int) -> None:
+    for i in range(top + 1, top + 1 + count):
+        ws.cell(i, 4).number_format = ws.cell(i, 5).number_format = "#,##0"
+        ws.cell(i, 6).number_format = "0.00%"
+        ws.cell(i, 7).number_format = "DD/MM/YYYY"
+        for j in (8, 9, 10):
+            ws.cell(i, j).number_format = "0.00"
+
+
+def standings_xlsx(result: CampaignStandings, path: str | Path) -> Path:
+    """Write a ready-to-print workbook: one sheet per scored group, the breakdown, the awards and budget."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    widths = (7, 12, 36, 11, 11, 9, 12, 10, 10, 9, 9, 8, 22)
+    for g in result.groups:
+        if g.standings is None:
+            continue
+        ws = wb.create_sheet(g.code[:31])
+        kind = "chính thức" if result.final else "tạm tính"
+        top = _sheet_header(ws, result, f"Bảng xếp hạng {kind} – {g.name}", len(HEADERS))
+        _table(ws, top, HEADERS, [_numbers(s) for s in g.standings.rows], widths)
+        _format_numbers(ws, top, len(g.standings.rows))
+    ws = wb.create_sheet("chi_tiet")
+    top = _sheet_header(ws, result, "Chi tiết cách tính điểm", 5)
+    detail = []
+    for g in result.groups:
+        for s in (g.standings.rows if g.standings else ()):
+            detail.append([g.code, s.code, "Chỉ tiêu", f"{vn.number(s.quota)} hồ sơ", ""])
+            for p in s.quota_parts:
+                a = p.assignment
+                how = (f"chỉ tiêu {vn.number(a.quota)}" if a.quota is not None
+                       else f"{vn.number(a.daily_target)}/ngày × {p.days} ngày")
+                detail.append(["", "", f"  máy {a.machine} ({a.team}) {vn.date(a.start)}–{vn.date(a.end)}", how,
+                               p.amount])
+            detail.append(["", "", "Thu nhận", f"{vn.number(s.intake)} hồ sơ trong {len(s.days)} ngày", s.intake])
+            if s.completed_on:
+                detail.append(["", "", "Hoàn thành", f"ngày {vn.date(s.completed_on)}: luỹ kế đạt chỉ tiêu", ""])
+            for line in s.lines:
+                detail.append(["", "", line.rule, line.formula, decimal(line.points, 2)])
+            detail.append(["", "", "Tổng", "", decimal(s.total, 2)])
+    _table(ws, top, ("Nhóm", "Đơn vị", "Mục", "Cách tính", "Giá trị"), detail, (10, 12, 42, 60, 12))
+    ws = wb.create_sheet("khen_thuong")
+    top = _sheet_header(ws, result, "Khen thưởng và dự toán kinh phí", 8)
+    b = result.budget
+    rows = [[a.tier, a.name, a.collective, a.cash_vnd, a.statutory_collective_vnd, a.individuals,
+             a.statutory_individuals_vnd, a.bonus_points] for a in b.awards]
+    rows += [["", n.name, f"{n.collectives} tập thể (xét chọn)", "", n.collectives * (b.statutory.collective_vnd
+             if b.statutory else 0), n.individuals, n.individuals * (b.statutory.individual_vnd if b.statutory else 0),
+             ""] for n in b.nominations]
+    rows.append(["", "Tổng cộng", "", b.prizes_vnd, "", "", "", ""])
+    rows.append(["", "Tổng kinh phí (giải + tiền kèm Bằng khen)", "", b.total_vnd, "", "", "", ""])
+    _table(ws, top, ("Hạng", "Đơn vị", "Hình thức", "Tiền thưởng giải (đ)", "Tiền kèm Bằng khen tập thể (đ)",
+                     "Số cá nhân", "Tiền kèm Bằng khen cá nhân (đ)", "Điểm thi đua cộng"), rows,
+           (7, 36, 34, 16, 16, 10, 16, 10))
+    for r in range(top + 1, top + 1 + len(rows)):
+        for j in (4, 5, 7):
+            ws.cell(r, j).number_format = "#,##0"
+    path = Path(path)
+    wb.save(path)
+    return path

@@ -1,0 +1,116 @@
+"""The seam between the database and the scoring core: aggregate in SQL, map to frozen inputs, score.
+
+A fixed number of queries whatever the size of the campaign: units, assignments, and one GROUP BY (team, day)
+over the intake; raw intake rows never travel to Python.
+"""
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db.models import Sum
+from django.utils import timezone
+
+from thidua.campaigns.models import Campaign
+from thidua.intake.models import Assignment, IntakeRecord
+from thidua.scoring import core
+from thidua.scoring.awards import Budget, awards_from
+from thidua.scoring.rules import Period
+from thidua.units.models import Kind, Unit
+
+
+@dataclass(frozen=True)
+class GroupStandings:
+    code: str
+    name: str
+    kind: str
+    standings: core.Standings | None  # None for a nomination group
+    collectives: int = 0
+    individuals: int = 0
+
+
+@dataclass(frozen=True)
+class CampaignStandings:
+    campaign: Campaign
+    as_of: dt.date
+    final: bool
+    groups: tuple[GroupStandings, ...]
+    teams: core.Standings
+    budget: Budget
+    inputs: "ScoringInputs"
+
+
+@dataclass(frozen=True)
+class ScoringInputs:
+    period: Period
+    units: dict[int, tuple[str, str, str, int | None, int | None]]  # id -> code, name, kind, parent, group
+    assignments: tuple[core.Assignment, ...]
+    intake: tuple[core.TeamDay, ...]
+
+
+def default_as_of(campaign: Campaign, today: dt.date | None = None) -> dt.date:
+    """Return the live scoring date: today, capped at the deadline."""
+    return min(today or timezone.localdate(), campaign.deadline)
+
+
+def scoring_inputs(campaign: Campaign, as_of: dt.date) -> ScoringInputs:
+    """Read what the scoring needs: three queries."""
+    config = campaign.config
+    period = Period(config.start, config.deadline, frozenset(config.non_working_days))
+    units = {pk: (code, name, kind, parent, group) for pk, code, name, kind, parent, group in
+             Unit.objects.filter(campaign=campaign).values_list("id", "code", "name", "kind", "parent_id",
+                                                                "group_id")}
+    assignments = tuple(
+        core.Assignment(units[team][0], machine, start, end, quota, daily)
+        for team, machine, start, end, quota, daily in Assignment.objects.filter(machine__campaign=campaign)
+        .values_list("team_id", "machine__code", "start", "end", "quota", "daily_target"))
+    rows = (IntakeRecord.objects.filter(campaign=campaign, day__gte=period.start, day__lte=as_of)
+            .values("team_id", "day").annotate(n=Sum("applications")).values_list("team_id", "day", "n"))
+    intake = tuple(core.TeamDay(units[team][0], day, n) for team, day, n in rows)
+    return ScoringInputs(period, units, assignments, intake)
+
+
+def _teams_below(units: dict) -> dict[int, frozenset[str]]:
+    """Return, for each unit, the codes of the `to` units of its subtree (itself if it is one)."""
+    children = defaultdict(list)
+    for pk, (_, _, _, parent, _) in units.items():
+        children[parent].append(pk)
+    found: dict[int, frozenset[str]] = {}
+    for pk in units:
+        stack, teams, seen = [pk], set(), set()
+        while stack:
+            cur = stack.pop()
+            if cur in seen:
+                continue
+            seen.add(cur)
+            if units[cur][2] == Kind.TO:
+                teams.add(units[cur][0])
+            stack.extend(children.get(cur, ()))
+        found[pk] = frozenset(teams)
+    return found
+
+
+def campaign_standings(campaign: Campaign, as_of: dt.date | None = None) -> CampaignStandings:
+    """Return the standings of every group of a campaign (live as of a date, final at the deadline)."""
+    config = campaign.config
+    as_of = min(as_of or default_as_of(campaign), config.deadline)
+    inputs = scoring_inputs(campaign, as_of)
+    teams_below = _teams_below(inputs.units)
+    group_ids = dict(campaign.groups.values_list("code", "id"))
+    groups = []
+    for g in config.groups:
+        if g.kind != "scored":
+            groups.append(GroupStandings(g.code, g.name, g.kind, None, g.collectives, g.individuals))
+            continue
+        competitors = [core.Competitor(code, name, teams_below[pk])
+                       for pk, (code, name, _, _, group) in inputs.units.items() if group == group_ids.get(g.code)]
+        table = core.score(competitors=competitors, assignments=inputs.assignments, intake=inputs.intake,
+                           period=inputs.period, scale=config.scale, as_of=as_of, tiers=g.tiers)
+        groups.append(GroupStandings(g.code, g.name, g.kind, table))
+    team_competitors = [core.Competitor(code, name, frozenset({code}))
+                        for code, name, kind, _, _ in inputs.units.values() if kind == Kind.TO]
+    teams = core.score(competitors=team_competitors, assignments=inputs.assignments, intake=inputs.intake,
+                       period=inputs.period, scale=config.scale, as_of=as_of)
+    budget = awards_from({g.code: g.standings for g in groups if g.standings is not None}, config.statutory,
+                         tuple((g.code, g.name, g.collectives, g.individuals) for g in groups if g.standings is None))
+    return CampaignStandings(campaign, as_of, as_of == config.deadline, tuple(groups), teams, budget, inputs)
