@@ -109,14 +109,25 @@ def _fraction(value) -> Fraction:
     return Fraction(value) if not isinstance(value, Fraction) else value
 
 
+RULE_LABELS = {
+    "intake": "Điểm thu nhận",
+    "bonus": "Điểm thưởng vượt chỉ tiêu",
+    "completion": "Điểm hoàn thành đúng hạn",
+    "early": "Điểm hoàn thành sớm",
+    "time": "Điểm thời gian",
+}
+
+
 def _shown(value: Fraction, places: int = 2) -> str:
-    """Return a fraction as decimal text rounded half up (for explanations only)."""
+    """Return a fraction as Vietnamese decimal text (comma), rounded half up, trailing zeros dropped."""
     scaled = value * 10**places
     whole = math.floor(scaled + Fraction(1, 2))
     sign = "-" if whole < 0 else ""
     digits = str(abs(whole)).rjust(places + 1, "0")
-    text = f"{digits[:-places]}.{digits[-places:]}" if places else digits
-    return sign + text.rstrip("0").rstrip(".") if "." in text else sign + text
+    if not places:
+        return sign + digits
+    text = f"{digits[:-places]},{digits[-places:]}".rstrip("0").rstrip(",")
+    return sign + text
 
 
 def quota_parts(assignments: Iterable[Assignment], period: Period) -> tuple[QuotaPart, ...]:
@@ -133,15 +144,15 @@ def intake_points(attainment: Fraction, scale: Scale) -> tuple[Fraction, list[Po
     """Return the intake points of an attainment R: weight × min(R, 1), plus the bonus above 100%."""
     weight = _fraction(scale.intake_points)
     base = weight * min(attainment, Fraction(1))
-    lines = [PointLine("intake", f"{_shown(weight)} × min({_shown(attainment, 4)}, 1)", base)]
+    lines = [PointLine("intake", f"{_shown(weight)} × min({_shown(attainment, 4)}; 1)", base)]
     bonus = Fraction(0)
     if attainment > 1:
         step, per_step, cap = (_fraction(scale.bonus_step), _fraction(scale.bonus_points_per_step),
                                _fraction(scale.bonus_max))
         steps = math.floor((attainment - 1) / step)
         bonus = min(cap, steps * per_step)
-        lines.append(PointLine("bonus", f"min({_shown(cap)}, ⌊({_shown(attainment, 4)} − 1) / {_shown(step, 4)}⌋ "
-                                        f"× {_shown(per_step)}) = min({_shown(cap)}, {steps} × {_shown(per_step)})",
+        lines.append(PointLine("bonus", f"min({_shown(cap)}; ⌊({_shown(attainment, 4)} − 1) / {_shown(step, 4)}⌋ "
+                                        f"× {_shown(per_step)}) = min({_shown(cap)}; {steps} × {_shown(per_step)})",
                                bonus))
     return base + bonus, lines
 
@@ -157,7 +168,7 @@ def time_points(completed_on: dt.date | None, deadline: dt.date, scale: Scale) -
     return done + early, [
         PointLine("completion", f"hoàn thành ngày {completed_on:%d/%m/%Y}, không muộn hơn hạn {deadline:%d/%m/%Y}",
                   done),
-        PointLine("early", f"min({_shown(cap)}, {_shown(per_day)} × {early_days} ngày trước hạn)", early),
+        PointLine("early", f"min({_shown(cap)}; {_shown(per_day)} × {early_days} ngày trước hạn)", early),
     ]
 
 

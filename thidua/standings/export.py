@@ -10,7 +10,7 @@ from openpyxl.utils import get_column_letter
 
 from thidua.exchange.template import set_text
 from thidua.lib import vn
-from thidua.scoring.core import Standing
+from thidua.scoring.core import RULE_LABELS, Standing
 
 from .selectors import CampaignStandings
 
@@ -152,6 +152,7 @@ def _sheet_header(ws, result: CampaignStandings, title: str, width: int) -> int:
 
 
 def _table(ws, top: int, headers, rows, widths) -> None:
+    ws.row_dimensions[top].height = 32
     for j, h in enumerate(headers, start=1):
         cell = ws.cell(top, j, h)
         cell.font, cell.fill, cell.border = Font(bold=True), HEAD_FILL, BORDER
@@ -216,7 +217,7 @@ def standings_xlsx(result: CampaignStandings, path: str | Path) -> Path:
             if s.completed_on:
                 detail.append(["", "", "Hoàn thành", f"ngày {vn.date(s.completed_on)}: luỹ kế đạt chỉ tiêu", ""])
             for line in s.lines:
-                detail.append(["", "", line.rule, line.formula, decimal(line.points, 2)])
+                detail.append(["", "", RULE_LABELS.get(line.rule, line.rule), line.formula, decimal(line.points, 2)])
             detail.append(["", "", "Tổng", "", decimal(s.total, 2)])
     _table(ws, top, ("Nhóm", "Đơn vị", "Mục", "Cách tính", "Giá trị"), detail, (10, 12, 42, 60, 12))
     ws = wb.create_sheet("khen_thuong")
@@ -227,8 +228,9 @@ def standings_xlsx(result: CampaignStandings, path: str | Path) -> Path:
     rows += [["", n.name, f"{n.collectives} tập thể (xét chọn)", "", n.collectives * (b.statutory.collective_vnd
              if b.statutory else 0), n.individuals, n.individuals * (b.statutory.individual_vnd if b.statutory else 0),
              ""] for n in b.nominations]
-    rows.append(["", "Tổng cộng", "", b.prizes_vnd, "", "", "", ""])
-    rows.append(["", "Tổng kinh phí (giải + tiền kèm Bằng khen)", "", b.total_vnd, "", "", "", ""])
+    rows.append(["", "Cộng", "", b.prizes_vnd, sum(r[4] or 0 for r in rows), sum(r[5] or 0 for r in rows),
+                 sum(r[6] or 0 for r in rows), ""])
+    rows.append(["", "Tổng kinh phí", "", b.total_vnd, "", "", "", ""])
     _table(ws, top, ("Hạng", "Đơn vị", "Hình thức", "Tiền thưởng giải (đ)", "Tiền kèm Bằng khen tập thể (đ)",
                      "Số cá nhân", "Tiền kèm Bằng khen cá nhân (đ)", "Điểm thi đua cộng"), rows,
            (7, 36, 34, 16, 16, 10, 16, 10))
