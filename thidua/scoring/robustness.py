@@ -22,12 +22,12 @@ class Robustness:
     samples: int
 
     @property
-    def kept_prize_rank_share(self) -> float:
-        return self.kept_prize_rank / self.samples if self.samples else 1.0
+    def kept_prize_rank_share(self) -> Decimal:
+        return Decimal(self.kept_prize_rank) / Decimal(self.samples)
 
     @property
-    def kept_tier_share(self) -> float:
-        return self.kept_tier / self.samples if self.samples else 1.0
+    def kept_tier_share(self) -> Decimal:
+        return Decimal(self.kept_tier) / Decimal(self.samples)
 
 
 def redraw(scale: Scale, rng: random.Random, spread: int = 200) -> Scale:

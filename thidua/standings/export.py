@@ -78,7 +78,7 @@ def _row(s: Standing) -> list[str]:
         award = f"Giải {s.tier.rank}: {vn.money(s.tier.cash_vnd)}" + (" (chờ Hội đồng quyết định)"
                                                                         if s.needs_decision else "")
     return [rank, s.code, s.name, vn.number(s.quota), vn.number(s.intake),
-            vn.percent(decimal(s.attainment, 6), 2) if s.attainment is not None else "",
+            vn.percent(decimal(s.attainment, 4), 2) if s.attainment is not None else "",
             vn.date(s.completed_on), vn.number(decimal(s.intake_points, 2), 2),
             vn.number(decimal(s.time_points, 2), 2), vn.number(decimal(s.total, 2), 2),
             "có" if s.eligible else ("—" if s.rank is None else "không"),

@@ -102,8 +102,9 @@ def campaign_standings(campaign: Campaign, as_of: dt.date | None = None) -> Camp
         if g.kind != "scored":
             groups.append(GroupStandings(g.code, g.name, g.kind, None, g.collectives, g.individuals))
             continue
+        group_id = group_ids[g.code]  # campaign_init keeps the groups of the settings and of the database alike
         competitors = [core.Competitor(code, name, teams_below[pk])
-                       for pk, (code, name, _, _, group) in inputs.units.items() if group == group_ids.get(g.code)]
+                       for pk, (code, name, _, _, group) in inputs.units.items() if group == group_id]
         table = core.score(competitors=competitors, assignments=inputs.assignments, intake=inputs.intake,
                            period=inputs.period, scale=config.scale, as_of=as_of, tiers=g.tiers)
         groups.append(GroupStandings(g.code, g.name, g.kind, table))

@@ -1,6 +1,5 @@
 import datetime as dt
 import json
-import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -55,7 +54,7 @@ class Command(BaseCommand):
             with open(output, "w", encoding="utf-8") as fh:
                 fh.write(text)
         else:
-            sys.stdout.write(text)
+            self.stdout.write(text, ending="")
 
     def _robustness(self, result, samples: int, seed: int) -> str:
         if samples < 1:
