@@ -153,6 +153,13 @@ def test_json_of_the_final_standings(completed, capsys):
                                 "total_vnd": 17_000_000 + 2 * 13_410_000, "tentative": False}
 
 
+def test_json_ranks_the_teams_without_prizes(completed, capsys):
+    teams = score_json(capsys, completed.code)["teams"]
+    assert {t["unit"] for t in teams} == {"TO-VTH-1", "TO-NBA-1"}
+    assert [t["rank"] for t in teams] == [1, 2]
+    assert all(t["award"] is None and t["prize_rank"] is None for t in teams)
+
+
 def test_as_of_changes_the_result(completed, capsys):
     early = score_json(capsys, completed.code, "--as-of", "2021-04-05")
     check_shape(early)
@@ -232,7 +239,7 @@ def test_xlsx_has_a_sheet_per_scored_group_and_the_details(completed, capsys, tm
     call_command("score", completed.code, "--format", "xlsx", "--output", str(path))
     assert str(path) in capsys.readouterr().out
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == ["cap_huyen", "chi_tiet", "khen_thuong"]
+    assert wb.sheetnames == ["cap_huyen", "cac_to", "chi_tiet", "khen_thuong"]
     rows = [r for r in wb["cap_huyen"].iter_rows(values_only=True) if r[1] in ("CAH-NBA", "CAH-VTH", "CAH-CTA")]
     assert [(r[0], r[1], r[3], r[4]) for r in rows] == [(1, "CAH-NBA", 17_280, 20_105), (2, "CAH-VTH", 15_240, 16_185),
                                                         (None, "CAH-CTA", 0, 0)]

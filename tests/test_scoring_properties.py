@@ -74,7 +74,7 @@ def worlds(draw) -> World:
         competitors.append(Competitor(code, f"Đơn vị {n}", frozenset(twin.values())))
         assignments += [replace(a, team=twin[a.team], machine=f"M{len(assignments) + i}")
                         for i, a in enumerate(a for a in list(assignments) if a.team in twin)]
-        intake += [replace(r, team=twin[r.team]) for r in intake if r.team in twin]
+        intake += [r._replace(team=twin[r.team]) for r in intake if r.team in twin]
     off = frozenset(draw(st.sets(days(0, 60), max_size=6)))
     return World(tuple(competitors), tuple(assignments), tuple(intake), Period(S, D, off), draw(days(0, 70)))
 
@@ -105,7 +105,7 @@ def test_earlier_intake_never_lowers_a_total(world, data):
     if moved.day >= S:
         new_day = max(new_day, S)
     intake = list(world.intake)
-    intake[i] = replace(moved, day=new_day)
+    intake[i] = moved._replace(day=new_day)
     before, after = world.score(), world.score(intake=tuple(intake))
     assert all(after.by_code()[s.code].total >= s.total for s in before.rows)
     for s in before.rows:

@@ -62,6 +62,7 @@ def standings_json(result: CampaignStandings) -> dict:
         "campaign": result.campaign.code, "as_of": result.as_of.isoformat(), "final": result.final,
         "synthetic": result.campaign.synthetic,
         "groups": groups,
+        "teams": [standing_json(s) for s in result.teams.rows],
         "budget": {"prizes_vnd": budget.prizes_vnd, "statutory_vnd": budget.statutory_vnd,
                    "total_vnd": budget.total_vnd, "tentative": budget.tentative},
     }
@@ -109,6 +110,8 @@ def standings_table(result: CampaignStandings) -> str:
         lines += ["  " + line for line in _text_table([list(HEADERS), *(_row(s) for s in g.standings.rows)])]
         if any(s.tie for s in g.standings.rows):
             lines.append("  «=»: bằng điểm, đồng hạng; Hội đồng TĐKT xem xét.")
+    lines += ["", "Các tổ (tham khảo, không xét giải)"]
+    lines += ["  " + line for line in _text_table([list(HEADERS[:-3]), *(_row(s)[:-3] for s in result.teams.rows)])]
     b = result.budget
     lines += ["", "Dự toán khen thưởng" + (" (tạm tính, còn trường hợp đồng hạng chờ quyết định)" if b.tentative
                                            else "")]
@@ -201,6 +204,10 @@ def standings_xlsx(result: CampaignStandings, path: str | Path) -> Path:
         top = _sheet_header(ws, result, f"Bảng xếp hạng {kind} – {g.name}", len(HEADERS))
         _table(ws, top, HEADERS, [_numbers(s) for s in g.standings.rows], widths)
         _format_numbers(ws, top, len(g.standings.rows))
+    ws = wb.create_sheet("cac_to")
+    top = _sheet_header(ws, result, "Xếp hạng các tổ (tham khảo, không xét giải)", len(HEADERS) - 3)
+    _table(ws, top, HEADERS[:-3], [_numbers(s)[:-3] for s in result.teams.rows], widths)
+    _format_numbers(ws, top, len(result.teams.rows))
     ws = wb.create_sheet("chi_tiet")
     top = _sheet_header(ws, result, "Chi tiết cách tính điểm", 5)
     detail = []
@@ -215,7 +222,10 @@ def standings_xlsx(result: CampaignStandings, path: str | Path) -> Path:
                                p.amount])
             detail.append(["", "", "Thu nhận", f"{vn.number(s.intake)} hồ sơ trong {len(s.days)} ngày", s.intake])
             if s.completed_on:
-                detail.append(["", "", "Hoàn thành", f"ngày {vn.date(s.completed_on)}: luỹ kế đạt chỉ tiêu", ""])
+                day = next(d for d in s.days if d.day == s.completed_on)
+                how = (f"ngày {vn.date(s.completed_on)}: luỹ kế {vn.number(day.cumulative)} (thêm "
+                       f"{vn.number(day.applications)} trong ngày) ≥ chỉ tiêu {vn.number(s.quota)}")
+                detail.append(["", "", "Hoàn thành", how, ""])
             for line in s.lines:
                 detail.append(["", "", RULE_LABELS.get(line.rule, line.rule), line.formula, decimal(line.points, 2)])
             detail.append(["", "", "Tổng", "", decimal(s.total, 2)])

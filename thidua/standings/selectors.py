@@ -4,11 +4,13 @@ A fixed number of queries whatever the size of the campaign: units, assignments,
 over the intake; raw intake rows never travel to Python.
 """
 
+import contextlib
 import datetime as dt
+import gc
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Sum
+from django.db import connection
 from django.utils import timezone
 
 from thidua.campaigns.models import Campaign
@@ -64,10 +66,26 @@ def scoring_inputs(campaign: Campaign, as_of: dt.date) -> ScoringInputs:
         core.Assignment(units[team][0], machine, start, end, quota, daily)
         for team, machine, start, end, quota, daily in Assignment.objects.filter(machine__campaign=campaign)
         .values_list("team_id", "machine__code", "start", "end", "quota", "daily_target"))
-    rows = (IntakeRecord.objects.filter(campaign=campaign, day__gte=period.start, day__lte=as_of)
-            .values("team_id", "day").annotate(n=Sum("applications")).values_list("team_id", "day", "n"))
-    intake = tuple(core.TeamDay(units[team][0], day, n) for team, day, n in rows)
+    intake = tuple(core.TeamDay(units[team][0], day, n) for team, day, n in _team_days(campaign))
     return ScoringInputs(period, units, assignments, intake)
+
+
+def _team_days(campaign: Campaign) -> list[tuple[int, dt.date, int]]:
+    """Return (team id, day, applications) for each team and day of a campaign: one GROUP BY in the database.
+
+    Written in SQL so that the rows come back as they are (no per-row conversion by the ORM: 150,000 of them for
+    a national campaign). The index `intake_team_day_totals` covers the query: no record is read. The scoring
+    core keeps the days of [start, as_of]; filtering the days here too would make SQLite leave the index's order
+    for a skip-scan and a sort (twice as slow), and there is rarely anything to filter: intake is entered day by
+    day, so only a look back in time (`--as-of` in the past) has later days.
+    """
+    qn = connection.ops.quote_name
+    table, team, day, applications, campaign_id = (qn(IntakeRecord._meta.db_table), *(
+        qn(IntakeRecord._meta.get_field(f).column) for f in ("team", "day", "applications", "campaign")))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {team}, {day}, SUM({applications}) FROM {table} WHERE {campaign_id} = %s "
+                       f"GROUP BY {team}, {day}", [campaign.pk])
+        return cursor.fetchall()
 
 
 def _teams_below(units: dict) -> dict[int, frozenset[str]]:
@@ -90,8 +108,30 @@ def _teams_below(units: dict) -> dict[int, frozenset[str]]:
     return found
 
 
+@contextlib.contextmanager
+def _gc_paused():
+    """Pause the cyclic garbage collector while many small objects are built (none of them in a cycle).
+
+    A national campaign builds ~400,000 frozen records (team-days, day totals): with the collector on, its full
+    passes over every object alive double the time. Reference counting still frees everything; the collector's
+    previous state is restored.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def campaign_standings(campaign: Campaign, as_of: dt.date | None = None) -> CampaignStandings:
     """Return the standings of every group of a campaign (live as of a date, final at the deadline)."""
+    with _gc_paused():
+        return _campaign_standings(campaign, as_of)
+
+
+def _campaign_standings(campaign: Campaign, as_of: dt.date | None) -> CampaignStandings:
     config = campaign.config
     as_of = min(as_of or default_as_of(campaign), config.deadline)
     inputs = scoring_inputs(campaign, as_of)
@@ -111,7 +151,7 @@ def campaign_standings(campaign: Campaign, as_of: dt.date | None = None) -> Camp
     team_competitors = [core.Competitor(code, name, frozenset({code}))
                         for code, name, kind, _, _ in inputs.units.values() if kind == Kind.TO]
     teams = core.score(competitors=team_competitors, assignments=inputs.assignments, intake=inputs.intake,
-                       period=inputs.period, scale=config.scale, as_of=as_of)
+                       period=inputs.period, scale=config.scale, as_of=as_of, prizes=False)
     budget = awards_from({g.code: g.standings for g in groups if g.standings is not None}, config.statutory,
                          tuple((g.code, g.name, g.collectives, g.individuals) for g in groups if g.standings is None))
     return CampaignStandings(campaign, as_of, as_of == config.deadline, tuple(groups), teams, budget, inputs)
