@@ -24,6 +24,10 @@ class ChangeSet(models.Model):
     file_name = models.CharField(max_length=255, blank=True)
     file_sha256 = models.CharField(max_length=64, blank=True)
     summary = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
+    # The tamper-evident chain: each sealed act carries its place and the hash of the act before it.
+    seq = models.PositiveBigIntegerField(null=True, blank=True, unique=True)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -47,3 +51,13 @@ class Change(models.Model):
 
     def __str__(self) -> str:
         return f"{self.entity} {self.key}"
+
+
+class ChainHead(models.Model):
+    """The end of the chain (one row): sealing an act locks it, so that acts are chained one at a time."""
+
+    last_seq = models.PositiveBigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default="0" * 64)
+
+    def __str__(self) -> str:
+        return f"#{self.last_seq} {self.last_hash[:12]}"

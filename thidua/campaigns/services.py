@@ -2,6 +2,7 @@
 
 from django.db import transaction
 
+from thidua.audit.chain import changeset_seal
 from thidua.audit.services import changeset_open, record_change
 
 from .config import CampaignConfig
@@ -47,6 +48,7 @@ def campaign_init(*, config: CampaignConfig, actor: str, reason: str = "") -> tu
     for g in config.groups:
         CompetitionGroup.objects.update_or_create(campaign=campaign, code=g.code,
                                                   defaults={"name": g.name, "kind": g.kind})
+    changeset_seal(changeset)
     return campaign, "created" if created else "updated"
 
 
@@ -65,4 +67,5 @@ def campaign_advance(*, campaign: Campaign, to: str, actor: str, reason: str) ->
     record_change(changeset, "campaign.status", locked.code, {"status": current.value}, {"status": to})
     locked.status = to
     locked.save(update_fields=["status", "updated_at"])
+    changeset_seal(changeset)
     return locked

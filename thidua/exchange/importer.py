@@ -14,6 +14,7 @@ from pathlib import Path
 
 from django.db import connection, transaction
 
+from thidua.audit.chain import changeset_seal
 from thidua.audit.models import Source
 from thidua.audit.services import changeset_open, record_changes
 from thidua.campaigns.models import Campaign, CompetitionGroup
@@ -876,6 +877,7 @@ def workbook_import(*, campaign: Campaign, path: str | Path, actor: str, replace
                 record_changes(changeset, ctx.changes)
                 changeset.summary = {k: vars(v) for k, v in report.counts.items()}
                 changeset.save(update_fields=["summary"])
+                changeset_seal(changeset)
                 report.changeset_id = changeset.id
     except _Rollback:
         pass
