@@ -23,25 +23,16 @@ import argparse
 import contextlib
 import csv
 import datetime as dt
-import json
-import os
 import random
-import resource
-import shutil
-import subprocess
-import sys
-import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-CAMPAIGN_FILE = ROOT / "campaigns" / "hau-giang-2021.toml"
+import _common as common
+
 PROVINCE = "93"
 SEED = 2021
 DAILY_TARGET = 100
 MAX_COUNT = 300
-ACTOR = "bench"
-RESULT_TAG = "BENCH-RESULT "
 
 GOAL_CSV_ROWS_PER_S = 50_000
 GOAL_XLSX_RATIO = 2.0
@@ -49,15 +40,6 @@ GOAL_PEAK_MIB = 500
 
 
 # --- measurements, each in its own process ------------------------------------------------------------------
-
-def _peak_mib() -> float:
-    """Return this process's peak resident memory in MiB (VmHWM; ru_maxrss where /proc is missing)."""
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
 
 def _floor_csv(path: Path) -> dict:
     started = time.perf_counter()
@@ -88,18 +70,10 @@ def _import(path: Path, campaign_code: str, profile_to: str | None) -> dict:
     from thidua.exchange.importer import workbook_import
 
     campaign = Campaign.objects.get(code=campaign_code)
-    profiler = None
-    if profile_to:
-        import cProfile
-
-        profiler = cProfile.Profile()
-        profiler.enable()
-    started = time.perf_counter()
-    report = workbook_import(campaign=campaign, path=path, actor=ACTOR)
-    seconds = time.perf_counter() - started
-    if profiler is not None:
-        profiler.disable()
-        profiler.dump_stats(profile_to)
+    with common.profiled(profile_to):
+        started = time.perf_counter()
+        report = workbook_import(campaign=campaign, path=path, actor=common.ACTOR)
+        seconds = time.perf_counter() - started
     return {"seconds": seconds, "ok": report.ok, "errors": len(report.errors),
             "first_errors": [str(e) for e in report.errors[:5]],
             "counts": {k: vars(v) for k, v in report.counts.items()}}
@@ -113,83 +87,16 @@ def _child(argv: list[str]) -> None:
         result = _floor_xlsx(path)
     else:
         result = _import(path, argv[2], argv[3] if len(argv) > 3 else None)
-    result["peak_mib"] = _peak_mib()
-    print(RESULT_TAG + json.dumps(result), flush=True)
-
-
-def _run_child(*args: str) -> dict:
-    path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
-    env = dict(os.environ, PYTHONPATH=path)
-    proc = subprocess.run([sys.executable, __file__, "--child", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, check=False)
-    for line in proc.stdout.splitlines():
-        if line.startswith(RESULT_TAG):
-            return json.loads(line[len(RESULT_TAG):])
-    sys.stderr.write(proc.stdout + proc.stderr)
-    raise SystemExit(f"measurement {args[0]} failed (exit {proc.returncode})")
-
-
-# --- the database -------------------------------------------------------------------------------------------
-
-def _fresh_database(workdir: Path) -> dict:
-    """Point DATABASE_URL at an empty database; return what is needed to drop it afterwards."""
-    import dj_database_url
-
-    url = os.environ.get("DATABASE_URL", "")
-    if not url:
-        url = f"sqlite:///{workdir / 'bench.sqlite3'}"
-        os.environ["DATABASE_URL"] = url
-        return {"vendor": "sqlite", "name": str(workdir / "bench.sqlite3"), "url": url}
-    db = dj_database_url.parse(url)
-    name = str(db["NAME"])
-    if "bench" not in Path(name).name:
-        raise SystemExit(f"DATABASE_URL names the database «{name}»: the benchmark drops and recreates its "
-                         "database, so its name must contain 'bench' (e.g. thidua_bench).")
-    if "sqlite" in db["ENGINE"]:
-        for suffix in ("", "-wal", "-shm"):
-            Path(name + suffix).unlink(missing_ok=True)
-        return {"vendor": "sqlite", "name": name, "url": url}
-    if "postgresql" not in db["ENGINE"]:
-        raise SystemExit(f"unsupported database engine {db['ENGINE']}")
-    import psycopg
-    from psycopg import sql
-
-    params = {"host": db.get("HOST") or None, "port": db.get("PORT") or None, "user": db.get("USER") or None,
-              "password": db.get("PASSWORD") or None, "dbname": "postgres"}
-    with psycopg.connect(**{k: v for k, v in params.items() if v}, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    return {"vendor": "postgresql", "name": name, "url": url, "params": params}
-
-
-def _drop_database(info: dict) -> None:
-    if info["vendor"] != "postgresql":
-        return
-    import psycopg
-    from psycopg import sql
-
-    with psycopg.connect(**{k: v for k, v in info["params"].items() if v}, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(info["name"])))
+    common.report_result(result)
 
 
 # --- the synthetic campaign ---------------------------------------------------------------------------------
 
 def _setup_campaign():
     """Migrate, load the territory and the campaign; return it, its config and {district: [commune codes]}."""
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    from thidua.campaigns.config import load_config
-    from thidua.campaigns.services import campaign_init
+    campaign, config = common.setup_campaign(PROVINCE)
     from thidua.territory.models import AdminUnit
-    from thidua.territory.services import territory_load
 
-    call_command("migrate", verbosity=0)
-    territory_load(province=PROVINCE)
-    config = load_config(CAMPAIGN_FILE)
-    campaign, _ = campaign_init(config=config, actor=ACTOR, reason="benchmark")
     districts: dict[str, list[str]] = {}
     communes = AdminUnit.objects.communes_of(campaign.structure, campaign.province_code)
     for code, district in communes.order_by("code").values_list("code", "parent__code"):
@@ -307,18 +214,12 @@ def _print_table(lines: list[dict]) -> None:
                       _fmt_rate(r.get("floor_rate")), _fmt(r["import_s"], ".2f"), _fmt_rate(r["import_rate"]),
                       _fmt(r.get("ratio"), ".2f"), _fmt(r["peak_mib"], ".0f"),
                       _fmt(r.get("floor_peak_mib"), ".0f")])
-    widths = [max(len(row[i]) for row in table) for i in range(len(headers))]
-    for i, row in enumerate(table):
-        cells = zip(row, widths, strict=True)
-        print("  ".join(cell.ljust(w) if j == 0 else cell.rjust(w) for j, (cell, w) in enumerate(cells)))
-        if i == 0:
-            print("  ".join("-" * w for w in widths))
+    common.print_table(table)
 
 
 def _print_goals(lines: list[dict]) -> None:
-    print("\nGoals:")
+    checks = []
     for r in lines:
-        checks = []
         if r["label"] == "csv":
             checks.append((f"CSV import ≥ {GOAL_CSV_ROWS_PER_S:,} rows/s", f"{r['import_rate']:,.0f} rows/s",
                            r["import_rate"] >= GOAL_CSV_ROWS_PER_S))
@@ -327,22 +228,14 @@ def _print_goals(lines: list[dict]) -> None:
                            r["ratio"] <= GOAL_XLSX_RATIO))
         checks.append((f"{r['label']} import peak memory < {GOAL_PEAK_MIB} MiB", f"{r['peak_mib']:.0f} MiB",
                        r["peak_mib"] < GOAL_PEAK_MIB))
-        for goal, got, ok in checks:
-            print(f"  {'PASS' if ok else 'MISS'}  {goal:<42} {got}")
-
-
-def _print_profile(path: Path, label: str) -> None:
-    import pstats
-
-    print(f"\ncProfile of the {label} import (times inflated by the profiler), top 25 by own time:")
-    pstats.Stats(str(path)).sort_stats("tottime").print_stats(25)
+    common.print_goals(checks, 42)
 
 
 # --- main ---------------------------------------------------------------------------------------------------
 
 def main() -> None:
-    if len(sys.argv) > 1 and sys.argv[1] == "--child":
-        _child(sys.argv[2:])
+    if (argv := common.child_args()) is not None:
+        _child(argv)
         return
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -352,24 +245,8 @@ def main() -> None:
                         help="run the imports under cProfile and print where the time goes (slower figures)")
     args = parser.parse_args()
     formats = ["csv", "xlsx"] if args.format == "both" else [args.format]
-
-    if str(ROOT) not in sys.path:
-        sys.path.insert(0, str(ROOT))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "thidua.settings"
-    workdir = Path(tempfile.mkdtemp(prefix="thidua-bench-"))
-    db = _fresh_database(workdir)
-    print(f"Working folder: {workdir}\nDatabase: {db['vendor']} {db['name']}")
-    try:
+    with common.workspace("thidua-bench-", "thidua_bench", args.keep) as workdir:
         _bench(args, formats, workdir)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        if not args.keep:
-            _drop_database(db)
-            shutil.rmtree(workdir, ignore_errors=True)
-        else:
-            print(f"\nKept {workdir} and the database {db['name']}.")
 
 
 def _bench(args, formats: list[str], workdir: Path) -> None:
@@ -383,7 +260,7 @@ def _bench(args, formats: list[str], workdir: Path) -> None:
     machines = _plan(districts, len(days), args.rows, config.max_per_machine_day)
     units = workdir / "don_vi_may.xlsx"
     _write_units(units, districts, machines)
-    report = workbook_import(campaign=campaign, path=units, actor=ACTOR)
+    report = workbook_import(campaign=campaign, path=units, actor=common.ACTOR)
     if not report.ok:
         raise SystemExit("units/machines workbook refused:\n" + "\n".join(str(e) for e in report.errors[:20]))
     (workdir / "csv").mkdir()
@@ -408,11 +285,11 @@ def _bench(args, formats: list[str], workdir: Path) -> None:
         assert _stored(campaign) == (0, 0), "the intake table should be empty before the import"
         connections.close_all()
         print(f"\n[{fmt}] floor…", flush=True)
-        floor = _run_child(f"floor-{fmt}", str(path))
+        floor = common.run_child(__file__, f"floor-{fmt}", str(path))
         assert floor["rows"] == rows, floor
         print(f"[{fmt}] import…", flush=True)
         profile_to = str(workdir / f"import-{fmt}.prof") if args.profile else ""
-        imp = _run_child("import", str(path), campaign.code, *([profile_to] if profile_to else []))
+        imp = common.run_child(__file__, "import", str(path), campaign.code, *([profile_to] if profile_to else []))
         stored = _stored(campaign)
         counts = imp["counts"].get("thu_nhan", {})
         verdict = "VERIFIED" if stored == (rows, total) and imp["ok"] else "MISMATCH"
@@ -422,11 +299,11 @@ def _bench(args, formats: list[str], workdir: Path) -> None:
             print("   ", e)
         lines.append(_line(fmt, rows, floor, imp))
         if profile_to:
-            _print_profile(Path(profile_to), fmt)
+            common.print_profile(Path(profile_to), f"the {fmt} import")
         connections.close_all()
         if fmt == "csv":
             print("[csv] repeated import (all rows unchanged)…", flush=True)
-            again = _run_child("import", str(path), campaign.code)
+            again = common.run_child(__file__, "import", str(path), campaign.code)
             counts = again["counts"].get("thu_nhan", {})
             same = _stored(campaign) == (rows, total) and counts.get("unchanged") == rows and again["ok"]
             print(f"[csv] repeat report ok={again['ok']} counts={counts} — "

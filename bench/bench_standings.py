@@ -27,27 +27,21 @@ The exit code is 0 whatever the figures: a benchmark, not a test.
 """
 
 import argparse
-import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
 import json
 import os
 import random
-import resource
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-CAMPAIGN_FILE = ROOT / "campaigns" / "hau-giang-2021.toml"
+import _common as common
+
 CAMPAIGN_CODE = "toan-quoc-bench"
 SEED = 2021
-ACTOR = "bench"
-RESULT_TAG = "BENCH-RESULT "
 RUNS = 3
 DAYS = 110
 
@@ -65,15 +59,6 @@ SPAWNED = "BENCH_SPAWNED"
 
 
 # --- measurements, each in its own process ------------------------------------------------------------------
-
-def _peak_mib() -> float:
-    """Return this process's peak resident memory in MiB (VmHWM; ru_maxrss where /proc is missing)."""
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
 
 def _startup():
     """Start Django and open the connection; return the campaign and the seconds of django.setup() & co."""
@@ -116,20 +101,12 @@ def _standings(profile_to: str | None) -> dict:
     from thidua.standings.export import standings_json
     from thidua.standings.selectors import campaign_standings
 
-    profiler = None
-    if profile_to:
-        import cProfile
-
-        profiler = cProfile.Profile()
-        profiler.enable()
-    ready = _ready()
-    started = time.perf_counter()
-    result = campaign_standings(campaign, as_of=campaign.deadline)
-    seconds = time.perf_counter() - started
-    if profiler is not None:
-        profiler.disable()
-        profiler.dump_stats(profile_to)
-    peak = _peak_mib()
+    with common.profiled(profile_to):
+        ready = _ready()
+        started = time.perf_counter()
+        result = campaign_standings(campaign, as_of=campaign.deadline)
+        seconds = time.perf_counter() - started
+    peak = common.peak_mib()
     # Outside the measure: a digest of everything computed (every row, day, quota part and explanation; codes,
     # not database ids), to compare runs, databases and versions of the code.
     shown = json.dumps(standings_json(result), sort_keys=True)
@@ -145,25 +122,18 @@ def _standings(profile_to: str | None) -> dict:
 def _child(argv: list[str]) -> None:
     mode = argv[0]
     result = _floor() if mode == "floor" else _standings(argv[1] if len(argv) > 1 else None)
-    result.setdefault("peak_mib", _peak_mib())
-    print(RESULT_TAG + json.dumps(result), flush=True)
+    common.report_result(result)
 
 
 def _env() -> dict:
-    path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
-    return dict(os.environ, PYTHONPATH=path, DJANGO_SETTINGS_MODULE="thidua.settings", **{SPAWNED: repr(time.time())})
+    # SPAWNED: the time of the spawn, for the child's "ready" figure (see _ready).
+    return common.child_env(DJANGO_SETTINGS_MODULE="thidua.settings", **{SPAWNED: repr(time.time())})
 
 
 def _run_child(*args: str) -> dict:
     started = time.perf_counter()
-    proc = subprocess.run([sys.executable, __file__, "--child", *args], cwd=ROOT, env=_env(),
-                          capture_output=True, text=True, check=False)
-    wall = time.perf_counter() - started
-    for line in proc.stdout.splitlines():
-        if line.startswith(RESULT_TAG):
-            return dict(json.loads(line[len(RESULT_TAG):]), process_s=wall)  # process_s: spawn to exit
-    sys.stderr.write(proc.stdout + proc.stderr)
-    raise SystemExit(f"measurement {args[0]} failed (exit {proc.returncode})")
+    result = common.run_child(__file__, *args, env=_env())
+    return dict(result, process_s=time.perf_counter() - started)  # process_s: spawn to exit
 
 
 def _run_cli(as_of: dt.date) -> dict:
@@ -171,7 +141,7 @@ def _run_cli(as_of: dt.date) -> dict:
     cmd = [str(Path(sys.executable).parent / "thidua"), "score", CAMPAIGN_CODE, "--as-of", as_of.isoformat(),
            "--format", "json", "--output", os.devnull]
     started = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, cwd=common.ROOT, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - started
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -181,69 +151,18 @@ def _run_cli(as_of: dt.date) -> dict:
     return {"seconds": wall, "rc": proc.returncode, "peak_mib": usage.ru_maxrss / 1024}
 
 
-# --- the database -------------------------------------------------------------------------------------------
-
-def _fresh_database(workdir: Path) -> dict:
-    """Point DATABASE_URL at an empty database; return what is needed to drop it afterwards."""
-    import dj_database_url
-
-    url = os.environ.get("DATABASE_URL", "")
-    if not url:
-        url = f"sqlite:///{workdir / 'bench.sqlite3'}"
-        os.environ["DATABASE_URL"] = url
-        return {"vendor": "sqlite", "name": str(workdir / "bench.sqlite3"), "url": url}
-    db = dj_database_url.parse(url)
-    name = str(db["NAME"])
-    if "bench" not in Path(name).name:
-        raise SystemExit(f"DATABASE_URL names the database «{name}»: the benchmark drops and recreates its "
-                         "database, so its name must contain 'bench' (e.g. thidua_bench_standings).")
-    if "sqlite" in db["ENGINE"]:
-        for suffix in ("", "-wal", "-shm"):
-            Path(name + suffix).unlink(missing_ok=True)
-        return {"vendor": "sqlite", "name": name, "url": url}
-    if "postgresql" not in db["ENGINE"]:
-        raise SystemExit(f"unsupported database engine {db['ENGINE']}")
-    import psycopg
-    from psycopg import sql
-
-    params = {"host": db.get("HOST") or None, "port": db.get("PORT") or None, "user": db.get("USER") or None,
-              "password": db.get("PASSWORD") or None, "dbname": "postgres"}
-    with psycopg.connect(**{k: v for k, v in params.items() if v}, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    return {"vendor": "postgresql", "name": name, "url": url, "params": params}
-
-
-def _drop_database(info: dict) -> None:
-    if info["vendor"] != "postgresql":
-        return
-    import psycopg
-    from psycopg import sql
-
-    with psycopg.connect(**{k: v for k, v in info["params"].items() if v}, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(info["name"])))
-
-
 # --- the synthetic campaign ---------------------------------------------------------------------------------
 
 def _setup_campaign():
-    """Migrate, load the whole country's territory and the campaign; return it and the commune ids."""
-    import django
+    """Migrate, load the whole country's territory and the campaign; return it, its config and the commune ids."""
 
-    django.setup()
-    from django.core.management import call_command
+    def national(config):
+        return dataclasses.replace(config, code=CAMPAIGN_CODE, name=f"{config.name} (toàn quốc, benchmark)",
+                                   deadline=config.start + dt.timedelta(days=DAYS - 1))
 
-    from thidua.campaigns.config import load_config
-    from thidua.campaigns.services import campaign_init
+    campaign, config = common.setup_campaign("all", adjust=national)
     from thidua.territory.models import AdminUnit, Level
-    from thidua.territory.services import territory_load
 
-    call_command("migrate", verbosity=0)
-    territory_load(province="all")
-    config = load_config(CAMPAIGN_FILE)
-    config = dataclasses.replace(config, code=CAMPAIGN_CODE, name=f"{config.name} (toàn quốc, benchmark)",
-                                 deadline=config.start + dt.timedelta(days=DAYS - 1))
-    campaign, _ = campaign_init(config=config, actor=ACTOR, reason="benchmark")
     communes = list(AdminUnit.objects.filter(structure=campaign.structure, level=Level.COMMUNE)
                     .order_by("code").values_list("id", flat=True))
     return campaign, config, communes
@@ -291,7 +210,7 @@ def _load(campaign, config, communes: list[int], scale: str) -> dict:
                 assignments.append(Assignment(machine=m, team=t, start=config.start, end=config.deadline,
                                               daily_target=DAILY_TARGET))
         Assignment.objects.bulk_create(assignments, batch_size=1000)
-        changeset = changeset_open(campaign=campaign, actor=ACTOR, source="import", reason="benchmark")
+        changeset = changeset_open(campaign=campaign, actor=common.ACTOR, source="import", reason="benchmark")
     plan = [(m.pk, communes[i % len(communes)], t.pk, pace[t.parent_id])
             for i, (m, t) in enumerate(zip(machines, team_of, strict=True))]
     total = rows = 0
@@ -321,33 +240,11 @@ def _load(campaign, config, communes: list[int], scale: str) -> dict:
             "total": total, "team_days": len(teams) * DAYS}
 
 
-# --- the report ---------------------------------------------------------------------------------------------
-
-def _print_table(lines: list[tuple]) -> None:
-    headers = ("measure", "best s", "runs s", "setup s", "ready s", "peak MiB")
-    table = [headers, *lines]
-    widths = [max(len(row[i]) for row in table) for i in range(len(headers))]
-    for i, row in enumerate(table):
-        cells = zip(row, widths, strict=True)
-        print("  ".join(cell.ljust(w) if j == 0 else cell.rjust(w) for j, (cell, w) in enumerate(cells)))
-        if i == 0:
-            print("  ".join("-" * w for w in widths))
-
-
-def _print_profile(path: Path) -> None:
-    import pstats
-
-    print("\ncProfile of campaign_standings (times inflated by the profiler), top 25 by own time:")
-    pstats.Stats(str(path)).sort_stats("tottime").print_stats(25)
-    print("… and top 20 by cumulative time:")
-    pstats.Stats(str(path)).sort_stats("cumulative").print_stats(20)
-
-
 # --- main ---------------------------------------------------------------------------------------------------
 
 def main() -> None:
-    if len(sys.argv) > 1 and sys.argv[1] == "--child":
-        _child(sys.argv[2:])
+    if (argv := common.child_args()) is not None:
+        _child(argv)
         return
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--scale", choices=tuple(SCALES), default="national")
@@ -355,24 +252,8 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true",
                         help="also run the standings once under cProfile and print where the time goes")
     args = parser.parse_args()
-
-    if str(ROOT) not in sys.path:
-        sys.path.insert(0, str(ROOT))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "thidua.settings"
-    workdir = Path(tempfile.mkdtemp(prefix="thidua-bench-standings-"))
-    db = _fresh_database(workdir)
-    print(f"Working folder: {workdir}\nDatabase: {db['vendor']} {db['name']}")
-    try:
+    with common.workspace("thidua-bench-standings-", "thidua_bench_standings", args.keep) as workdir:
         _bench(args, workdir)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        if not args.keep:
-            _drop_database(db)
-            shutil.rmtree(workdir, ignore_errors=True)
-        else:
-            print(f"\nKept {workdir} and the database {db['name']}.")
 
 
 def _bench(args, workdir: Path) -> None:
@@ -422,7 +303,8 @@ def _bench(args, workdir: Path) -> None:
           "best of the runs (each a fresh process); the work only for floors and standings, with Django's start-up "
           "apart (setup: django.setup(), imports, connection; ready: from spawn, interpreter included); the whole "
           "command for the CLI. Peak = VmHWM of the process (ru_maxrss for the CLI).\n")
-    _print_table([
+    common.print_table([
+        ("measure", "best s", "runs s", "setup s", "ready s", "peak MiB"),
         ("a. floor: GROUP BY (team, day), fetched", f"{f['seconds']:.2f}", runs(floors), f"{f['startup_s']:.2f}",
          f"{f['ready_s']:.2f}", f"{peak_of(floors):.0f}"),
         ("b. standings: campaign_standings()", f"{s['seconds']:.2f}", runs(stands), f"{s['startup_s']:.2f}",
@@ -431,19 +313,17 @@ def _bench(args, workdir: Path) -> None:
          f"{peak_of(clis):.0f}"),
     ])
     print(f"\nb / a = {ratio:.2f}×")
-    print("\nGoals:")
-    for goal, got, ok in (
+    common.print_goals([
         (f"full standings ≤ {GOAL_EXTRA_S:g} s beyond Django's start-up", f"{s['seconds']:.2f} s",
          s["seconds"] <= GOAL_EXTRA_S),
         (f"full standings within {GOAL_RATIO:g}× of the floor", f"{ratio:.2f}×", ratio <= GOAL_RATIO),
         ("standings peak memory ≤ 1 GiB", f"{peak:.0f} MiB", peak <= GOAL_PEAK_MIB),
-    ):
-        print(f"  {'PASS' if ok else 'MISS'}  {goal:<52} {got}")
+    ], 52)
 
     if args.profile:
         profile_to = workdir / "standings.prof"
         _run_child("standings", str(profile_to))
-        _print_profile(profile_to)
+        common.print_profile(profile_to, "campaign_standings", cumulative=20)
 
 
 if __name__ == "__main__":
