@@ -58,3 +58,15 @@ def test_import_prints_the_summary(campaign, tmp_path, capsys):
 def test_import_into_an_unknown_campaign_is_refused(tmp_path):
     with pytest.raises(CommandError, match="Không có đợt thi đua mã «khong-co»"):
         call_command("import", "khong-co", str(tmp_path))
+
+
+def test_a_database_never_migrated_gets_a_clear_message(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, DATABASE_URL=f"sqlite:///{tmp_path / 'trong.sqlite3'}")
+    done = subprocess.run([sys.executable, "-m", "thidua", "score", "hau-giang-2021"], env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 1
+    assert "chưa được khởi tạo: chạy «thidua migrate» trước" in done.stderr and "Traceback" not in done.stderr

@@ -20,7 +20,18 @@ def main(argv: list[str] | None = None) -> None:
         if args[1] == "demo" and not os.environ.get("DATABASE_URL"):
             # The demo always starts from a fresh SQLite file of its own, never the working database.
             os.environ["DATABASE_URL"] = f"sqlite:///{os.path.abspath('thidua-demo.sqlite3')}"
-    execute_from_command_line(args)
+    from django.db.utils import OperationalError, ProgrammingError
+
+    try:
+        execute_from_command_line(args)
+    except (OperationalError, ProgrammingError) as exc:
+        # A database that was never migrated: say what to do instead of a traceback.
+        text = str(exc)
+        if "no such table" in text or ("relation" in text and "does not exist" in text):
+            sys.stderr.write("Cơ sở dữ liệu chưa được khởi tạo: chạy «thidua migrate» trước "
+                             f"(DATABASE_URL={os.environ.get('DATABASE_URL') or 'tệp thidua.sqlite3 mặc định'}).\n")
+            sys.exit(1)
+        raise
 
 
 if __name__ == "__main__":
