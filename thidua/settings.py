@@ -46,7 +46,7 @@ def env_list(name: str, default: str) -> list[str]:
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
-    if not DEBUG and env_bool("THIDUA_REQUIRE_SECRET_KEY", False):
+    if env_bool("THIDUA_HTTPS", False) or env_bool("THIDUA_REQUIRE_SECRET_KEY", False):
         raise ImproperlyConfigured("SECRET_KEY must be set in production")
     # Development and tests only: a fixed key is harmless where nothing is deployed.
     SECRET_KEY = "thidua-insecure-development-key-set-SECRET_KEY-in-production"
@@ -81,6 +81,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "thidua.web.middleware.content_security_policy",
 ]
 
 ROOT_URLCONF = "thidua.urls"
@@ -136,14 +137,35 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(Path.cwd() / "staticfiles")))
 
+# Production runs behind HTTPS: THIDUA_HTTPS=true turns on the redirect, HSTS and secure cookies
+# (`thidua check --deploy` is then clean). The demo serves plain HTTP on loopback and leaves it off.
+HTTPS = env_bool("THIDUA_HTTPS", False)
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_HSTS_SECONDS = 31_536_000 if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_PRELOAD = False
+# The browsers' HSTS preload list is for public domains; a provincial police network's host names cannot be on it.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("THIDUA_BEHIND_PROXY", False) else None
+SESSION_COOKIE_SECURE = HTTPS or env_bool("SECURE_COOKIES", False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
-# Behind HTTPS in production set SECURE_COOKIES=true; the demo serves plain HTTP on loopback.
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)  # a working day
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Everything is served from the site itself (no CDN: provincial networks are closed).
+CONTENT_SECURITY_POLICY = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+                           "font-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; "
+                           "base-uri 'self'; object-src 'none'")
+
+# Login protection: after this many failures for one user name (or from one address) within the window,
+# logins are refused until the window has passed.
+THIDUA_LOGIN_MAX_FAILURES = env_int("THIDUA_LOGIN_MAX_FAILURES", 5)
+THIDUA_LOGIN_LOCK_MINUTES = env_int("THIDUA_LOGIN_LOCK_MINUTES", 15)
 
 # Imports: a larger file is refused before it is read (bytes on disk, and bytes once unzipped).
 THIDUA_IMPORT_MAX_BYTES = env_int("THIDUA_IMPORT_MAX_BYTES", 512 * 1024 * 1024)

@@ -24,3 +24,14 @@ class Profile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.get_role_display()})"
+
+
+class LoginFailure(models.Model):
+    """A failed login: kept to lock out guessing (see accounts/security.py)."""
+
+    username = models.CharField(max_length=150, db_index=True)
+    ip = models.GenericIPAddressField(null=True, blank=True, db_index=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.username} {self.ip} {self.at:%d/%m/%Y %H:%M}"
