@@ -11,15 +11,17 @@ from django.urls import reverse
 
 from thidua.accounts.models import LoginFailure, Role
 from thidua.accounts.services import user_create
+from thidua.units.models import Unit
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "Mat-khau-2021"
 
 
 @pytest.fixture
-def officer(settings):
+def officer(settings, campaign):
     settings.THIDUA_LOGIN_MAX_FAILURES = 3
-    return user_create(username="canbo", password=PASSWORD, role=Role.TEAM)
+    unit = Unit.objects.get(code="TO-VTH-1")
+    return user_create(username="canbo", password=PASSWORD, role=Role.TEAM, unit=unit, actor="kiem-thu")
 
 
 def login(client, password, username="canbo", ip="10.0.0.7", url=None):

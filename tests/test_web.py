@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def pc06(campaign, client):
-    user = user_create(username="pc06", password="x-Pass-2021", role=Role.PC06,
+    user = user_create(username="pc06", password="x-Pass-2021", role=Role.PC06, actor="kiem-thu",
                        unit=Unit.objects.get(campaign=campaign, code="PC06"))
     client.force_login(user)
     return client
