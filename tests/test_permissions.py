@@ -87,3 +87,19 @@ def test_a_user_without_a_role_sees_nothing(campaign, client, django_user_model)
     client.force_login(django_user_model.objects.create_user(username="khach", password="x"))
     assert campaign.name not in client.get(reverse("home")).content.decode()
     assert client.get(reverse("campaign_detail", args=[campaign.code])).status_code == 404
+
+
+@pytest.mark.parametrize("name", PERSONAS)
+def test_every_role_of_the_campaign_sees_its_ranking(name, as_persona, campaign, client):
+    as_persona(name)
+    assert client.get(reverse("standings", args=[campaign.code])).status_code == 200
+
+
+@pytest.mark.parametrize("name", PERSONAS)
+def test_explanations_follow_the_scope(name, as_persona, campaign, client):
+    as_persona(name)
+    visible, hidden = SEES[name]
+    for code in visible & {"TO-VTH-1", "TO-NBA-1", "CAH-NBA", "CAH-VTH"}:
+        assert client.get(reverse("standing_detail", args=[campaign.code, code])).status_code == 200, code
+    for code in hidden & {"TO-NBA-1", "CAH-NBA", "CAH-VTH"}:
+        assert client.get(reverse("standing_detail", args=[campaign.code, code])).status_code == 404, code

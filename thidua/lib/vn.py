@@ -2,6 +2,7 @@
 
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
 
 def number(value: int | Decimal | None, places: int = 0) -> str:
@@ -33,3 +34,23 @@ def percent(value: Decimal | None, places: int = 1) -> str:
 def date(value: dt.date | None) -> str:
     """Return dd/mm/yyyy."""
     return "" if value is None else f"{value:%d/%m/%Y}"
+
+
+def rounded(value: Fraction | int | None, places: int) -> Decimal | None:
+    """Return an exact value rounded half up to `places` decimals (only ever to show it)."""
+    if value is None:
+        return None
+    value = Fraction(value)
+    exact = Decimal(value.numerator) / Decimal(value.denominator) if value.denominator != 1 else Decimal(
+        value.numerator)
+    return exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def points(value: Fraction | None) -> str:
+    """Return points with two decimals: 72,50."""
+    return "" if value is None else number(rounded(value, 2), 2)
+
+
+def ratio(value: Fraction | None) -> str:
+    """Return an attainment as a percentage with two decimals, rounded once like the JSON's four: 110,34%."""
+    return "" if value is None else percent(rounded(value, 4), 2)

@@ -1,6 +1,6 @@
 """The standings written out: the JSON of docs/scoring.md, a Vietnamese table, a ready-to-print workbook."""
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
@@ -19,11 +19,7 @@ SYNTHETIC_NOTE = "DỮ LIỆU MÔ PHỎNG — không phải số liệu thật"
 
 def decimal(value: Fraction | None, places: int) -> Decimal | None:
     """Return an exact fraction rounded half up to `places` decimals (only for showing it)."""
-    if value is None:
-        return None
-    quantum = Decimal(1).scaleb(-places)
-    return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(quantum, rounding=ROUND_HALF_UP) \
-        if value.denominator != 1 else Decimal(value.numerator).quantize(quantum)
+    return vn.rounded(value, places)
 
 
 def _fixed(value: Fraction | None, places: int) -> str | None:

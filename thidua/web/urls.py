@@ -5,4 +5,6 @@ from . import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("dot/<slug:code>/", views.campaign_detail, name="campaign_detail"),
+    path("dot/<slug:code>/xep-hang/", views.standings, name="standings"),
+    path("dot/<slug:code>/xep-hang/<str:unit>/", views.standing_detail, name="standing_detail"),
 ]

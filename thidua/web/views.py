@@ -1,9 +1,14 @@
+import datetime as dt
+
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
 from thidua.accounts.scopes import scope_of
 from thidua.campaigns.models import Campaign
+from thidua.scoring.core import RULE_LABELS
+from thidua.standings.selectors import campaign_standings, default_as_of
+from thidua.units.models import Unit
 
 from .selectors import campaign_overview, campaigns_visible
 
@@ -13,11 +18,63 @@ def home(request):
     return render(request, "web/home.html", {"campaigns": campaigns_visible(request.user)})
 
 
-@login_required
-def campaign_detail(request, code):
+def _campaign_and_scope(request, code):
     campaign = get_object_or_404(Campaign, code=code)
     scope = scope_of(request.user, campaign)
     if scope is None:
         raise Http404("Không có đợt thi đua này.")
+    return campaign, scope
+
+
+def _as_of(request, campaign) -> tuple[dt.date, str | None]:
+    """Return the scoring date asked for (?ngay=YYYY-MM-DD), or today capped at the deadline, and any error."""
+    raw = request.GET.get("ngay")
+    if not raw:
+        return default_as_of(campaign), None
+    try:
+        day = dt.date.fromisoformat(raw)
+    except ValueError:
+        return default_as_of(campaign), f"Ngày «{raw}» không hợp lệ; đang xem đến hôm nay."
+    if day < campaign.start:
+        return default_as_of(campaign), f"Ngày {day:%d/%m/%Y} trước ngày bắt đầu đợt thi đua; đang xem đến hôm nay."
+    return min(day, campaign.deadline), None
+
+
+@login_required
+def campaign_detail(request, code):
+    campaign, scope = _campaign_and_scope(request, code)
     return render(request, "web/campaign_detail.html",
                   {"campaign": campaign, "scope": scope, **campaign_overview(campaign, scope)})
+
+
+@login_required
+def standings(request, code):
+    """Show the standings of every group as of a date; every competitor's points can be opened."""
+    campaign, scope = _campaign_and_scope(request, code)
+    as_of, error = _as_of(request, campaign)
+    result = campaign_standings(campaign, as_of)
+    ids = dict(Unit.objects.filter(campaign=campaign).values_list("code", "id"))
+    explainable = {c for c, pk in ids.items() if scope.sees(pk)}
+    return render(request, "web/standings.html", {"campaign": campaign, "result": result, "error": error,
+                                                  "explainable": explainable, "scope": scope})
+
+
+@login_required
+def standing_detail(request, code, unit):
+    """Explain one competitor's (or team's) points: quota, days, completion, every rule."""
+    campaign, scope = _campaign_and_scope(request, code)
+    found = get_object_or_404(Unit, campaign=campaign, code=unit)
+    if not scope.sees(found.id):
+        raise Http404("Không có đơn vị này trong phạm vi của bạn.")
+    as_of, error = _as_of(request, campaign)
+    result = campaign_standings(campaign, as_of)
+    row = next((s for g in result.groups if g.standings for s in g.standings.rows if s.code == unit), None)
+    group = next((g for g in result.groups if g.standings and row in g.standings.rows), None)
+    if row is None:
+        row = next((s for s in result.teams.rows if s.code == unit), None)
+    if row is None:
+        raise Http404("Đơn vị này không thi đua.")
+    lines = [(RULE_LABELS.get(line.rule, line.rule), line.formula, line.points) for line in row.lines]
+    return render(request, "web/standing_detail.html", {"campaign": campaign, "result": result, "row": row,
+                                                        "group": group, "lines": lines, "error": error,
+                                                        "unit": found})

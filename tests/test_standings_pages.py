@@ -1,0 +1,65 @@
+"""The standings pages: everyone in the campaign sees the ranking; the explanation of a competitor only within
+one's scope; a bounded number of queries."""
+
+import pytest
+from django.urls import reverse
+
+from thidua.accounts.models import Role
+from thidua.accounts.services import user_create
+from thidua.units.models import Unit
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def login(campaign, client):
+    def as_user(role, unit):
+        user = user_create(username=f"u-{role}", password="Mat-khau-2021", role=role, actor="kiem-thu",
+                           unit=Unit.objects.get(campaign=campaign, code=unit) if unit else None)
+        client.force_login(user)
+        return client
+    return as_user
+
+
+def test_the_ranking_shows_every_competitor_in_vietnamese_formats(login, campaign):
+    body = login(Role.PC06, "PC06").get(reverse("standings", args=[campaign.code]) + "?ngay=2021-03-02").content
+    body = body.decode()
+    assert "Công an thành phố Vị Thanh" in body and "Công an thành phố Ngã Bảy" in body
+    assert "Tạm tính: nếu đợt thi đua kết thúc vào ngày 02/03/2021" in body
+    assert "15.240" in body  # Vị Thanh's quota: 120 a day × 127 days
+
+
+def test_a_district_sees_the_ranking_but_explains_only_itself(login, campaign):
+    client = login(Role.DISTRICT, "CAH-VTH")
+    body = client.get(reverse("standings", args=[campaign.code])).content.decode()
+    assert reverse("standing_detail", args=[campaign.code, "CAH-VTH"]) in body
+    assert reverse("standing_detail", args=[campaign.code, "CAH-NBA"]) not in body
+    assert client.get(reverse("standing_detail", args=[campaign.code, "CAH-NBA"])).status_code == 404
+    assert client.get(reverse("standing_detail", args=[campaign.code, "CAH-VTH"])).status_code == 200
+
+
+def test_a_team_explains_its_own_points(login, campaign):
+    client = login(Role.TEAM, "TO-VTH-1")
+    body = client.get(reverse("standing_detail", args=[campaign.code, "TO-VTH-1"]) + "?ngay=2021-03-02").content
+    body = body.decode()
+    assert "Tổ (tham khảo, không xét giải)" in body
+    assert "120/ngày × 127 ngày" in body and "Thu nhận theo ngày" in body
+    assert client.get(reverse("standing_detail", args=[campaign.code, "TO-NBA-1"])).status_code == 404
+
+
+def test_a_bad_date_is_said_and_today_is_shown(login, campaign):
+    body = login(Role.PC06, "PC06").get(reverse("standings", args=[campaign.code]) + "?ngay=31/02/2021").content
+    assert "Ngày «31/02/2021» không hợp lệ" in body.decode()
+
+
+def test_the_standings_page_has_a_bounded_number_of_queries(login, campaign, django_assert_max_num_queries):
+    client = login(Role.PC06, "PC06")
+    url = reverse("standings", args=[campaign.code])
+    with django_assert_max_num_queries(12):
+        client.get(url)
+    parent = Unit.objects.get(campaign=campaign, code="PC06")
+    for i in range(20):
+        Unit.objects.create(campaign=campaign, code=f"CAH-X{i}", name=f"Công an {i}", kind="cong_an_huyen",
+                            parent=parent, group=campaign.groups.get(code="cap_huyen"))
+    with django_assert_max_num_queries(12):
+        client.get(url)
