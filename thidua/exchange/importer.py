@@ -19,9 +19,9 @@ from thidua.audit.models import Source
 from thidua.audit.services import changeset_open, record_changes
 from thidua.campaigns.models import Campaign, CompetitionGroup
 from thidua.intake.models import Assignment, EligiblePopulation, IntakeRecord, Machine
+from thidua.intake.rules import IntakeRules
 from thidua.territory.models import AdminUnit, Level
 from thidua.units.models import Kind, Membership, Officer, Unit
-from thidua.units.selectors import unit_areas
 
 from .cells import CellError, is_blank, read_count, read_date, read_text
 from .readers import FileRejected, SheetSource, open_source
@@ -652,18 +652,6 @@ class _Staging:
         self.cursor.close()
 
 
-def _intake_lookups(ctx: _Context):
-    machines = dict(Machine.objects.filter(campaign=ctx.campaign).values_list("code", "id"))
-    spans = defaultdict(list)
-    for machine_id, start, end, team_id in Assignment.objects.filter(machine__campaign=ctx.campaign).values_list(
-            "machine_id", "start", "end", "team_id"):
-        spans[machine_id].append((start, end, team_id))
-    communes = dict(AdminUnit.objects.communes_of(ctx.campaign.structure, ctx.campaign.province_code)
-                    .values_list("code", "id"))
-    team_codes = dict(Unit.objects.filter(campaign=ctx.campaign).values_list("id", "code"))
-    return machines, spans, communes, unit_areas(ctx.campaign), team_codes
-
-
 def _stage_intake(ctx: _Context, sheet: SheetSource, staging: _Staging) -> int:
     """Check every intake row and stage the good ones; return the number of rows read."""
     name = "thu_nhan"
@@ -672,12 +660,11 @@ def _stage_intake(ctx: _Context, sheet: SheetSource, staging: _Staging) -> int:
     positions = _header(ctx, sheet, rows)
     if positions is None:
         return 0
-    machines, spans, communes, areas, team_codes = _intake_lookups(ctx)
+    rules = IntakeRules(ctx.campaign)
+    check = rules.check
     i_day, i_machine, i_commune, i_count = (positions[k] for k in ("ngay", "ma_may", "ma_xa", "so_ho_so"))
     width = max(positions.values()) + 1
-    start, deadline, limit = ctx.config.start, ctx.config.deadline, ctx.config.max_per_machine_day
     adapt = connection.ops.adapt_datefield_value
-    days: dict = {}
     error = ctx.error
     read = 0
     for number, row in enumerate(rows, start=2):
@@ -687,68 +674,15 @@ def _stage_intake(ctx: _Context, sheet: SheetSource, staging: _Staging) -> int:
         if (is_blank(raw_day) and is_blank(raw_machine) and is_blank(raw_commune) and is_blank(raw_count)):
             continue
         read += 1
-        bad = False
-        day = days.get(raw_day)
-        if day is None:
-            try:
-                day = read_date(raw_day) if not is_blank(raw_day) else "ô bắt buộc đang trống"
-                if not start <= day <= deadline:
-                    day = (f"ngày {day:%d/%m/%Y} nằm ngoài thời gian thi đua ({start:%d/%m/%Y} – "
-                           f"{deadline:%d/%m/%Y})")
-            except CellError as exc:
-                day = str(exc)
-            days[raw_day] = day
-        if isinstance(day, str):
-            error(name, number, "ngay", day)
-            bad, day = True, None
-        code = raw_machine.strip() if isinstance(raw_machine, str) else _text_or_none(raw_machine)
-        machine_id = machines.get(code)
-        if machine_id is None:
-            error(name, number, "ma_may", "ô bắt buộc đang trống" if not code else f"không có máy mã «{code}»")
-            bad = True
-        commune_code = raw_commune.strip() if isinstance(raw_commune, str) else _text_or_none(raw_commune)
-        commune_id = communes.get(commune_code)
-        if commune_id is None:
-            error(name, number, "ma_xa", "ô bắt buộc đang trống" if not commune_code else
-                  f"«{commune_code}» không phải mã xã của tỉnh {ctx.campaign.province_code}")
-            bad = True
-        if isinstance(raw_count, str) and raw_count.isascii() and raw_count.isdigit():
-            applications = int(raw_count)
-        else:
-            try:
-                applications = read_count(raw_count) if not is_blank(raw_count) else None
-                if applications is None:
-                    error(name, number, "so_ho_so", "ô bắt buộc đang trống")
-                    bad = True
-            except CellError as exc:
-                error(name, number, "so_ho_so", str(exc))
-                applications, bad = None, True
-        if applications is not None and applications > limit:
-            error(name, number, "so_ho_so", f"{applications} hồ sơ vượt mức tối đa {limit} của một máy trong một "
-                                            "ngày (max_per_machine_day)")
-            bad = True
-        team_id = None
-        if machine_id is not None and day is not None:
-            team_id = next((t for s, e, t in spans[machine_id] if s <= day <= e), None)
-            if team_id is None:
-                error(name, number, "ngay", f"máy {code} không được phân công cho tổ nào ngày {day:%d/%m/%Y}")
-                bad = True
-            elif commune_id is not None and commune_id not in areas.get(team_id, ()):
-                error(name, number, "ma_xa", f"xã {commune_code} không thuộc địa bàn của tổ {team_codes[team_id]}")
-                bad = True
-        if bad:
+        good, problems = check(raw_day, raw_machine, raw_commune, raw_count)
+        if good is None:
+            for column, message in problems:
+                error(name, number, column, message)
             counts.rejected += 1
             continue
-        staging.add((number, adapt(day), machine_id, commune_id, team_id, applications))
+        staging.add((number, adapt(good.day), good.machine_id, good.commune_id, good.team_id, good.applications))
     staging.flush()
     return read
-
-
-def _text_or_none(value) -> str:
-    try:
-        return read_text(value)
-    except CellError:
-        return ""
 
 
 KEY_JOIN = "r.machine_id = s.machine_id AND r.day = s.day AND r.commune_id = s.commune_id"

@@ -1,0 +1,114 @@
+"""The rules an intake row obeys, wherever it comes from (a workbook, the daily report form, the API).
+
+One place says what is wrong with a row, in the words the user sees; the importer, the forms and the API
+ask it row by row. Lookups are read once per campaign (four queries), so checking a row costs no query.
+"""
+
+import datetime as dt
+from collections import defaultdict
+from typing import NamedTuple
+
+from thidua.exchange.cells import CellError, is_blank, read_count, read_date, read_text
+from thidua.territory.models import AdminUnit
+from thidua.units.models import Unit
+from thidua.units.selectors import unit_areas
+
+from .models import Assignment, Machine
+
+EMPTY = "ô bắt buộc đang trống"
+
+
+class Checked(NamedTuple):
+    """A good row, with the ids it refers to and the team that held the machine that day."""
+
+    day: dt.date
+    machine_id: int
+    commune_id: int
+    team_id: int
+    applications: int
+
+
+def _text(value) -> str:
+    if isinstance(value, str):
+        return value.strip()
+    try:
+        return read_text(value)
+    except CellError:
+        return ""
+
+
+class IntakeRules:
+    """The rules of data-formats.md for one campaign's intake rows."""
+
+    def __init__(self, campaign):
+        config = campaign.config
+        self.province = campaign.province_code
+        self.start, self.deadline, self.limit = config.start, config.deadline, config.max_per_machine_day
+        self.machines = dict(Machine.objects.filter(campaign=campaign).values_list("code", "id"))
+        self.spans: dict[int, list[tuple[dt.date, dt.date, int]]] = defaultdict(list)
+        for machine_id, start, end, team_id in Assignment.objects.filter(machine__campaign=campaign).values_list(
+                "machine_id", "start", "end", "team_id"):
+            self.spans[machine_id].append((start, end, team_id))
+        self.communes = dict(AdminUnit.objects.communes_of(campaign.structure, campaign.province_code)
+                             .values_list("code", "id"))
+        self.team_codes = dict(Unit.objects.filter(campaign=campaign).values_list("id", "code"))
+        self.areas = unit_areas(campaign)
+        self._days: dict = {}
+
+    def holder(self, machine_id: int, day: dt.date) -> int | None:
+        """Return the team that holds a machine on a day, if any."""
+        return next((t for s, e, t in self.spans[machine_id] if s <= day <= e), None)
+
+    def _day(self, raw) -> dt.date | str:
+        """Return the date of a cell, or the message saying what is wrong (cached: a file has few dates)."""
+        day = self._days.get(raw)
+        if day is None:
+            try:
+                day = read_date(raw) if not is_blank(raw) else EMPTY
+                if not self.start <= day <= self.deadline:
+                    day = (f"ngày {day:%d/%m/%Y} nằm ngoài thời gian thi đua ({self.start:%d/%m/%Y} – "
+                           f"{self.deadline:%d/%m/%Y})")
+            except CellError as exc:
+                day = str(exc)
+            self._days[raw] = day
+        return day
+
+    def check(self, raw_day, raw_machine, raw_commune, raw_count) -> tuple[Checked | None, list[tuple[str, str]]]:
+        """Return the checked row, or None and every (column, message) that is wrong with it."""
+        problems = []
+        day = self._day(raw_day)
+        if isinstance(day, str):
+            problems.append(("ngay", day))
+            day = None
+        code = _text(raw_machine)
+        machine_id = self.machines.get(code)
+        if machine_id is None:
+            problems.append(("ma_may", EMPTY if not code else f"không có máy mã «{code}»"))
+        commune_code = _text(raw_commune)
+        commune_id = self.communes.get(commune_code)
+        if commune_id is None:
+            problems.append(("ma_xa", EMPTY if not commune_code else
+                             f"«{commune_code}» không phải mã xã của tỉnh {self.province}"))
+        applications = None
+        if isinstance(raw_count, str) and raw_count.isascii() and raw_count.isdigit():
+            applications = int(raw_count)
+        elif is_blank(raw_count):
+            problems.append(("so_ho_so", EMPTY))
+        else:
+            try:
+                applications = read_count(raw_count)
+            except CellError as exc:
+                problems.append(("so_ho_so", str(exc)))
+        if applications is not None and applications > self.limit:
+            problems.append(("so_ho_so", f"{applications} hồ sơ vượt mức tối đa {self.limit} của một máy trong một "
+                                         "ngày (max_per_machine_day)"))
+        team_id = None
+        if machine_id is not None and day is not None:
+            team_id = self.holder(machine_id, day)
+            if team_id is None:
+                problems.append(("ngay", f"máy {code} không được phân công cho tổ nào ngày {day:%d/%m/%Y}"))
+            elif commune_id is not None and commune_id not in self.areas.get(team_id, ()):
+                problems.append(("ma_xa", f"xã {commune_code} không thuộc địa bàn của tổ {self.team_codes[team_id]}"))
+        if problems:
+            return None, problems
+        return Checked(day, machine_id, commune_id, team_id, applications), problems
