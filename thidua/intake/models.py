@@ -81,3 +81,30 @@ class IntakeRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day:%d/%m/%Y} {self.machine} {self.commune.code}: {self.applications}"
+
+
+class ReportStatus(models.TextChoices):
+    DRAFT = "draft", "Đang nhập"
+    SUBMITTED = "submitted", "Đã gửi, chờ xác nhận"
+    VERIFIED = "verified", "Đã xác nhận (khóa)"
+
+
+class DailyReport(models.Model):
+    """A team's report of one day: entered, submitted by the team, verified (and so locked) by its district."""
+
+    campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.CASCADE, related_name="reports")
+    team = models.ForeignKey("units.Unit", on_delete=models.PROTECT, related_name="reports")
+    day = models.DateField()
+    status = models.CharField(max_length=10, choices=ReportStatus.choices, default=ReportStatus.DRAFT)
+    late = models.BooleanField(default=False, help_text="Submitted after the day it reports.")
+    submitted_by = models.CharField(max_length=150, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    verified_by = models.CharField(max_length=150, blank=True)
+    verified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["team", "day"], name="one_report_per_team_day")]
+        indexes = [models.Index(fields=["campaign", "day", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.team} {self.day:%d/%m/%Y} ({self.get_status_display()})"

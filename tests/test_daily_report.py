@@ -1,0 +1,118 @@
+"""The daily report of a team: enter, submit, verify (locks), reopen with a reason; the import's rules apply."""
+
+import datetime as dt
+
+import pytest
+
+from thidua.audit.chain import chain_verify
+from thidua.audit.models import Change
+from thidua.intake.models import DailyReport, IntakeRecord, ReportStatus
+from thidua.intake.selectors import teams_without_report
+from thidua.intake.services import ReportError, report_reopen, report_save, report_submit, report_verify
+from thidua.units.models import Unit
+
+pytestmark = pytest.mark.django_db
+DAY = dt.date(2021, 3, 10)
+
+
+@pytest.fixture
+def team(campaign):
+    return Unit.objects.get(campaign=campaign, code="TO-VTH-1")
+
+
+def save(campaign, team, rows, **kw):
+    return report_save(campaign=campaign, team=team, day=DAY, rows=rows, actor="to-vth", **kw)
+
+
+def errors_of(call) -> list:
+    with pytest.raises(ReportError) as caught:
+        call()
+    return caught.value.errors
+
+
+def test_a_day_is_entered_and_recorded(campaign, team):
+    result = save(campaign, team, [("M-VTH-01", "31318", 90), ("M-VTH-01", "31321", "25")])
+    assert (result.added, result.changed) == (2, 0)
+    assert IntakeRecord.objects.get(day=DAY, commune__code="31321").applications == 25
+    assert Change.objects.filter(entity="thu_nhan", key__startswith="2021-03-10|M-VTH-01").count() == 2
+    assert chain_verify().ok
+
+
+def test_saving_the_same_values_again_changes_nothing(campaign, team):
+    save(campaign, team, [("M-VTH-01", "31318", 90)])
+    acts = Change.objects.count()
+    result = save(campaign, team, [("M-VTH-01", "31318", 90)])
+    assert (result.added, result.changed, result.unchanged) == (0, 0, 1)
+    assert Change.objects.count() == acts
+
+
+def test_every_bad_row_is_named_and_nothing_is_written(campaign, team):
+    errors = errors_of(lambda: save(campaign, team, [("M-VTH-01", "31318", 90), ("M-VTH-01", "31340", 5),
+                                                     ("M-VTH-01", "31321", -2), ("M-NBA-01", "31318", 1)]))
+    assert (1, "ma_xa", "xã 31340 không thuộc địa bàn của tổ TO-VTH-1") in errors
+    assert any(e[:2] == (2, "so_ho_so") and "số âm" in e[2] for e in errors)
+    assert any(e[:2] == (3, "ma_may") for e in errors)
+    assert not IntakeRecord.objects.filter(day=DAY).exists()
+
+
+def test_a_machine_and_commune_twice_is_refused(campaign, team):
+    errors = errors_of(lambda: save(campaign, team, [("M-VTH-01", "31318", 9), ("M-VTH-01", "31318", 8)]))
+    assert errors == [(1, "ma_xa", "máy M-VTH-01 và xã 31318 đã có ở dòng 1")]
+
+
+def test_the_days_total_of_a_machine_is_bounded(campaign, team):
+    save(campaign, team, [("M-VTH-01", "31318", 1500)])
+    errors = errors_of(lambda: save(campaign, team, [("M-VTH-01", "31321", 600)]))
+    assert errors[0][:2] == (0, "so_ho_so") and "2100" in errors[0][2]
+
+
+def test_submitting_after_the_day_is_late(campaign, team):
+    report = report_submit(campaign=campaign, team=team, day=DAY, actor="to-vth",
+                           now=dt.datetime(2021, 3, 12, 9, tzinfo=dt.UTC))
+    assert report.status == ReportStatus.SUBMITTED and report.late
+    on_time = report_submit(campaign=campaign, team=team, day=DAY + dt.timedelta(days=1), actor="to-vth",
+                            now=dt.datetime(2021, 3, 11, 10, tzinfo=dt.UTC))
+    assert not on_time.late
+
+
+def test_a_correction_after_submitting_needs_a_reason(campaign, team):
+    save(campaign, team, [("M-VTH-01", "31318", 90)])
+    report_submit(campaign=campaign, team=team, day=DAY, actor="to-vth")
+    errors = errors_of(lambda: save(campaign, team, [("M-VTH-01", "31318", 95)]))
+    assert errors == [(0, "so_ho_so", "ngày đã gửi: sửa số liệu cần ghi lý do")]
+    save(campaign, team, [("M-VTH-01", "31318", 95)], reason="Đếm lại phiếu")
+    change = Change.objects.filter(entity="thu_nhan", key="2021-03-10|M-VTH-01|31318").last()
+    assert (change.before, change.after, change.changeset.reason) == ({"so_ho_so": 90}, {"so_ho_so": 95},
+                                                                       "Đếm lại phiếu")
+
+
+def test_a_verified_day_is_locked_until_reopened_with_a_reason(campaign, team):
+    save(campaign, team, [("M-VTH-01", "31318", 90)])
+    report = report_verify(report=report_submit(campaign=campaign, team=team, day=DAY, actor="to-vth"),
+                           actor="huyen-vth")
+    assert "đã được xác nhận và khóa" in errors_of(lambda: save(campaign, team, [("M-VTH-01", "31318", 1)]))[0][2]
+    assert "cần ghi lý do" in errors_of(lambda: report_reopen(report=report, actor="pc06", reason=" "))[0][2]
+    report = report_reopen(report=report, actor="pc06", reason="Tổ báo sai xã")
+    assert report.status == ReportStatus.DRAFT
+    assert save(campaign, team, [("M-VTH-01", "31318", 91)]).changed == 1
+    assert chain_verify().ok
+
+
+def test_only_a_submitted_day_can_be_verified(campaign, team):
+    save(campaign, team, [("M-VTH-01", "31318", 90)])
+    draft = DailyReport.objects.get(team=team, day=DAY)
+    assert "Chỉ xác nhận được ngày đã gửi" in errors_of(lambda: report_verify(report=draft, actor="huyen"))[0][2]
+
+
+def test_teams_that_have_not_reported_are_listed(campaign, team):
+    both = {t.code for t in teams_without_report(campaign, DAY)}
+    assert both == {"TO-VTH-1", "TO-NBA-1"}
+    report_submit(campaign=campaign, team=team, day=DAY, actor="to-vth")
+    assert [t.code for t in teams_without_report(campaign, DAY)] == ["TO-NBA-1"]
+    assert teams_without_report(campaign, DAY, unit_ids=frozenset({team.id})) == []
+
+
+def test_a_closed_campaign_refuses_reports(campaign, team):
+    campaign.status = "closed"
+    campaign.save(update_fields=["status"])
+    assert "số liệu đã khóa" in errors_of(lambda: save(campaign, team, [("M-VTH-01", "31318", 90)]))[0][2]

@@ -1,0 +1,177 @@
+"""The daily report of a team: enter the day's counts, submit, verify (which locks the day), reopen with a reason.
+
+Every write is one act of the history, sealed into the chain, in the same transaction as the change. Who may
+do what is decided by the caller (pages and API ask `accounts.scopes`); these functions keep the rules of the
+data: the same row rules as the import, all or nothing, nothing counted twice.
+"""
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+
+from thidua.audit.chain import changeset_seal
+from thidua.audit.services import changeset_open, record_change, record_changes
+from thidua.campaigns.models import Campaign
+
+from .models import DailyReport, IntakeRecord, ReportStatus
+from .rules import IntakeRules
+
+
+class ReportError(Exception):
+    """A report that cannot be written; `errors` lists (row index or None, column or None, message)."""
+
+    def __init__(self, errors: list[tuple[int | None, str | None, str]]):
+        super().__init__("; ".join(m for _, _, m in errors))
+        self.errors = errors
+
+
+@dataclass
+class SaveResult:
+    report: DailyReport
+    added: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    errors: list = field(default_factory=list)
+
+
+def _locked_campaign(campaign: Campaign) -> Campaign:
+    """Lock the campaign row: imports and reports of one campaign write one at a time."""
+    locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    if not locked.accepts_data:
+        raise ReportError([(None, None, f"Đợt thi đua đang ở trạng thái «{locked.get_status_display()}»: số liệu "
+                                        "đã khóa.")])
+    return locked
+
+
+def _report(campaign, team, day) -> DailyReport:
+    report, _ = DailyReport.objects.select_for_update().get_or_create(campaign=campaign, team=team, day=day)
+    return report
+
+
+def _key(record_day: dt.date, machine: str, commune: str) -> str:
+    return f"{record_day.isoformat()}|{machine}|{commune}"
+
+
+@transaction.atomic
+def report_save(*, campaign: Campaign, team, day: dt.date, rows: list[tuple[str, str, object]], actor: str,
+                reason: str = "", source: str = "web") -> SaveResult:
+    """Write a team's counts of one day: rows of (machine code, commune code, applications); all or nothing.
+
+    A value changed after the day was submitted is a correction and needs a reason; a verified day is locked.
+    """
+    campaign = _locked_campaign(campaign)
+    report = _report(campaign, team, day)
+    if report.status == ReportStatus.VERIFIED:
+        raise ReportError([(None, None, f"Ngày {day:%d/%m/%Y} của tổ {team.code} đã được xác nhận và khóa; cần PC06 "
+                                        "mở lại để sửa.")])
+    rules = IntakeRules(campaign)
+    errors: list[tuple[int | None, str | None, str]] = []
+    good, seen = [], {}
+    for i, (machine, commune, count) in enumerate(rows):
+        machine_id = rules.machines.get(str(machine).strip())
+        if machine_id is not None and rules.holder(machine_id, day) not in (None, team.id):
+            errors.append((i, "ma_may", f"máy {machine} không thuộc tổ {team.code} ngày {day:%d/%m/%Y}"))
+            continue
+        checked, problems = rules.check(day, machine, commune, count)
+        errors += [(i, column, message) for column, message in problems]
+        if checked is None:
+            continue
+        pair = (checked.machine_id, checked.commune_id)
+        if pair in seen:
+            errors.append((i, "ma_xa", f"máy {machine} và xã {commune} đã có ở dòng {seen[pair] + 1}"))
+            continue
+        seen[checked.machine_id, checked.commune_id] = i
+        good.append((i, machine, commune, checked))
+    stored = {(r.machine_id, r.commune_id): r for r in
+              IntakeRecord.objects.filter(day=day, machine_id__in={c.machine_id for *_, c in good})}
+    totals: dict[int, int] = defaultdict(int)
+    for (machine_id, commune_id), record in stored.items():
+        if (machine_id, commune_id) not in seen:
+            totals[machine_id] += record.applications
+    for _, _, _, c in good:
+        totals[c.machine_id] += c.applications
+    for i, machine, _, c in good:
+        if totals[c.machine_id] > rules.limit:
+            errors.append((i, "so_ho_so", f"tổng số hồ sơ của máy {machine} trong ngày là {totals[c.machine_id]}, "
+                                          f"vượt mức tối đa {rules.limit} (max_per_machine_day)"))
+    corrections = [(i, c) for i, _, _, c in good if (c.machine_id, c.commune_id) in stored
+                   and stored[c.machine_id, c.commune_id].applications != c.applications]
+    if corrections and report.status == ReportStatus.SUBMITTED and not reason.strip():
+        errors += [(i, "so_ho_so", "ngày đã gửi: sửa số liệu cần ghi lý do") for i, _ in corrections]
+    if errors:
+        raise ReportError(sorted(errors, key=lambda e: (e[0] is None, e[0] or 0)))
+    changeset = changeset_open(campaign=campaign, actor=actor, source=source, reason=reason.strip())
+    result, changes = SaveResult(report), []
+    for _, machine, commune, c in good:
+        record = stored.get((c.machine_id, c.commune_id))
+        if record is None:
+            IntakeRecord.objects.create(campaign=campaign, day=day, machine_id=c.machine_id, commune_id=c.commune_id,
+                                        team_id=c.team_id, applications=c.applications, changeset=changeset)
+            changes.append(("thu_nhan", _key(day, machine, commune), None, {"so_ho_so": c.applications}))
+            result.added += 1
+        elif record.applications != c.applications:
+            changes.append(("thu_nhan", _key(day, machine, commune), {"so_ho_so": record.applications},
+                            {"so_ho_so": c.applications}))
+            record.applications, record.changeset = c.applications, changeset
+            record.save(update_fields=["applications", "changeset"])
+            result.changed += 1
+        else:
+            result.unchanged += 1
+    if not changes:
+        transaction.set_rollback(True)  # nothing changed: no empty act in the history
+        return result
+    record_changes(changeset, changes)
+    changeset_seal(changeset)
+    return result
+
+
+def _move(report: DailyReport, to: str, actor: str, reason: str, source: str, **fields) -> DailyReport:
+    before = {"status": report.status}
+    report.status = to
+    for name, value in fields.items():
+        setattr(report, name, value)
+    report.save()
+    changeset = changeset_open(campaign=report.campaign, actor=actor, source=source, reason=reason.strip())
+    record_change(changeset, "bao_cao", f"{report.team.code}|{report.day.isoformat()}", before,
+                  {"status": to, **{k: v for k, v in fields.items() if k in ("late",)}})
+    changeset_seal(changeset)
+    return report
+
+
+@transaction.atomic
+def report_submit(*, campaign: Campaign, team, day: dt.date, actor: str, now: dt.datetime | None = None,
+                  source: str = "web") -> DailyReport:
+    """Submit a team's day (a day with no intake may be submitted too); after the day itself it is marked late."""
+    campaign = _locked_campaign(campaign)
+    report = _report(campaign, team, day)
+    if report.status != ReportStatus.DRAFT:
+        raise ReportError([(None, None, f"Ngày {day:%d/%m/%Y} đã ở trạng thái «{report.get_status_display()}».")])
+    now = now or timezone.now()
+    return _move(report, ReportStatus.SUBMITTED, actor, "", source, submitted_by=actor, submitted_at=now,
+                 late=timezone.localtime(now).date() > day)
+
+
+@transaction.atomic
+def report_verify(*, report: DailyReport, actor: str, source: str = "web") -> DailyReport:
+    """Verify a submitted day: from now on it is locked."""
+    _locked_campaign(report.campaign)
+    report = DailyReport.objects.select_for_update().select_related("team", "campaign").get(pk=report.pk)
+    if report.status != ReportStatus.SUBMITTED:
+        shown = report.get_status_display()
+        raise ReportError([(None, None, f"Chỉ xác nhận được ngày đã gửi; ngày này đang «{shown}».")])
+    return _move(report, ReportStatus.VERIFIED, actor, "", source, verified_by=actor, verified_at=timezone.now())
+
+
+@transaction.atomic
+def report_reopen(*, report: DailyReport, actor: str, reason: str, source: str = "web") -> DailyReport:
+    """Reopen a verified day for corrections (PC06), with a reason; the team submits it again."""
+    _locked_campaign(report.campaign)
+    report = DailyReport.objects.select_for_update().select_related("team", "campaign").get(pk=report.pk)
+    if report.status != ReportStatus.VERIFIED:
+        raise ReportError([(None, None, "Chỉ mở lại được ngày đã xác nhận.")])
+    if not reason.strip():
+        raise ReportError([(None, None, "Mở lại ngày đã xác nhận cần ghi lý do.")])
+    return _move(report, ReportStatus.DRAFT, actor, reason, source, verified_by="", verified_at=None)
