@@ -1,0 +1,113 @@
+"""The daily report pages: a clerk enters and submits the team's day; the district verifies; PC06 reopens.
+Every role × own team / another team."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from thidua.accounts.models import Role
+from thidua.accounts.services import user_create
+from thidua.intake.models import DailyReport, IntakeRecord, ReportStatus
+from thidua.units.models import Unit
+
+pytestmark = pytest.mark.django_db
+DAY = "2021-03-10"
+
+
+@pytest.fixture
+def login(campaign, client):
+    users = {}
+
+    def as_user(role, unit):
+        if (role, unit) not in users:
+            users[role, unit] = user_create(
+                username=f"u-{role}-{unit}", password="Mat-khau-2021", role=role, actor="kiem-thu",
+                unit=Unit.objects.get(campaign=campaign, code=unit) if unit else None)
+        client.force_login(users[role, unit])
+        return client
+    return as_user
+
+
+def day_url(campaign, team="TO-VTH-1", day=DAY):
+    return reverse("report_day", args=[campaign.code, team, day])
+
+
+def test_a_clerk_enters_and_submits_the_day(login, campaign):
+    client = login(Role.TEAM, "TO-VTH-1")
+    page = client.get(day_url(campaign)).content.decode()
+    assert "Máy M-VTH-01" in page and 'name="n-M-VTH-01-31318"' in page
+    response = client.post(day_url(campaign), {"n-M-VTH-01-31318": "90", "n-M-VTH-01-31321": "", "action": "submit"})
+    assert response.status_code == 302
+    assert IntakeRecord.objects.get(day=DAY, machine__code="M-VTH-01", commune__code="31318").applications == 90
+    assert DailyReport.objects.get(team__code="TO-VTH-1", day=DAY).status == ReportStatus.SUBMITTED
+
+
+def test_a_bad_count_is_shown_next_to_its_field_and_nothing_is_saved(login, campaign):
+    client = login(Role.TEAM, "TO-VTH-1")
+    response = client.post(day_url(campaign), {"n-M-VTH-01-31318": "-4", "n-M-VTH-01-31321": "7", "action": "save"})
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "là số âm" in body and 'aria-invalid="true"' in body
+    assert not IntakeRecord.objects.filter(day=DAY).exists()
+
+
+def test_a_clerk_cannot_see_or_verify_another_teams_day(login, campaign):
+    client = login(Role.TEAM, "TO-VTH-1")
+    assert client.get(day_url(campaign, team="TO-NBA-1")).status_code == 404
+    client.post(day_url(campaign), {"n-M-VTH-01-31318": "9", "action": "submit"})
+    assert client.post(day_url(campaign), {"action": "verify"}).status_code == 403
+
+
+def test_the_district_verifies_and_the_day_is_locked(login, campaign, client):
+    login(Role.TEAM, "TO-VTH-1").post(day_url(campaign), {"n-M-VTH-01-31318": "9", "action": "submit"})
+    district = login(Role.DISTRICT, "CAH-VTH")
+    assert district.post(day_url(campaign), {"action": "verify"}).status_code == 302
+    assert DailyReport.objects.get(team__code="TO-VTH-1", day=DAY).status == ReportStatus.VERIFIED
+    clerk = login(Role.TEAM, "TO-VTH-1")
+    assert clerk.post(day_url(campaign), {"n-M-VTH-01-31318": "10", "action": "save"}).status_code == 403
+
+
+def test_pc06_reopens_a_verified_day_with_a_reason(login, campaign):
+    login(Role.TEAM, "TO-VTH-1").post(day_url(campaign), {"n-M-VTH-01-31318": "9", "action": "submit"})
+    login(Role.DISTRICT, "CAH-VTH").post(day_url(campaign), {"action": "verify"})
+    pc06 = login(Role.PC06, "PC06")
+    assert pc06.post(day_url(campaign), {"action": "reopen", "reason": " "}).status_code == 400
+    assert pc06.post(day_url(campaign), {"action": "reopen", "reason": "Tổ ghi nhầm xã"}).status_code == 302
+    assert DailyReport.objects.get(team__code="TO-VTH-1", day=DAY).status == ReportStatus.DRAFT
+
+
+def test_a_district_cannot_reopen(login, campaign):
+    login(Role.TEAM, "TO-VTH-1").post(day_url(campaign), {"n-M-VTH-01-31318": "9", "action": "submit"})
+    district = login(Role.DISTRICT, "CAH-VTH")
+    district.post(day_url(campaign), {"action": "verify"})
+    assert district.post(day_url(campaign), {"action": "reopen", "reason": "x"}).status_code == 403
+
+
+@pytest.mark.parametrize("role, unit", [(Role.VIEWER, "PC06"), (Role.COUNCIL, None)])
+def test_read_only_roles_cannot_enter(login, campaign, role, unit):
+    client = login(role, unit)
+    assert client.get(day_url(campaign)).status_code == 200
+    assert client.post(day_url(campaign), {"n-M-VTH-01-31318": "9", "action": "save"}).status_code == 403
+
+
+def test_the_day_list_shows_the_teams_in_scope_and_who_has_not_reported(login, campaign):
+    district = login(Role.DISTRICT, "CAH-VTH")
+    body = district.get(reverse("reports", args=[campaign.code]) + f"?ngay={DAY}").content.decode()
+    assert "Tổ cấp CCCD lưu động số 1 Vị Thanh" in body and "Ngã Bảy" not in body
+    assert "1 tổ chưa gửi báo cáo" in body
+    pc06 = login(Role.PC06, "PC06")
+    body = pc06.get(reverse("reports", args=[campaign.code]) + f"?ngay={DAY}").content.decode()
+    assert "2 tổ chưa gửi báo cáo" in body
+
+
+def test_the_day_list_has_a_bounded_number_of_queries(login, campaign, django_assert_max_num_queries):
+    client = login(Role.PC06, "PC06")
+    with django_assert_max_num_queries(10):
+        client.get(reverse("reports", args=[campaign.code]) + f"?ngay={DAY}")
+
+
+def test_a_date_outside_the_campaign_is_not_found(login, campaign):
+    client = login(Role.TEAM, "TO-VTH-1")
+    assert client.get(day_url(campaign, day="2021-08-01")).status_code == 404
+    assert client.get(day_url(campaign, day=dt.date(2021, 3, 1).strftime("%d-%m-%Y"))).status_code == 404
