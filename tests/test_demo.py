@@ -89,3 +89,15 @@ def test_until_stops_the_intake_at_that_date(demo):
     plan = build_plan(demo[0], seed=7, until=dt.date(2021, 4, 15))
     days = {row[0] for row in plan.sheets["thu_nhan"][1:]}
     assert max(days) <= "2021-04-15"
+
+
+def test_demo_days_have_their_reports_some_late_and_the_last_day_in_progress(demo_config):
+    from thidua.intake.models import DailyReport, ReportStatus
+
+    campaign = demo_setup(seed=7, until=dt.date(2021, 4, 15), config_path=demo_config)[0]
+    reports = DailyReport.objects.filter(campaign=campaign)
+    assert reports.filter(status=ReportStatus.VERIFIED, late=True).exists()
+    last = reports.order_by("-day").first().day
+    assert last == dt.date(2021, 4, 15)
+    assert set(reports.filter(day=last).values_list("status", flat=True)) == {ReportStatus.SUBMITTED}
+    assert not reports.filter(day__lt=last).exclude(status=ReportStatus.VERIFIED).exists()

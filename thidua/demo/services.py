@@ -1,11 +1,13 @@
 """Setting up the demo: the reference campaign on the real territory with labelled synthetic data."""
 
 import datetime as dt
+import random
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.db import transaction
+from django.utils import timezone
 
 from thidua.accounts.models import Role
 from thidua.accounts.services import user_create
@@ -14,6 +16,7 @@ from thidua.campaigns.config import load_config
 from thidua.campaigns.models import Status
 from thidua.campaigns.services import campaign_init
 from thidua.exchange.importer import workbook_import
+from thidua.intake.models import DailyReport, IntakeRecord, ReportStatus
 from thidua.territory.services import territory_load
 from thidua.units.models import Unit
 
@@ -49,6 +52,7 @@ def demo_setup(*, seed: int, until: dt.date | None = None, config_path: Path = R
         campaign.synthetic = True
         campaign.status = Status.RUNNING
         campaign.save(update_fields=["synthetic", "status"])
+        _reports(campaign, seed)
         units = {u.code: u for u in Unit.objects.filter(campaign=campaign)}
         district = plan.districts[0]
         team = next(t for t, d in plan.teams.items() if d == district)
@@ -60,3 +64,26 @@ def demo_setup(*, seed: int, until: dt.date | None = None, config_path: Path = R
                         unit=units[unit] if unit else None)
             logins.append(DemoLogin(username, Role(role).label, units[unit].name if unit else "toàn đợt thi đua"))
     return campaign, plan, report, logins
+
+
+def _reports(campaign, seed: int) -> None:
+    """Give every team-day of the synthetic intake its daily report: verified, some sent late; the last day of
+    the data is left as the teams would leave it in the evening (some sent, some not yet)."""
+    rng = random.Random(seed)
+    days = sorted(set(IntakeRecord.objects.filter(campaign=campaign).values_list("team_id", "day")))
+    if not days:
+        return
+    last = max(day for _, day in days)
+    reports = []
+    for team_id, day in days:
+        if day == last and rng.random() < 0.4:
+            continue  # not sent yet
+        sent = dt.datetime.combine(day + dt.timedelta(days=1 if rng.random() < 0.06 else 0), dt.time(19, 30),
+                                   tzinfo=timezone.get_current_timezone())
+        status = ReportStatus.SUBMITTED if day == last else ReportStatus.VERIFIED
+        reports.append(DailyReport(campaign=campaign, team_id=team_id, day=day, status=status,
+                                   late=sent.date() > day, submitted_by="demo", submitted_at=sent,
+                                   verified_by="demo" if status == ReportStatus.VERIFIED else "",
+                                   verified_at=sent + dt.timedelta(hours=14) if status == ReportStatus.VERIFIED
+                                   else None))
+    DailyReport.objects.bulk_create(reports, batch_size=1000)
