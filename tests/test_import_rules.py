@@ -7,18 +7,12 @@ base dataset (units, machines, communes) are described in conftest.py.
 import datetime as dt
 
 import pytest
+from conftest import HEADERS as H
 
 from thidua.units.models import Unit
 
 pytestmark = pytest.mark.django_db
 
-H = {
-    "don_vi": ["ma_don_vi", "ten_don_vi", "loai", "ma_don_vi_cap_tren", "dia_ban", "nhom_thi_dua"],
-    "can_bo": ["ma_can_bo", "ho_ten", "ma_don_vi", "cap_bac", "chuc_vu", "truc_tiep_cap_cccd"],
-    "may": ["ma_may", "ma_to", "tu_ngay", "den_ngay", "chi_tieu", "chi_tieu_ngay"],
-    "dan_so": ["ma_xa", "so_nguoi_trong_do_tuoi"],
-    "thu_nhan": ["ngay", "ma_may", "ma_xa", "so_ho_so"],
-}
 # A good row of each sheet, put before the bad one so that row numbers are checked past the first data row.
 GOOD = {
     "don_vi": ["TO-VTH-2", "Tổ cấp CCCD lưu động số 2 Vị Thanh", "to", "CAH-VTH", "31324", None],

@@ -12,11 +12,11 @@ from django.urls import reverse
 
 from thidua.accounts.models import Role
 from thidua.intake.models import Assignment, DailyReport, IntakeRecord, ReportStatus
-from thidua.intake.rules import IntakeRules
 from thidua.intake.services import ReportError, report_reopen, report_save, report_submit, report_verify
 from thidua.standings.selectors import default_as_of
 from thidua.territory.models import AdminUnit
 from thidua.units.models import Kind, Unit
+from thidua.units.selectors import unit_areas
 
 from .views import _campaign_and_scope
 
@@ -56,10 +56,9 @@ def reports(request, code):
 
 def _grid(campaign, team, day):
     """Return the machines the team holds that day, its communes, and the stored counts."""
-    rules = IntakeRules(campaign)
     machines = list(Assignment.objects.filter(team=team, start__lte=day, end__gte=day).select_related("machine")
                     .order_by("machine__code"))
-    communes = list(AdminUnit.objects.filter(id__in=rules.areas.get(team.id, ())).order_by("code"))
+    communes = list(AdminUnit.objects.filter(id__in=unit_areas(campaign).get(team.id, ())).order_by("code"))
     stored = {(r.machine.code, r.commune.code): r.applications for r in
               IntakeRecord.objects.filter(team=team, day=day).select_related("machine", "commune")}
     return [a.machine.code for a in machines], communes, stored
