@@ -1,6 +1,7 @@
 """Settings, all read from environment variables; SQLite by default, PostgreSQL through DATABASE_URL."""
 
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -97,6 +98,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "thidua.web.context.navigation",
             ],
         },
     },
@@ -170,6 +172,8 @@ THIDUA_LOGIN_LOCK_MINUTES = env_int("THIDUA_LOGIN_LOCK_MINUTES", 15)
 # Imports: a larger file is refused before it is read (bytes on disk, and bytes once unzipped).
 THIDUA_IMPORT_MAX_BYTES = env_int("THIDUA_IMPORT_MAX_BYTES", 512 * 1024 * 1024)
 THIDUA_IMPORT_MAX_UNZIPPED_BYTES = env_int("THIDUA_IMPORT_MAX_UNZIPPED_BYTES", 2 * 1024 * 1024 * 1024)
+# Files uploaded on the import page wait here between the preview and the confirmation (a day at most).
+THIDUA_UPLOAD_DIR = Path(env_str("THIDUA_UPLOAD_DIR", str(Path(tempfile.gettempdir()) / "thidua-uploads")))
 
 LOGGING = {
     "version": 1,

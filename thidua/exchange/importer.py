@@ -18,7 +18,7 @@ from thidua.audit.chain import changeset_seal
 from thidua.audit.models import Source
 from thidua.audit.services import changeset_open, record_changes
 from thidua.campaigns.models import Campaign, CompetitionGroup
-from thidua.intake.models import Assignment, EligiblePopulation, IntakeRecord, Machine
+from thidua.intake.models import Assignment, EligiblePopulation, IntakeRecord, Machine, ReportStatus
 from thidua.intake.rules import IntakeRules
 from thidua.territory.models import AdminUnit, Level
 from thidua.units.models import Kind, Membership, Officer, Unit
@@ -81,8 +81,10 @@ class _Rollback(Exception):
 
 
 class _Context:
-    def __init__(self, campaign: Campaign, report: ImportReport, replace: bool, reason: str, changeset):
+    def __init__(self, campaign: Campaign, report: ImportReport, replace: bool, reason: str, changeset,
+                 teams: frozenset[int] | None = None):
         self.campaign = campaign
+        self.teams = teams
         self.config = campaign.config
         self.report = report
         self.replace = replace
@@ -680,6 +682,11 @@ def _stage_intake(ctx: _Context, sheet: SheetSource, staging: _Staging) -> int:
                 error(name, number, column, message)
             counts.rejected += 1
             continue
+        if ctx.teams is not None and good.team_id not in ctx.teams:
+            error(name, number, "ma_may", f"máy {raw_machine} ngày {good.day:%d/%m/%Y} thuộc một tổ ngoài phạm vi "
+                                          "đơn vị của bạn")
+            counts.rejected += 1
+            continue
         staging.add((number, adapt(good.day), good.machine_id, good.commune_id, good.team_id, good.applications))
     staging.flush()
     return read
@@ -723,6 +730,14 @@ def _settle_intake(ctx: _Context, staging: _Staging, read: int) -> None:
             ctx.error(name, rownum, "so_ho_so", ctx.conflict_message("Số hồ sơ của ngày, máy, xã này",
                                                                      str(before), str(after)))
             counts.rejected += 1
+    # A verified day is locked: a row adding or changing a count of such a day is refused; the same count is not.
+    for rownum, team in staging.fetch(
+            "SELECT s.rownum, u.code FROM {staging} s JOIN intake_dailyreport d ON d.team_id = s.team_id "
+            "AND d.day = s.day JOIN units_unit u ON u.id = s.team_id LEFT JOIN intake_intakerecord r ON " + KEY_JOIN +
+            " WHERE d.status = %s AND (r.id IS NULL OR r.applications <> s.applications) ORDER BY s.rownum",
+            (ReportStatus.VERIFIED.value,)):
+        ctx.error(name, rownum, "ngay", f"ngày này của tổ {team} đã được xác nhận và khóa; cần PC06 mở lại để sửa")
+        counts.rejected += 1
     if ctx.report.errors:
         return
     campaign_id, changeset_id = ctx.campaign.id, ctx.changeset.id
@@ -772,10 +787,13 @@ def _sha256(path: Path) -> str:
 
 
 def workbook_import(*, campaign: Campaign, path: str | Path, actor: str, replace: bool = False, reason: str = "",
-                    source: str = Source.IMPORT) -> ImportReport:
+                    source: str = Source.IMPORT, teams: frozenset[int] | None = None,
+                    dry_run: bool = False) -> ImportReport:
     """Import a workbook, CSV folder or .zip into a campaign; all or nothing. Return the report.
 
-    A correction (a stored value changed) is refused unless `replace` is set with a `reason`.
+    A correction (a stored value changed) is refused unless `replace` is set with a `reason`. `teams` limits the
+    file to intake rows of those teams (a district's or a team's own import); `dry_run` checks everything and
+    counts what would change, then changes nothing (the preview of the web import).
     """
     path = Path(path)
     report = ImportReport(file_name=path.name)
@@ -793,7 +811,14 @@ def workbook_import(*, campaign: Campaign, path: str | Path, actor: str, replace
                 report.ignored_sheets = src.ignored
                 changeset = changeset_open(campaign=locked, actor=actor, source=source, reason=reason.strip(),
                                            file_name=path.name, file_sha256=_sha256(path))
-                ctx = _Context(locked, report, replace, reason.strip(), changeset)
+                ctx = _Context(locked, report, replace, reason.strip(), changeset, teams)
+                if teams is not None:
+                    for sheet in src.sheets:
+                        if sheet.name != "thu_nhan":
+                            ctx.error(sheet.name, None, None, "đơn vị của bạn chỉ được nhập trang thu_nhan (số liệu "
+                                                              "thu nhận của các tổ mình)")
+                    if report.errors:
+                        raise _Rollback
                 for sheet in src.sheets:
                     if sheet.name in HANDLERS:
                         HANDLERS[sheet.name](ctx, sheet)
@@ -805,8 +830,8 @@ def workbook_import(*, campaign: Campaign, path: str | Path, actor: str, replace
                         finally:
                             staging.close()
                 totals = report.totals()
-                if report.errors or totals.added + totals.replaced == 0:
-                    # Nothing to keep: a bad file, or a file already imported (no empty act in the history).
+                if report.errors or totals.added + totals.replaced == 0 or dry_run:
+                    # Nothing to keep: a bad file, a file already imported (no empty act in the history), a preview.
                     raise _Rollback
                 record_changes(changeset, ctx.changes)
                 changeset.summary = {k: vars(v) for k, v in report.counts.items()}

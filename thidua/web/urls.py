@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import reports, views
+from . import imports, reports, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -9,4 +9,8 @@ urlpatterns = [
     path("dot/<slug:code>/xep-hang/<str:unit>/", views.standing_detail, name="standing_detail"),
     path("dot/<slug:code>/bao-cao/", reports.reports, name="reports"),
     path("dot/<slug:code>/bao-cao/<str:team>/<str:day>/", reports.report_day, name="report_day"),
+    path("dot/<slug:code>/nhap-tep/", imports.import_upload, name="import_upload"),
+    path("dot/<slug:code>/nhap-tep/xac-nhan/", imports.import_confirm, name="import_confirm"),
+    path("dot/<slug:code>/nhap-tep/loi/<str:sha>.csv", imports.import_errors, name="import_errors"),
+    path("dot/<slug:code>/nhap-tep/mau.xlsx", imports.import_template, name="import_template"),
 ]

@@ -1,0 +1,230 @@
+"""The import page: upload → preview (every error named, nothing changed) → confirm; per role and scope."""
+
+import csv
+import datetime as dt
+import io
+
+import openpyxl
+import pytest
+from conftest import HEADERS
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from thidua.accounts.models import Role
+from thidua.accounts.services import user_create
+from thidua.audit.models import ChangeSet
+from thidua.intake.models import DailyReport, IntakeRecord, ReportStatus
+from thidua.intake.services import report_save
+from thidua.units.models import Unit
+
+pytestmark = pytest.mark.django_db
+DAY = dt.date(2021, 3, 10)
+
+
+@pytest.fixture(autouse=True)
+def upload_dir(settings, tmp_path):
+    settings.THIDUA_UPLOAD_DIR = tmp_path / "uploads"
+    return settings.THIDUA_UPLOAD_DIR
+
+
+@pytest.fixture
+def login(campaign, client):
+    users = {}
+
+    def as_user(role, unit):
+        if (role, unit) not in users:
+            users[role, unit] = user_create(
+                username=f"u-{role}-{unit}", password="Mat-khau-2021", role=role, actor="kiem-thu",
+                unit=Unit.objects.get(campaign=campaign, code=unit) if unit else None)
+        client.force_login(users[role, unit])
+        return client
+    return as_user
+
+
+def intake_csv(rows) -> SimpleUploadedFile:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(HEADERS["thu_nhan"])
+    writer.writerows(rows)
+    return SimpleUploadedFile("thu_nhan.csv", buffer.getvalue().encode("utf-8-sig"), content_type="text/csv")
+
+
+GOOD = [["10/03/2021", "M-VTH-01", "31318", "50"], ["10/03/2021", "M-VTH-01", "31321", "20"]]
+BAD = [["10/03/2021", "M-VTH-01", "31318", "-5"], ["32/03/2021", "M-VTH-01", "31321", "20"],
+       ["10/03/2021", "M-VTH-01", "99999", "3"]]
+
+
+def upload(client, campaign, file, **fields):
+    return client.post(reverse("import_upload", args=[campaign.code]), {"tep": file, **fields})
+
+
+def confirm(client, campaign, response, **fields):
+    return client.post(reverse("import_confirm", args=[campaign.code]),
+                       {"sha256": response.context["sha"], **fields})
+
+
+def test_a_preview_shows_the_counts_and_changes_nothing(login, campaign, snapshot):
+    client = login(Role.PC06, "PC06")
+    before = snapshot()
+    response = upload(client, campaign, intake_csv(GOOD))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Xác nhận nhập" in body and response.context["totals"].added == 2
+    assert snapshot() == before
+
+
+def test_confirming_imports_what_was_previewed_once(login, campaign):
+    client = login(Role.PC06, "PC06")
+    preview = upload(client, campaign, intake_csv(GOOD))
+    done = confirm(client, campaign, preview)
+    assert done.status_code == 302
+    assert IntakeRecord.objects.get(day=DAY, machine__code="M-VTH-01", commune__code="31318").applications == 50
+    act = ChangeSet.objects.get(file_name="thu_nhan.csv")
+    assert act.actor == "u-pc06-PC06" and act.hash
+    # The waiting file is gone: the same confirmation cannot import twice.
+    again = confirm(client, campaign, preview)
+    assert again.status_code == 400 and "tải tệp lên lại" in again.content.decode()
+    assert ChangeSet.objects.filter(file_name="thu_nhan.csv").count() == 1
+
+
+def test_every_bad_row_is_named_and_nothing_changes(login, campaign, snapshot):
+    client = login(Role.PC06, "PC06")
+    before = snapshot()
+    response = upload(client, campaign, intake_csv(BAD))
+    assert response.status_code == 400
+    rows = {(e.row, e.column) for e in response.context["report"].errors}
+    assert {(2, "so_ho_so"), (3, "ngay"), (4, "ma_xa")} <= rows
+    body = response.content.decode()
+    assert "chưa nhập gì, cơ sở dữ liệu không thay đổi" in body and "Xác nhận nhập" not in body
+    assert snapshot() == before
+    listed = client.get(reverse("import_errors", args=[campaign.code, response.context["sha"]]))
+    lines = list(csv.reader(io.StringIO(listed.content.decode("utf-8-sig"))))
+    assert lines[0] == ["trang", "dong", "cot", "loi"] and len(lines) == 1 + len(response.context["report"].errors)
+
+
+def test_a_corrected_file_after_errors_imports(login, campaign):
+    client = login(Role.PC06, "PC06")
+    assert upload(client, campaign, intake_csv(BAD)).status_code == 400
+    preview = upload(client, campaign, intake_csv(GOOD))
+    assert confirm(client, campaign, preview).status_code == 302
+    assert IntakeRecord.objects.filter(day=DAY, machine__code="M-VTH-01").count() == 2
+
+
+def test_the_same_file_again_has_nothing_new(login, campaign):
+    client = login(Role.PC06, "PC06")
+    confirm(client, campaign, upload(client, campaign, intake_csv(GOOD)))
+    response = upload(client, campaign, intake_csv(GOOD))
+    assert response.context["nothing_new"] and "không có gì mới" in response.content.decode()
+
+
+def test_a_correction_needs_the_box_and_a_reason(login, campaign):
+    client = login(Role.PC06, "PC06")
+    confirm(client, campaign, upload(client, campaign, intake_csv(GOOD)))
+    changed = [["10/03/2021", "M-VTH-01", "31318", "55"]]
+    refused = upload(client, campaign, intake_csv(changed))
+    assert refused.status_code == 400 and "sửa số liệu" in refused.content.decode()
+    no_reason = upload(client, campaign, intake_csv(changed), sua="1")
+    assert no_reason.status_code == 400 and "cần ghi lý do" in no_reason.content.decode()
+    preview = upload(client, campaign, intake_csv(changed), sua="1", ly_do="Tổ ghi nhầm")
+    assert preview.context["totals"].replaced == 1
+    assert confirm(client, campaign, preview, sua="1", ly_do="Tổ ghi nhầm").status_code == 302
+    assert ChangeSet.objects.get(file_name="thu_nhan.csv", reason="Tổ ghi nhầm").changes.count() == 1
+
+
+def test_a_file_changed_after_the_preview_is_refused(login, campaign, upload_dir):
+    client = login(Role.PC06, "PC06")
+    preview = upload(client, campaign, intake_csv(GOOD))
+    waiting = next((upload_dir / preview.context["sha"]).iterdir())
+    waiting.write_bytes(waiting.read_bytes().replace(b",50", b",51"))
+    response = confirm(client, campaign, preview)
+    assert response.status_code == 400 and "Tệp đã đổi" in response.content.decode()
+    assert not IntakeRecord.objects.filter(day=DAY, machine__code="M-VTH-01").exists()
+
+
+def test_someone_elses_preview_cannot_be_confirmed(login, campaign):
+    preview = upload(login(Role.PC06, "PC06"), campaign, intake_csv(GOOD))
+    other = login(Role.ADMIN, "PC06")
+    assert confirm(other, campaign, preview).status_code == 400
+    assert other.get(reverse("import_errors", args=[campaign.code, preview.context["sha"]])).status_code == 404
+    assert not IntakeRecord.objects.filter(day=DAY, machine__code="M-VTH-01").exists()
+
+
+def test_data_changed_between_preview_and_confirm_is_reported(login, campaign):
+    client = login(Role.PC06, "PC06")
+    preview = upload(client, campaign, intake_csv(GOOD))
+    # Meanwhile the team enters the same day on its report form.
+    report_save(campaign=campaign, team=Unit.objects.get(code="TO-VTH-1"), day=DAY,
+                rows=[("M-VTH-01", "31318", 49)], actor="to-vth")
+    response = confirm(client, campaign, preview)
+    assert response.status_code == 409 and "«49»" in response.content.decode()
+
+
+def test_a_team_imports_only_its_own_machines(login, campaign, snapshot):
+    client = login(Role.TEAM, "TO-VTH-1")
+    before = snapshot()
+    other = upload(client, campaign, intake_csv([["10/03/2021", "M-NBA-01", "31340", "5"]]))
+    assert other.status_code == 400 and "ngoài phạm vi" in other.content.decode()
+    assert snapshot() == before
+    assert confirm(client, campaign, upload(client, campaign, intake_csv(GOOD))).status_code == 302
+
+
+def test_a_district_cannot_import_the_campaign_sheets(login, campaign, snapshot):
+    client = login(Role.DISTRICT, "CAH-VTH")
+    wb = openpyxl.Workbook()
+    wb.active.title = "don_vi"
+    wb.active.append(HEADERS["don_vi"])
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    before = snapshot()
+    response = upload(client, campaign, SimpleUploadedFile("so-lieu.xlsx", buffer.getvalue()))
+    assert response.status_code == 400 and "chỉ được nhập trang thu_nhan" in response.content.decode()
+    assert snapshot() == before
+
+
+def test_a_verified_day_is_locked_against_imports(login, campaign):
+    client = login(Role.PC06, "PC06")
+    confirm(client, campaign, upload(client, campaign, intake_csv(GOOD[:1])))
+    DailyReport.objects.create(campaign=campaign, team=Unit.objects.get(code="TO-VTH-1"), day=DAY,
+                               status=ReportStatus.VERIFIED)
+    added = upload(client, campaign, intake_csv(GOOD))  # the first row is the same, the second is new
+    assert added.status_code == 400
+    assert [(e.row, e.column) for e in added.context["report"].errors] == [(3, "ngay")]
+    assert "đã được xác nhận và khóa" in added.content.decode()
+    assert upload(client, campaign, intake_csv(GOOD[:1])).context["nothing_new"]
+
+
+@pytest.mark.parametrize("role, unit", [(Role.COUNCIL, None), (Role.VIEWER, "PC06")])
+def test_read_only_roles_cannot_import(login, campaign, role, unit):
+    client = login(role, unit)
+    for name in ("import_upload", "import_template"):
+        assert client.get(reverse(name, args=[campaign.code])).status_code == 403
+    assert upload(client, campaign, intake_csv(GOOD)).status_code == 403
+    assert client.post(reverse("import_confirm", args=[campaign.code]), {"sha256": "0" * 64}).status_code == 403
+
+
+def test_bad_uploads_are_named(login, campaign):
+    client = login(Role.PC06, "PC06")
+    assert "Chưa chọn tệp" in client.post(reverse("import_upload", args=[campaign.code])).content.decode()
+    pdf = upload(client, campaign, SimpleUploadedFile("bao-cao.pdf", b"%PDF-1.4"))
+    assert pdf.status_code == 400 and "không phải .xlsx, .zip hay .csv" in pdf.content.decode()
+    fake = upload(client, campaign, SimpleUploadedFile("so-lieu.xlsx", b"not a zip"))
+    assert fake.status_code == 400 and "so-lieu.xlsx" in fake.content.decode()
+
+
+def test_the_template_downloads_with_or_without_data(login, campaign):
+    client = login(Role.PC06, "PC06")
+    for query, has_data in (("", False), ("?du_lieu=1", True)):
+        response = client.get(reverse("import_template", args=[campaign.code]) + query)
+        assert response.status_code == 200
+        wb = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+        assert {"don_vi", "may", "thu_nhan"} <= set(wb.sheetnames)
+        assert (wb["don_vi"].max_row > 1) is has_data
+    # A team's template never carries the campaign's data.
+    response = login(Role.TEAM, "TO-VTH-1").get(reverse("import_template", args=[campaign.code]) + "?du_lieu=1")
+    assert openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))["don_vi"].max_row == 1
+
+
+def test_the_import_page_is_linked_for_roles_that_import(login, campaign):
+    link = reverse("import_upload", args=[campaign.code])
+    assert link in login(Role.TEAM, "TO-VTH-1").get(reverse("campaign_detail", args=[campaign.code])).content.decode()
+    assert link not in login(Role.VIEWER, "PC06").get(reverse("campaign_detail", args=[campaign.code])).content.decode()

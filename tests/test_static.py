@@ -1,0 +1,26 @@
+"""The vendored front-end files are exactly those recorded in VENDORED.md."""
+
+import hashlib
+import re
+from pathlib import Path
+
+VENDOR = Path(__file__).resolve().parent.parent / "thidua" / "web" / "static" / "vendor"
+
+
+def recorded() -> list[tuple[str, str]]:
+    """Return (file, sha256) of every row of VENDORED.md's table."""
+    rows = re.findall(r"^\| [^|]+ \| [^|]+ \| `([^`]+)` \|.*\| ([0-9a-f]{64}) \|", (VENDOR / "VENDORED.md").read_text(),
+                      re.MULTILINE)
+    assert rows, "VENDORED.md lists no file"
+    return rows
+
+
+def test_every_vendored_file_matches_its_recorded_hash():
+    for name, sha in recorded():
+        assert hashlib.sha256((VENDOR / name).read_bytes()).hexdigest() == sha, name
+
+
+def test_every_vendored_script_is_recorded():
+    listed = {name for name, _ in recorded()}
+    present = {str(p.relative_to(VENDOR)) for p in VENDOR.rglob("*.js")}
+    assert present == listed

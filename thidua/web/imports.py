@@ -1,0 +1,239 @@
+"""The workbook import in the site: upload → preview (every error listed, nothing changed) → confirm.
+
+The preview runs the real import in a transaction that is rolled back (`dry_run`), so that what it shows is
+what the confirmation will do, unless someone changed the data in between — then the confirmation says so.
+Between the two steps the file waits in THIDUA_UPLOAD_DIR under its SHA-256; the confirmation names that
+hash, and the file is checked against it again before it is imported.
+"""
+
+import csv
+import hashlib
+import io
+import json
+import tempfile
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseForbidden
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from thidua.accounts.models import Role
+from thidua.exchange.importer import workbook_import
+from thidua.exchange.template import workbook_template
+from thidua.units.models import Kind, Unit
+
+from .views import _campaign_and_scope
+
+IMPORT_ROLES = {Role.ADMIN, Role.PC06, Role.DISTRICT, Role.TEAM}
+SUFFIXES = (".xlsx", ".zip", ".csv")
+SHOWN_ERRORS = 500
+KEEP_SECONDS = 24 * 3600
+
+
+def _import_scope(request, code):
+    """Return (campaign, scope, teams): teams is None for a whole workbook, else the teams whose intake may come."""
+    campaign, scope = _campaign_and_scope(request, code)
+    if scope.role not in IMPORT_ROLES:
+        raise PermissionError
+    if scope.whole_campaign:
+        return campaign, scope, None
+    teams = frozenset(Unit.objects.filter(campaign=campaign, kind=Kind.TO, id__in=scope.unit_ids)
+                      .values_list("id", flat=True))
+    return campaign, scope, teams
+
+
+def _upload_dir() -> Path:
+    folder = Path(settings.THIDUA_UPLOAD_DIR)
+    folder.mkdir(parents=True, exist_ok=True)
+    cutoff = time.time() - KEEP_SECONDS
+    for old in folder.iterdir():  # files nobody confirmed
+        if old.stat().st_mtime < cutoff:
+            old.unlink(missing_ok=True)
+    return folder
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _stored(sha: str, request, campaign) -> tuple[Path, dict] | None:
+    """Return the waiting file of this hash and its facts, if it is this user's upload for this campaign."""
+    if len(sha) != 64 or not all(c in "0123456789abcdef" for c in sha):
+        return None
+    folder = Path(settings.THIDUA_UPLOAD_DIR)
+    meta_path = folder / f"{sha}.json"
+    if not meta_path.exists():
+        return None
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    if meta["user"] != request.user.pk or meta["campaign"] != campaign.code:
+        return None
+    path = folder / sha / meta["name"]
+    return (path, meta) if path.exists() else None
+
+
+def _forget(sha: str) -> None:
+    folder = Path(settings.THIDUA_UPLOAD_DIR)
+    for leftover in (folder / f"{sha}.json", folder / f"{sha}.errors.csv"):
+        leftover.unlink(missing_ok=True)
+    waiting = folder / sha
+    if waiting.is_dir():
+        for child in waiting.iterdir():
+            child.unlink(missing_ok=True)
+        waiting.rmdir()
+
+
+def _save_upload(upload, request, campaign) -> tuple[str, Path]:
+    """Keep an uploaded file under its SHA-256 with who uploaded it for which campaign; return (sha, path)."""
+    folder = _upload_dir()
+    name = Path(upload.name).name
+    digest = hashlib.sha256()
+    with tempfile.NamedTemporaryFile(dir=folder, delete=False) as tmp:
+        for chunk in upload.chunks():
+            digest.update(chunk)
+            tmp.write(chunk)
+    sha = digest.hexdigest()
+    _forget(sha)
+    (folder / sha).mkdir()
+    path = folder / sha / name  # the importer reads the sheet's name from a single CSV file's name
+    Path(tmp.name).rename(path)
+    (folder / f"{sha}.json").write_text(json.dumps({"user": request.user.pk, "campaign": campaign.code, "name": name}),
+                                        encoding="utf-8")
+    return sha, path
+
+
+def _errors_csv(report) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(["trang", "dong", "cot", "loi"])
+    for e in report.errors:
+        writer.writerow([e.sheet, e.row or "", e.column or "", e.message])
+    return buffer.getvalue().encode("utf-8-sig")  # with a BOM, so that Excel reads the Vietnamese right
+
+
+def _render_form(request, campaign, teams, status=200, **context):
+    return render(request, "web/import.html", {"campaign": campaign, "restricted": teams is not None,
+                                               "max_mib": settings.THIDUA_IMPORT_MAX_BYTES // (1024 * 1024),
+                                               "tab": "import", **context}, status=status)
+
+
+def _preview(request, campaign, teams, sha, path, replace, reason, changed_since=False):
+    report = workbook_import(campaign=campaign, path=path, actor=request.user.get_username(), replace=replace,
+                             reason=reason, teams=teams, dry_run=True)
+    if report.errors:
+        (Path(settings.THIDUA_UPLOAD_DIR) / f"{sha}.errors.csv").write_bytes(_errors_csv(report))
+    totals = report.totals()
+    return _render_form(request, campaign, teams, report=report, totals=totals, sha=sha, replace=replace,
+                        reason=reason, shown_errors=report.errors[:SHOWN_ERRORS],
+                        more_errors=max(0, len(report.errors) - SHOWN_ERRORS),
+                        nothing_new=report.ok and totals.added + totals.replaced == 0,
+                        form_error="Số liệu đã thay đổi từ lúc xem trước: không nhập gì. Xem lại các lỗi dưới đây."
+                        if changed_since else None,
+                        status=(409 if changed_since else 400) if report.errors else 200)
+
+
+@login_required
+def import_upload(request, code):
+    """Show the import form; on upload, check the whole file without changing anything and show the preview."""
+    try:
+        campaign, _scope, teams = _import_scope(request, code)
+    except PermissionError:
+        return HttpResponseForbidden("Vai trò của bạn không nhập số liệu.")
+    if request.method != "POST":
+        return _render_form(request, campaign, teams)
+    if not campaign.accepts_data:
+        return _render_form(request, campaign, teams, status=400, form_error=(
+            f"Đợt thi đua đang ở trạng thái «{campaign.get_status_display()}»: số liệu đã khóa."))
+    upload = request.FILES.get("tep")
+    replace = request.POST.get("sua") == "1"
+    reason = request.POST.get("ly_do", "").strip()
+    form_error = None
+    if upload is None:
+        form_error = "Chưa chọn tệp."
+    elif not upload.name.lower().endswith(SUFFIXES):
+        form_error = f"Tệp «{upload.name}» không phải .xlsx, .zip hay .csv."
+    elif upload.size > settings.THIDUA_IMPORT_MAX_BYTES:
+        form_error = (f"Tệp «{upload.name}» lớn hơn mức cho phép "
+                      f"({settings.THIDUA_IMPORT_MAX_BYTES // (1024 * 1024)} MiB).")
+    elif replace and not reason:
+        form_error = "Sửa số liệu đã có cần ghi lý do."
+    if form_error:
+        return _render_form(request, campaign, teams, form_error=form_error, replace=replace, reason=reason,
+                            status=400)
+    sha, path = _save_upload(upload, request, campaign)
+    return _preview(request, campaign, teams, sha, path, replace, reason)
+
+
+@login_required
+def import_confirm(request, code):
+    """Import the file that was previewed, if it is still the same file; all or nothing."""
+    try:
+        campaign, _scope, teams = _import_scope(request, code)
+    except PermissionError:
+        return HttpResponseForbidden("Vai trò của bạn không nhập số liệu.")
+    if request.method != "POST":
+        return redirect(reverse("import_upload", args=[campaign.code]))
+    sha = request.POST.get("sha256", "")
+    found = _stored(sha, request, campaign)
+    if found is None:
+        return _render_form(request, campaign, teams, status=400, form_error=(
+            "Không còn tệp đã xem trước (quá một ngày, hoặc đã nhập): hãy tải tệp lên lại."))
+    path, _meta = found
+    if _sha256(path) != sha:
+        _forget(sha)
+        return _render_form(request, campaign, teams, status=400, form_error=(
+            "Tệp đã đổi từ lúc xem trước: hãy tải tệp lên lại."))
+    replace = request.POST.get("sua") == "1"
+    reason = request.POST.get("ly_do", "").strip()
+    report = workbook_import(campaign=campaign, path=path, actor=request.user.get_username(), replace=replace,
+                             reason=reason, teams=teams)
+    if report.errors:
+        # The data changed since the preview (another import, a report): show what is wrong now.
+        return _preview(request, campaign, teams, sha, path, replace, reason, changed_since=True)
+    _forget(sha)
+    t = report.totals()
+    messages.success(request, f"Đã nhập «{report.file_name}»: thêm {t.added}, sửa {t.replaced}, không đổi "
+                              f"{t.unchanged}." if report.changeset_id else
+                     f"«{report.file_name}» không có gì mới: cơ sở dữ liệu không thay đổi.")
+    return redirect(reverse("import_upload", args=[campaign.code]))
+
+
+@login_required
+def import_errors(request, code, sha):
+    """Download the full list of a previewed file's errors as CSV."""
+    try:
+        campaign, _scope, _teams = _import_scope(request, code)
+    except PermissionError:
+        return HttpResponseForbidden("Vai trò của bạn không nhập số liệu.")
+    if _stored(sha, request, campaign) is None:
+        raise Http404("Không còn danh sách lỗi này.")
+    errors = Path(settings.THIDUA_UPLOAD_DIR) / f"{sha}.errors.csv"
+    if not errors.exists():
+        raise Http404("Tệp này không có lỗi.")
+    response = HttpResponse(errors.read_bytes(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="danh-sach-loi.csv"'
+    return response
+
+
+@login_required
+def import_template(request, code):
+    """Download the campaign's workbook template; `?du_lieu=1` fills in its reference data (whole-campaign roles)."""
+    try:
+        campaign, scope, _teams = _import_scope(request, code)
+    except PermissionError:
+        return HttpResponseForbidden("Vai trò của bạn không nhập số liệu.")
+    with_data = request.GET.get("du_lieu") == "1" and scope.whole_campaign
+    folder = Path(tempfile.mkdtemp(prefix="thidua-template-"))
+    path = workbook_template(campaign=campaign, path=folder / f"mau-{campaign.code}.xlsx", with_data=with_data)
+    response = FileResponse(path.open("rb"), as_attachment=True, filename=path.name,
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    path.unlink()  # the open handle keeps the bytes until the response is sent
+    folder.rmdir()
+    return response
