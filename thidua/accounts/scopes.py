@@ -45,3 +45,21 @@ def scope_of(user, campaign) -> Scope | None:
     if profile.role in CAMPAIGN_WIDE_ROLES:
         return Scope(profile.role, None)
     return Scope(profile.role, frozenset(subtree_ids(campaign, profile.unit_id)))
+
+
+def role_of(user) -> str | None:
+    """Return a signed-in user's role (a superuser without a profile counts as Quản trị), or None."""
+    if not user.is_authenticated:
+        return None
+    profile = getattr(user, "profile", None)
+    if profile is not None:
+        return profile.role
+    return Role.ADMIN if user.is_superuser else None
+
+
+def campaigns_of(user) -> frozenset[int] | None:
+    """Return the campaigns a user is bound to through their unit, or None for a user bound to no unit."""
+    profile = getattr(user, "profile", None)
+    if profile is None or profile.unit_id is None:
+        return None
+    return frozenset({profile.unit.campaign_id})

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import imports, reports, views
+from . import audit, imports, reports, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -9,6 +9,12 @@ urlpatterns = [
     path("dot/<slug:code>/xep-hang/<str:unit>/", views.standing_detail, name="standing_detail"),
     path("dot/<slug:code>/bao-cao/", reports.reports, name="reports"),
     path("dot/<slug:code>/bao-cao/<str:team>/<str:day>/", reports.report_day, name="report_day"),
+    path("dot/<slug:code>/bao-cao/<str:team>/<str:day>/lich-su/", audit.team_day_history_page,
+         name="team_day_history"),
+    path("dot/<slug:code>/lich-su/", audit.record_history_page, name="record_history"),
+    path("nhat-ky/", audit.audit_list, name="audit_list"),
+    path("nhat-ky/kiem-tra/", audit.audit_verify, name="audit_verify"),
+    path("nhat-ky/<int:pk>/", audit.audit_act, name="audit_act"),
     path("dot/<slug:code>/nhap-tep/", imports.import_upload, name="import_upload"),
     path("dot/<slug:code>/nhap-tep/xac-nhan/", imports.import_confirm, name="import_confirm"),
     path("dot/<slug:code>/nhap-tep/loi/<str:sha>.csv", imports.import_errors, name="import_errors"),

@@ -1,0 +1,110 @@
+"""The history in the site: the audit page with its filters, one act, the chain's check, a record's history."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from thidua.accounts.models import Role
+from thidua.accounts.services import user_create
+from thidua.audit.models import ChangeSet
+from thidua.intake.services import report_save, report_submit
+from thidua.units.models import Unit
+
+pytestmark = pytest.mark.django_db
+DAY = dt.date(2021, 3, 10)
+
+
+@pytest.fixture
+def login(campaign, client):
+    users = {}
+
+    def as_user(role, unit):
+        if (role, unit) not in users:
+            users[role, unit] = user_create(
+                username=f"u-{role}-{unit}", password="Mat-khau-2021", role=role, actor="kiem-thu",
+                unit=Unit.objects.get(campaign=campaign, code=unit) if unit else None)
+        client.force_login(users[role, unit])
+        return client
+    return as_user
+
+
+@pytest.fixture
+def corrected_day(campaign):
+    """A team's day entered, submitted, then corrected with a reason by the district."""
+    team = Unit.objects.get(campaign=campaign, code="TO-VTH-1")
+    report_save(campaign=campaign, team=team, day=DAY, rows=[("M-VTH-01", "31318", 40)], actor="thu-ky-vth")
+    report_submit(campaign=campaign, team=team, day=DAY, actor="thu-ky-vth")
+    report_save(campaign=campaign, team=team, day=DAY, rows=[("M-VTH-01", "31318", 44)], actor="huyen-vth",
+                reason="Tổ báo thiếu 4 hồ sơ buổi chiều")
+    return team
+
+
+@pytest.mark.parametrize("role, unit, status", [
+    (Role.ADMIN, "PC06", 200), (Role.PC06, "PC06", 200), (Role.COUNCIL, None, 200),
+    (Role.DISTRICT, "CAH-VTH", 403), (Role.TEAM, "TO-VTH-1", 403), (Role.VIEWER, "PC06", 403),
+])
+def test_the_audit_page_is_for_admin_pc06_and_the_council(login, role, unit, status):
+    client = login(role, unit)
+    assert client.get(reverse("audit_list")).status_code == status
+    act = ChangeSet.objects.order_by("-id").first()
+    assert client.get(reverse("audit_act", args=[act.id])).status_code == status
+
+
+def test_filters_find_the_correction_by_reason_key_and_actor(login, corrected_day):
+    client = login(Role.PC06, "PC06")
+    for query in ({"ly_do": "thiếu 4"}, {"khoa": "M-VTH-01|31318", "doi_tuong": "thu_nhan", "nguoi": "huyen"}):
+        page = client.get(reverse("audit_list"), query)
+        acts = list(page.context["page"])
+        assert [a.actor for a in acts] == ["huyen-vth"], query
+        assert "Tổ báo thiếu 4 hồ sơ buổi chiều" in page.content.decode()
+    assert not list(client.get(reverse("audit_list"), {"nguoi": "khong-ai"}).context["page"])
+
+
+def test_an_act_shows_before_and_after(login, corrected_day):
+    client = login(Role.PC06, "PC06")
+    act = ChangeSet.objects.get(actor="huyen-vth")
+    body = client.get(reverse("audit_act", args=[act.id])).content.decode()
+    assert '<td class="before">40</td>' in body and '<td class="after">44</td>' in body
+    assert act.hash in body and act.prev_hash in body
+
+
+def test_the_audit_list_has_a_bounded_number_of_queries(login, corrected_day, django_assert_max_num_queries):
+    client = login(Role.PC06, "PC06")
+    for n in range(30):
+        ChangeSet.objects.create(actor=f"nguoi-{n}", source="cli")
+    with django_assert_max_num_queries(8):
+        assert client.get(reverse("audit_list")).status_code == 200
+
+
+def test_a_district_sees_the_history_of_its_teams_day_and_not_anothers(login, campaign, corrected_day):
+    client = login(Role.DISTRICT, "CAH-VTH")
+    page = client.get(reverse("team_day_history", args=[campaign.code, "TO-VTH-1", DAY.isoformat()]))
+    body = page.content.decode()
+    assert [c.changeset.actor for c in page.context["changes"]] == ["thu-ky-vth", "thu-ky-vth", "huyen-vth"]
+    assert "Tổ báo thiếu 4 hồ sơ buổi chiều" in body
+    assert client.get(reverse("team_day_history", args=[campaign.code, "TO-NBA-1", DAY.isoformat()])).status_code \
+        == 404
+
+
+def test_a_records_history_follows_its_scope(login, campaign, corrected_day):
+    url = reverse("record_history", args=[campaign.code])
+    key = {"doi_tuong": "thu_nhan", "khoa": f"{DAY.isoformat()}|M-VTH-01|31318"}
+    own = login(Role.TEAM, "TO-VTH-1").get(url, key)
+    assert [(c.before, c.after) for c in own.context["changes"]] == [(None, {"so_ho_so": 40}),
+                                                                     ({"so_ho_so": 40}, {"so_ho_so": 44})]
+    assert login(Role.TEAM, "TO-NBA-1").get(url, key).status_code == 404
+    # Records of the whole campaign (units, settings) are for campaign-wide roles only.
+    unit = {"doi_tuong": "don_vi", "khoa": "TO-VTH-1"}
+    assert login(Role.TEAM, "TO-VTH-1").get(url, unit).status_code == 404
+    assert login(Role.PC06, "PC06").get(url, unit).status_code == 200
+
+
+def test_the_chain_check_from_the_page_reports_a_forged_entry(login, corrected_day):
+    client = login(Role.PC06, "PC06")
+    ok = client.post(reverse("audit_verify"), follow=True).content.decode()
+    assert "Chuỗi nhật ký nguyên vẹn" in ok
+    ChangeSet.objects.filter(actor="huyen-vth").update(reason="sửa lén")
+    broken = client.post(reverse("audit_verify"), follow=True).content.decode()
+    assert "Chuỗi nhật ký bị phá" in broken and "huyen-vth" in broken
+    assert login(Role.COUNCIL, None).post(reverse("audit_verify")).status_code == 403

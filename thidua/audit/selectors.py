@@ -1,0 +1,76 @@
+"""Reads of the history: acts filtered for the audit page, and every change of one record."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet
+
+from .models import Change, ChangeSet
+
+# The kinds of record the history names, as they appear in Change.entity.
+ENTITY_LABELS = {
+    "thu_nhan": "Số liệu thu nhận",
+    "bao_cao": "Báo cáo ngày",
+    "don_vi": "Đơn vị",
+    "can_bo": "Cán bộ",
+    "may": "Máy và phân công",
+    "dan_so": "Dân số trong độ tuổi",
+    "campaign": "Cài đặt đợt thi đua",
+    "campaign.status": "Trạng thái đợt thi đua",
+    "user": "Người dùng và vai trò",
+    "api_token": "Khóa API",
+}
+
+
+@dataclass(frozen=True)
+class ActFilter:
+    campaign_ids: frozenset[int] | None = None  # None: every act; else these campaigns' and those of none
+    actor: str = ""
+    source: str = ""
+    entity: str = ""
+    key: str = ""
+    reason: str = ""
+    since: dt.date | None = None
+    until: dt.date | None = None
+
+
+def acts(f: ActFilter) -> QuerySet[ChangeSet]:
+    """Return the acts matching a filter, newest first, each with its number of changes (two queries a page)."""
+    qs = ChangeSet.objects.select_related("campaign")
+    if f.campaign_ids is not None:
+        qs = qs.filter(Q(campaign_id__in=f.campaign_ids) | Q(campaign__isnull=True))
+    if f.actor:
+        qs = qs.filter(actor__icontains=f.actor)
+    if f.source:
+        qs = qs.filter(source=f.source)
+    if f.reason:
+        qs = qs.filter(reason__icontains=f.reason)
+    if f.since:
+        qs = qs.filter(at__date__gte=f.since)
+    if f.until:
+        qs = qs.filter(at__date__lte=f.until)
+    if f.entity or f.key:
+        changes = Change.objects.all()
+        if f.entity:
+            changes = changes.filter(entity=f.entity)
+        if f.key:
+            changes = changes.filter(key__icontains=f.key)
+        qs = qs.filter(id__in=changes.values("changeset_id"))
+    return qs.annotate(change_count=Count("changes")).order_by("-at", "-id")
+
+
+def record_history(*, entity: str, key: str, campaign_id: int | None) -> QuerySet[Change]:
+    """Return every change of one record, oldest first, with its act (who, when, why)."""
+    qs = Change.objects.filter(entity=entity, key=key).select_related("changeset")
+    if campaign_id is not None:
+        qs = qs.filter(changeset__campaign_id=campaign_id)
+    return qs.order_by("changeset__at", "id")
+
+
+def team_day_history(*, campaign_id: int, team_code: str, day: dt.date, machine_codes: list[str]) -> QuerySet[Change]:
+    """Return every change of a team's day: its report's steps and the counts of its machines, oldest first."""
+    counts = Q(entity="thu_nhan") & Q(*[Q(key__startswith=f"{day.isoformat()}|{m}|") for m in machine_codes],
+                                      _connector=Q.OR) if machine_codes else Q(pk__in=[])
+    report = Q(entity="bao_cao", key=f"{team_code}|{day.isoformat()}")
+    return (Change.objects.filter(report | counts, changeset__campaign_id=campaign_id).select_related("changeset")
+            .order_by("changeset__at", "id"))

@@ -1,0 +1,145 @@
+"""The history in the site: the audit page (every act, filtered), one act with its changes, the chain's check,
+and the history of one record (a count, a team's day, a unit, a user) for whoever sees that record."""
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404, HttpResponseForbidden
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from thidua.accounts.models import Role
+from thidua.accounts.scopes import campaigns_of, role_of
+from thidua.audit.chain import chain_verify
+from thidua.audit.models import ChangeSet, Source
+from thidua.audit.selectors import ENTITY_LABELS, ActFilter, acts, record_history, team_day_history
+from thidua.campaigns.models import Campaign
+from thidua.intake.models import Assignment, IntakeRecord
+from thidua.units.models import Kind, Unit
+
+from .reports import _day
+from .views import _campaign_and_scope
+
+AUDIT_ROLES = {Role.ADMIN, Role.PC06, Role.COUNCIL}
+VERIFY_CHAIN_ROLES = {Role.ADMIN, Role.PC06}
+ACTS_PER_PAGE = 50
+CHANGES_PER_PAGE = 200
+NOT_ALLOWED = "Nhật ký chỉ dành cho Quản trị, PC06 và Hội đồng TĐKT."
+
+
+def _date(raw: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def _visible_acts(user):
+    """Return the acts a user may open: all, or their campaign's and those of no campaign (accounts)."""
+    ids = campaigns_of(user)
+    everything = ChangeSet.objects.all()
+    return everything if ids is None else everything.filter(Q(campaign_id__in=ids) | Q(campaign__isnull=True))
+
+
+@login_required
+def audit_list(request):
+    """List every act (newest first) with filters: who, source, kind of record, key, reason, dates, campaign."""
+    if role_of(request.user) not in AUDIT_ROLES:
+        return HttpResponseForbidden(NOT_ALLOWED)
+    g = request.GET
+    bound = campaigns_of(request.user)
+    campaigns = Campaign.objects.order_by("code")
+    if bound is not None:
+        campaigns = campaigns.filter(id__in=bound)
+    chosen = next((c for c in campaigns if c.code == g.get("dot")), None)
+    f = ActFilter(campaign_ids=frozenset({chosen.id}) if chosen else bound, actor=g.get("nguoi", "").strip(),
+                  source=g.get("nguon", "") if g.get("nguon") in Source.values else "",
+                  entity=g.get("doi_tuong", "") if g.get("doi_tuong") in ENTITY_LABELS else "",
+                  key=g.get("khoa", "").strip(), reason=g.get("ly_do", "").strip(),
+                  since=_date(g.get("tu", "")), until=_date(g.get("den", "")))
+    page = Paginator(acts(f), ACTS_PER_PAGE).get_page(g.get("trang"))
+    query = g.copy()
+    query.pop("trang", None)
+    return render(request, "web/audit_list.html", {
+        "page": page, "f": f, "campaigns": campaigns, "chosen": chosen, "sources": Source.choices,
+        "entities": ENTITY_LABELS.items(), "query": query.urlencode(),
+        "may_verify_chain": role_of(request.user) in VERIFY_CHAIN_ROLES,
+    })
+
+
+@login_required
+def audit_act(request, pk):
+    """Show one act: who, when, from where, why, its place in the chain, and each record's before and after."""
+    if role_of(request.user) not in AUDIT_ROLES:
+        return HttpResponseForbidden(NOT_ALLOWED)
+    act = get_object_or_404(_visible_acts(request.user).select_related("campaign"), pk=pk)
+    page = Paginator(act.changes.order_by("id"), CHANGES_PER_PAGE).get_page(request.GET.get("trang"))
+    return render(request, "web/audit_act.html", {"act": act, "page": page, "labels": ENTITY_LABELS})
+
+
+@require_POST
+@login_required
+def audit_verify(request):
+    """Recompute the whole chain now and say whether it holds, or where it first breaks."""
+    if role_of(request.user) not in VERIFY_CHAIN_ROLES:
+        return HttpResponseForbidden("Chỉ Quản trị và PC06 kiểm tra chuỗi nhật ký.")
+    report = chain_verify()
+    if report.ok:
+        messages.success(request, f"Chuỗi nhật ký nguyên vẹn: {report.entries} mục, không mục nào bị sửa, xóa hay "
+                                  "chèn thêm.")
+    else:
+        messages.error(request, f"Chuỗi nhật ký bị phá: {report.broken}.")
+    return redirect(reverse("audit_list"))
+
+
+def _record_team(campaign, entity: str, key: str) -> int | None:
+    """Return the team a record belongs to (a count, a team's day), or None for records of the whole campaign."""
+    parts = key.split("|")
+    if entity == "thu_nhan" and len(parts) == 3:
+        day = _date(parts[0])
+        record = IntakeRecord.objects.filter(campaign=campaign, day=day, machine__code=parts[1],
+                                             commune__code=parts[2]).values_list("team_id", flat=True).first()
+        return record
+    if entity == "bao_cao" and len(parts) == 2:
+        return Unit.objects.filter(campaign=campaign, code=parts[0], kind=Kind.TO).values_list("id", flat=True).first()
+    return None
+
+
+@login_required
+def record_history_page(request, code):
+    """Show every change of one record (?doi_tuong=…&khoa=…), oldest first, to whoever sees that record."""
+    campaign, scope = _campaign_and_scope(request, code)
+    entity, key = request.GET.get("doi_tuong", ""), request.GET.get("khoa", "")
+    if entity not in ENTITY_LABELS or not key:
+        raise Http404("Không rõ bản ghi nào.")
+    if not scope.whole_campaign:
+        team = _record_team(campaign, entity, key)
+        if team is None or not scope.sees(team):
+            raise Http404("Bản ghi này không thuộc phạm vi của bạn.")
+    changes = list(record_history(entity=entity, key=key, campaign_id=campaign.id))
+    return render(request, "web/record_history.html", {
+        "campaign": campaign, "title": f"{ENTITY_LABELS[entity]} «{key}»", "changes": changes,
+        "labels": ENTITY_LABELS, "show_key": False, "may_audit": scope.role in AUDIT_ROLES,
+    })
+
+
+@login_required
+def team_day_history_page(request, code, team, day):
+    """Show every change of a team's day: the report's steps and each count, oldest first."""
+    campaign, scope = _campaign_and_scope(request, code)
+    found = get_object_or_404(Unit, campaign=campaign, code=team, kind=Kind.TO)
+    if not scope.sees(found.id):
+        raise Http404("Không có tổ này trong phạm vi của bạn.")
+    day = _day(day, campaign)
+    machines = list(Assignment.objects.filter(team=found, start__lte=day, end__gte=day)
+                    .values_list("machine__code", flat=True))
+    changes = list(team_day_history(campaign_id=campaign.id, team_code=found.code, day=day, machine_codes=machines))
+    return render(request, "web/record_history.html", {
+        "campaign": campaign, "title": f"{found.name} · {day:%d/%m/%Y}", "changes": changes, "labels": ENTITY_LABELS,
+        "show_key": True, "back": reverse("report_day", args=[campaign.code, found.code, day.isoformat()]),
+        "may_audit": scope.role in AUDIT_ROLES,
+    })
