@@ -1,12 +1,14 @@
 """Reads that feed the pages, each with a fixed number of queries whatever the size of the campaign."""
 
+import datetime as dt
 from dataclasses import dataclass
+from fractions import Fraction
 
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 
 from thidua.accounts.scopes import Scope
 from thidua.campaigns.models import Campaign
-from thidua.intake.models import Assignment, EligiblePopulation, IntakeRecord
+from thidua.intake.models import Assignment, DailyReport, EligiblePopulation, IntakeRecord, ReportStatus
 from thidua.units.models import Membership, Unit
 
 
@@ -64,3 +66,70 @@ def campaign_overview(campaign: Campaign, scope: Scope) -> dict:
         if scope.whole_campaign else None,
         "machine_count": Assignment.objects.filter(team_id__in=shown).values("machine").distinct().count(),
     }
+
+
+RECENT_DAYS = 7
+SHOWN = 20
+
+
+@dataclass
+class Today:
+    """What a role has to do on a day in a campaign, within its scope."""
+
+    day: dt.date
+    days_left: int
+    teams_due: int  # teams in scope holding a machine that day
+    not_sent: list[Unit]  # of them, those whose report of the day is not sent
+    not_sent_by_district: list[tuple[str, int]]
+    to_verify: list[DailyReport]  # sent, waiting for their district (oldest first, the first SHOWN)
+    to_verify_count: int
+    unsent_days: list[tuple[Unit, dt.date]]  # a team's recent days held but not sent (the team's own view)
+    late_count: int
+    intake_day: int
+    intake_total: int
+    eligible: int | None
+
+    @property
+    def coverage(self) -> Fraction | None:
+        """Return the share of the eligible residents whose application was taken."""
+        return Fraction(self.intake_total, self.eligible) if self.eligible else None
+
+
+def today_of(campaign: Campaign, scope: Scope, day: dt.date) -> Today:
+    """Return the day's duties and figures of a scope: a fixed number of queries whatever the campaign's size."""
+    def mine(qs, field="team_id"):
+        return qs if scope.whole_campaign else qs.filter(**{f"{field}__in": scope.unit_ids})
+
+    since = max(campaign.start, day - dt.timedelta(days=RECENT_DAYS - 1))
+    held: dict[int, set[dt.date]] = {}
+    assignments = mine(Assignment.objects.filter(team__campaign=campaign, start__lte=day, end__gte=since))
+    for team_id, start, end in assignments.values_list("team_id", "start", "end"):
+        first, last = max(start, since), min(end, day)
+        held.setdefault(team_id, set()).update(first + dt.timedelta(days=i) for i in range((last - first).days + 1))
+    sent = set(mine(DailyReport.objects.filter(campaign=campaign, day__gte=since, day__lte=day))
+               .exclude(status=ReportStatus.DRAFT).values_list("team_id", "day"))
+    due_today = {t for t, days in held.items() if day in days}
+    missing_today = {t for t in due_today if (t, day) not in sent}
+    units = Unit.objects.in_bulk(missing_today | set(held)) if held else {}
+    parents = Unit.objects.in_bulk({u.parent_id for u in units.values() if u.parent_id})
+    by_district: dict[str, int] = {}
+    for t in missing_today:
+        parent = parents.get(units[t].parent_id)
+        name = parent.name if parent else units[t].name
+        by_district[name] = by_district.get(name, 0) + 1
+    waiting = mine(DailyReport.objects.filter(campaign=campaign, status=ReportStatus.SUBMITTED))
+    intake = mine(IntakeRecord.objects.filter(campaign=campaign))
+    figures = intake.aggregate(total=Sum("applications"), today=Sum("applications", filter=Q(day=day)))
+    return Today(
+        day=day, days_left=max(0, (campaign.deadline - day).days), teams_due=len(due_today),
+        not_sent=sorted((units[t] for t in missing_today), key=lambda u: u.code),
+        not_sent_by_district=sorted(by_district.items()),
+        to_verify=list(waiting.select_related("team").order_by("day", "team__code")[:SHOWN]),
+        to_verify_count=waiting.count(),
+        unsent_days=sorted(((units[t], d) for t, days in held.items() for d in days if (t, d) not in sent),
+                           key=lambda p: (p[1], p[0].code), reverse=True)[:SHOWN],
+        late_count=mine(DailyReport.objects.filter(campaign=campaign, late=True)).count(),
+        intake_day=figures["today"] or 0, intake_total=figures["total"] or 0,
+        eligible=(EligiblePopulation.objects.filter(campaign=campaign).aggregate(n=Sum("people"))["n"] or 0)
+        if scope.whole_campaign else None,
+    )

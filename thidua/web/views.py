@@ -4,18 +4,24 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
-from thidua.accounts.scopes import scope_of
+from thidua.accounts.scopes import role_of, scope_of
 from thidua.campaigns.models import Campaign
 from thidua.scoring.core import RULE_LABELS
 from thidua.standings.selectors import campaign_standings, default_as_of
 from thidua.units.models import Unit
 
-from .selectors import campaign_overview, campaigns_visible
+from .selectors import campaign_overview, campaigns_visible, today_of
 
 
 @login_required
 def home(request):
-    return render(request, "web/home.html", {"campaigns": campaigns_visible(request.user)})
+    """Show each campaign the user may open and, for those still running, what their role has to do today."""
+    panels = []
+    for campaign in campaigns_visible(request.user):
+        scope = scope_of(request.user, campaign)
+        today = today_of(campaign, scope, default_as_of(campaign)) if scope and campaign.accepts_data else None
+        panels.append((campaign, scope, today))
+    return render(request, "web/home.html", {"panels": panels, "role": role_of(request.user)})
 
 
 def _campaign_and_scope(request, code):

@@ -1,0 +1,88 @@
+"""Each role's home page: what it has to do today, within its scope, in a fixed number of queries."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from thidua.accounts.models import Role
+from thidua.accounts.services import user_create
+from thidua.intake.services import report_save, report_submit
+from thidua.units.models import Unit
+
+pytestmark = pytest.mark.django_db
+TODAY = dt.date(2021, 3, 10)
+
+
+@pytest.fixture(autouse=True)
+def frozen_today(monkeypatch):
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: TODAY)
+
+
+@pytest.fixture
+def login(campaign, client):
+    def as_user(role, unit):
+        user = user_create(username=f"u-{role}-{unit}", password="Mat-khau-2021", role=role, actor="kiem-thu",
+                           unit=Unit.objects.get(campaign=campaign, code=unit) if unit else None)
+        client.force_login(user)
+        return client
+    return as_user
+
+
+def submit(campaign, team_code, day, rows):
+    team = Unit.objects.get(campaign=campaign, code=team_code)
+    report_save(campaign=campaign, team=team, day=day, rows=rows, actor="kiem-thu")
+    report_submit(campaign=campaign, team=team, day=day, actor="kiem-thu")
+
+
+def test_a_clerk_is_asked_for_todays_report_and_the_recent_days_not_sent(login, campaign):
+    submit(campaign, "TO-VTH-1", TODAY - dt.timedelta(days=1), [("M-VTH-01", "31318", 10)])
+    page = login(Role.TEAM, "TO-VTH-1").get(reverse("home"))
+    today = page.context["panels"][0][2]
+    assert [u.code for u in today.not_sent] == ["TO-VTH-1"]
+    unsent = [d for _, d in today.unsent_days]
+    assert TODAY - dt.timedelta(days=1) not in unsent and TODAY - dt.timedelta(days=2) in unsent
+    body = page.content.decode()
+    assert "Nhập và gửi báo cáo ngày 10/03/2021" in body
+    assert reverse("report_day", args=[campaign.code, "TO-VTH-1", "2021-03-08"]) in body
+
+
+def test_a_clerk_who_sent_today_is_told_so(login, campaign):
+    submit(campaign, "TO-VTH-1", TODAY, [("M-VTH-01", "31318", 10)])
+    body = login(Role.TEAM, "TO-VTH-1").get(reverse("home")).content.decode()
+    assert "Đã gửi báo cáo ngày 10/03/2021." in body
+
+
+def test_a_district_sees_its_teams_not_sent_and_the_days_to_verify(login, campaign):
+    submit(campaign, "TO-VTH-1", TODAY, [("M-VTH-01", "31318", 10)])
+    submit(campaign, "TO-NBA-1", TODAY, [("M-NBA-01", "31340", 10)])
+    page = login(Role.DISTRICT, "CAH-VTH").get(reverse("home"))
+    today = page.context["panels"][0][2]
+    assert [r.team.code for r in today.to_verify] == ["TO-VTH-1"]  # not the other district's team
+    assert today.not_sent == [] and today.teams_due == 1
+    assert reverse("report_day", args=[campaign.code, "TO-VTH-1", TODAY.isoformat()]) in page.content.decode()
+
+
+def test_pc06_sees_the_province_by_district(login, campaign):
+    submit(campaign, "TO-VTH-1", TODAY, [("M-VTH-01", "31318", 10)])
+    page = login(Role.PC06, "PC06").get(reverse("home"))
+    today = page.context["panels"][0][2]
+    assert today.not_sent_by_district == [("Công an thành phố Ngã Bảy", 1)]
+    assert today.intake_day == 10 and today.eligible == 18100
+    assert "1/2 tổ chưa gửi báo cáo hôm nay" in page.content.decode()
+
+
+@pytest.mark.parametrize("role, unit", [(Role.COUNCIL, None), (Role.VIEWER, "PC06")])
+def test_readers_get_the_figures_and_the_standings(login, campaign, role, unit):
+    body = login(role, unit).get(reverse("home")).content.decode()
+    assert reverse("standings", args=[campaign.code]) in body
+    assert "Nhập và gửi" not in body and reverse("import_upload", args=[campaign.code]) not in body
+
+
+@pytest.mark.parametrize("role, unit", [(Role.PC06, "PC06"), (Role.DISTRICT, "CAH-VTH"), (Role.TEAM, "TO-VTH-1")])
+def test_the_home_page_has_a_bounded_number_of_queries(login, campaign, role, unit, django_assert_max_num_queries):
+    client = login(role, unit)
+    for day in range(1, 9):
+        submit(campaign, "TO-VTH-1", dt.date(2021, 3, day), [("M-VTH-01", "31318", day)])
+    with django_assert_max_num_queries(14):
+        assert client.get(reverse("home")).status_code == 200
