@@ -9,7 +9,9 @@ from django.db.models import Count, Q, Sum
 from thidua.accounts.scopes import Scope
 from thidua.campaigns.models import Campaign
 from thidua.intake.models import Assignment, DailyReport, EligiblePopulation, IntakeRecord, ReportStatus
-from thidua.units.models import Membership, Unit
+from thidua.territory.models import AdminUnit
+from thidua.units.models import Kind, Membership, Unit
+from thidua.units.selectors import subtree_ids, unit_areas
 
 
 @dataclass
@@ -132,4 +134,45 @@ def today_of(campaign: Campaign, scope: Scope, day: dt.date) -> Today:
         intake_day=figures["today"] or 0, intake_total=figures["total"] or 0,
         eligible=(EligiblePopulation.objects.filter(campaign=campaign).aggregate(n=Sum("people"))["n"] or 0)
         if scope.whole_campaign else None,
+    )
+
+
+@dataclass
+class CommuneRow:
+    commune: object
+    eligible: int | None
+    applications: int
+
+    @property
+    def coverage(self) -> Fraction | None:
+        return Fraction(self.applications, self.eligible) if self.eligible else None
+
+
+@dataclass
+class UnitPage:
+    standing: object | None  # the unit's own row of the standings (a competitor or a team), if it has one
+    teams: list[tuple[Unit, object | None]]  # the teams below it with their standings rows
+    officers: list[Membership]
+    communes: list[CommuneRow]
+
+
+def unit_page(campaign: Campaign, unit: Unit, result) -> UnitPage:
+    """Return a unit's progress from the campaign's standings, its teams, officers and communes' coverage."""
+    below = subtree_ids(campaign, unit.id)
+    rows = {s.code: s for g in result.groups if g.standings for s in g.standings.rows}
+    team_rows = {s.code: s for s in result.teams.rows}
+    teams = list(Unit.objects.filter(id__in=below, kind=Kind.TO).order_by("code"))
+    areas = unit_areas(campaign)
+    communes = set(areas.get(unit.id, ())).union(*(areas.get(t.id, ()) for t in teams))
+    eligible = dict(EligiblePopulation.objects.filter(campaign=campaign, commune_id__in=communes)
+                    .values_list("commune_id", "people"))
+    taken = dict(IntakeRecord.objects.filter(campaign=campaign, team_id__in=below).values("commune_id")
+                 .annotate(n=Sum("applications")).values_list("commune_id", "n"))
+    return UnitPage(
+        standing=rows.get(unit.code) or team_rows.get(unit.code),
+        teams=[(t, team_rows.get(t.code)) for t in teams if t.id != unit.id],
+        officers=list(Membership.objects.filter(unit_id__in=below, end__isnull=True)
+                      .select_related("officer", "unit").order_by("unit__code", "officer__full_name")),
+        communes=[CommuneRow(c, eligible.get(c.id), taken.get(c.id, 0))
+                  for c in AdminUnit.objects.filter(id__in=communes | set(taken)).order_by("code")],
     )

@@ -5,6 +5,7 @@ from . import audit, imports, reports, views
 urlpatterns = [
     path("", views.home, name="home"),
     path("dot/<slug:code>/", views.campaign_detail, name="campaign_detail"),
+    path("dot/<slug:code>/don-vi/<str:unit>/", views.unit_detail, name="unit_detail"),
     path("dot/<slug:code>/xep-hang/", views.standings, name="standings"),
     path("dot/<slug:code>/xep-hang/<str:unit>/", views.standing_detail, name="standing_detail"),
     path("dot/<slug:code>/bao-cao/", reports.reports, name="reports"),

@@ -10,7 +10,7 @@ from thidua.scoring.core import RULE_LABELS
 from thidua.standings.selectors import campaign_standings, default_as_of
 from thidua.units.models import Unit
 
-from .selectors import campaign_overview, campaigns_visible, today_of
+from .selectors import campaign_overview, campaigns_visible, today_of, unit_page
 
 
 @login_required
@@ -84,3 +84,16 @@ def standing_detail(request, code, unit):
     return render(request, "web/standing_detail.html", {"campaign": campaign, "result": result, "row": row,
                                                         "group": group, "lines": lines, "error": error,
                                                         "unit": found})
+
+
+@login_required
+def unit_detail(request, code, unit):
+    """Show a unit: its progress against its quota, its teams, machines, officers and communes' coverage."""
+    campaign, scope = _campaign_and_scope(request, code)
+    found = get_object_or_404(Unit.objects.select_related("parent", "group"), campaign=campaign, code=unit)
+    if not scope.sees(found.id):
+        raise Http404("Không có đơn vị này trong phạm vi của bạn.")
+    as_of, error = _as_of(request, campaign)
+    page = unit_page(campaign, found, campaign_standings(campaign, as_of))
+    return render(request, "web/unit_detail.html", {"campaign": campaign, "unit": found, "page": page,
+                                                    "as_of": as_of, "error": error, "scope": scope})
