@@ -111,3 +111,26 @@ def test_a_date_outside_the_campaign_is_not_found(login, campaign):
     client = login(Role.TEAM, "TO-VTH-1")
     assert client.get(day_url(campaign, day="2021-08-01")).status_code == 404
     assert client.get(day_url(campaign, day=dt.date(2021, 3, 1).strftime("%d-%m-%Y"))).status_code == 404
+
+
+def cell_url(campaign, team="TO-VTH-1", day=DAY):
+    return reverse("report_cell", args=[campaign.code, team, day])
+
+
+def test_a_field_is_checked_as_it_is_typed_with_the_import_rules(login, campaign):
+    client = login(Role.TEAM, "TO-VTH-1")
+    bad = client.post(cell_url(campaign), {"o": "n-M-VTH-01-31318", "n-M-VTH-01-31318": "-3"}).content.decode()
+    assert "là số âm" in bad and 'aria-invalid="true"' in bad and 'value="-3"' in bad
+    text = client.post(cell_url(campaign), {"o": "n-M-VTH-01-31318", "n-M-VTH-01-31318": "mười"}).content.decode()
+    assert 'aria-invalid="true"' in text
+    good = client.post(cell_url(campaign), {"o": "n-M-VTH-01-31318", "n-M-VTH-01-31318": "12"}).content.decode()
+    assert "aria-invalid" not in good and 'value="12"' in good
+    assert not IntakeRecord.objects.filter(day=DAY).exists()  # checking saves nothing
+
+
+def test_checking_a_field_follows_the_scope_and_the_role(login, campaign):
+    assert login(Role.TEAM, "TO-VTH-1").post(cell_url(campaign, team="TO-NBA-1"),
+                                             {"o": "n-M-NBA-01-31340", "n-M-NBA-01-31340": "1"}).status_code == 404
+    assert login(Role.VIEWER, "PC06").post(cell_url(campaign),
+                                           {"o": "n-M-VTH-01-31318", "n-M-VTH-01-31318": "1"}).status_code == 403
+    assert login(Role.TEAM, "TO-VTH-1").post(cell_url(campaign), {"o": "n-X-1"}).status_code == 404

@@ -9,9 +9,11 @@ from django.db import transaction
 from django.http import Http404, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.views.decorators.http import require_POST
 
 from thidua.accounts.models import Role
 from thidua.intake.models import Assignment, DailyReport, IntakeRecord, ReportStatus
+from thidua.intake.rules import IntakeRules
 from thidua.intake.services import ReportError, report_reopen, report_save, report_submit, report_verify
 from thidua.standings.selectors import default_as_of
 from thidua.territory.models import AdminUnit
@@ -133,6 +135,33 @@ def report_day(request, code, team, day):
         "campaign": campaign, "team": team, "day": day, "report": report, "status": status,
         "status_label": ReportStatus(status).label, "grid": grid, "general": general,
         "may_enter": may_enter, "may_verify": may_verify, "may_reopen": may_reopen,
-        "needs_reason": status == ReportStatus.SUBMITTED, "has_errors": bool(field_errors or general),
+        "needs_reason": status == ReportStatus.SUBMITTED, "has_errors": bool(field_errors),
         "total": sum(stored.values()),
     }, status=400 if (field_errors or general) else 200)
+
+
+@require_POST
+@login_required
+def report_cell(request, code, team, day):
+    """Check one field of a team's day as it is typed (htmx), with the rules of the import; nothing is saved."""
+    campaign, scope = _campaign_and_scope(request, code)
+    team = get_object_or_404(Unit, campaign=campaign, code=team, kind=Kind.TO)
+    if not scope.sees(team.id):
+        raise Http404("Không có tổ này trong phạm vi của bạn.")
+    if scope.role not in ENTER_ROLES:
+        return HttpResponseForbidden("Bạn không được nhập số liệu.")
+    day = _day(day, campaign)
+    machines, communes, _stored = _grid(campaign, team, day)
+    name = request.POST.get("o", "")
+    cell = next(((m, c) for m in machines for c in communes if f"n-{m}-{c.code}" == name), None)
+    if cell is None:
+        raise Http404("Không có ô này trong báo cáo của tổ.")
+    machine, commune = cell
+    raw = request.POST.get(name, "").strip()
+    error = None
+    if raw:
+        _checked, problems = IntakeRules(campaign).check(day, machine, commune.code, raw)
+        error = "; ".join(message for _column, message in problems) or None
+    return render(request, "web/_report_cell.html", {
+        "campaign": campaign, "team": team, "day": day, "commune": commune, "name": name, "value": raw,
+        "error": error, "may_enter": True})

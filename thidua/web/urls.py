@@ -10,6 +10,7 @@ urlpatterns = [
     path("dot/<slug:code>/xep-hang/<str:unit>/", views.standing_detail, name="standing_detail"),
     path("dot/<slug:code>/bao-cao/", reports.reports, name="reports"),
     path("dot/<slug:code>/bao-cao/<str:team>/<str:day>/", reports.report_day, name="report_day"),
+    path("dot/<slug:code>/bao-cao/<str:team>/<str:day>/kiem-tra/", reports.report_cell, name="report_cell"),
     path("dot/<slug:code>/bao-cao/<str:team>/<str:day>/lich-su/", audit.team_day_history_page,
          name="team_day_history"),
     path("dot/<slug:code>/lich-su/", audit.record_history_page, name="record_history"),
