@@ -94,10 +94,14 @@ def test_a_records_history_follows_its_scope(login, campaign, corrected_day):
     assert [(c.before, c.after) for c in own.context["changes"]] == [(None, {"so_ho_so": 40}),
                                                                      ({"so_ho_so": 40}, {"so_ho_so": 44})]
     assert login(Role.TEAM, "TO-NBA-1").get(url, key).status_code == 404
-    # Records of the whole campaign (units, settings) are for campaign-wide roles only.
-    unit = {"doi_tuong": "don_vi", "khoa": "TO-VTH-1"}
+    # A unit's record follows the unit; records of the whole campaign (machines, settings) are for
+    # campaign-wide roles only.
+    unit = {"doi_tuong": "don_vi", "khoa": "TO-NBA-1"}
     assert login(Role.TEAM, "TO-VTH-1").get(url, unit).status_code == 404
     assert login(Role.PC06, "PC06").get(url, unit).status_code == 200
+    machine = {"doi_tuong": "may", "khoa": "M-VTH-01"}
+    assert login(Role.TEAM, "TO-VTH-1").get(url, machine).status_code == 404
+    assert login(Role.COUNCIL, None).get(url, machine).status_code == 200
 
 
 def test_the_chain_check_from_the_page_reports_a_forged_entry(login, corrected_day):

@@ -96,8 +96,9 @@ def audit_verify(request):
     return redirect(reverse("audit_list"))
 
 
-def _record_team(campaign, entity: str, key: str) -> int | None:
-    """Return the team a record belongs to (a count, a team's day), or None for records of the whole campaign."""
+def _record_unit(campaign, entity: str, key: str) -> int | None:
+    """Return the unit a record belongs to (a count's or a day's team, a unit itself), or None for records of the
+    whole campaign (machines, officers, population, settings), which only campaign-wide roles read."""
     parts = key.split("|")
     if entity == "thu_nhan" and len(parts) == 3:
         day = _date(parts[0])
@@ -106,6 +107,8 @@ def _record_team(campaign, entity: str, key: str) -> int | None:
         return record
     if entity == "bao_cao" and len(parts) == 2:
         return Unit.objects.filter(campaign=campaign, code=parts[0], kind=Kind.TO).values_list("id", flat=True).first()
+    if entity == "don_vi":
+        return Unit.objects.filter(campaign=campaign, code=key).values_list("id", flat=True).first()
     return None
 
 
@@ -117,8 +120,8 @@ def record_history_page(request, code):
     if entity not in ENTITY_LABELS or not key:
         raise Http404("Không rõ bản ghi nào.")
     if not scope.whole_campaign:
-        team = _record_team(campaign, entity, key)
-        if team is None or not scope.sees(team):
+        unit = _record_unit(campaign, entity, key)
+        if unit is None or not scope.sees(unit):
             raise Http404("Bản ghi này không thuộc phạm vi của bạn.")
     changes = list(record_history(entity=entity, key=key, campaign_id=campaign.id))
     return render(request, "web/record_history.html", {

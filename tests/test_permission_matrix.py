@@ -1,0 +1,148 @@
+"""The permission matrix of the site: every role × every page and action × their own unit and another's.
+
+Own unit: TO-VTH-1 (a team of the district CAH-VTH); another unit: TO-NBA-1 (a team of the other district).
+404 means "not in your scope" (the page does not exist for you), 403 "your role may not do this".
+The API has its own matrix (tests/test_api_permissions.py); the user management pages theirs
+(tests/test_user_pages.py).
+"""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from thidua.accounts.models import Role
+from thidua.accounts.services import user_create
+from thidua.audit.models import ChangeSet
+from thidua.intake.services import report_save, report_submit
+from thidua.units.models import Unit
+
+pytestmark = pytest.mark.django_db
+DAY = "2021-03-10"
+C = "hau-giang-2021"
+PERSONAS = {
+    "quan_tri": (Role.ADMIN, "PC06"),
+    "pc06": (Role.PC06, "PC06"),
+    "hoi_dong": (Role.COUNCIL, None),
+    "huyen": (Role.DISTRICT, "CAH-VTH"),
+    "to": (Role.TEAM, "TO-VTH-1"),
+    "xem": (Role.VIEWER, "PC06"),
+}
+ORDER = list(PERSONAS)
+
+
+def cell(team):
+    machine, commune = {"TO-VTH-1": ("M-VTH-01", "31318"), "TO-NBA-1": ("M-NBA-01", "31340")}[team]
+    return f"n-{machine}-{commune}"
+
+
+def intake_key(team):
+    machine, commune = {"TO-VTH-1": ("M-VTH-01", "31318"), "TO-NBA-1": ("M-NBA-01", "31340")}[team]
+    return f"{DAY}|{machine}|{commune}"
+
+
+# (name, method, url(team) or url(), data(team) or None, expected status per persona for own team, for another)
+# For pages without a unit, "own" and "other" are the same request.
+MATRIX = [
+    ("home", "get", lambda t: reverse("home"), None,
+     [200, 200, 200, 200, 200, 200], [200, 200, 200, 200, 200, 200]),
+    ("campaign", "get", lambda t: reverse("campaign_detail", args=[C]), None,
+     [200, 200, 200, 200, 200, 200], [200, 200, 200, 200, 200, 200]),
+    ("unit", "get", lambda t: reverse("unit_detail", args=[C, t]), None,
+     [200, 200, 200, 200, 200, 200], [200, 200, 200, 404, 404, 200]),
+    ("standings", "get", lambda t: reverse("standings", args=[C]), None,
+     [200, 200, 200, 200, 200, 200], [200, 200, 200, 200, 200, 200]),
+    ("standing detail", "get", lambda t: reverse("standing_detail", args=[C, t]), None,
+     [200, 200, 200, 200, 200, 200], [200, 200, 200, 404, 404, 200]),
+    ("reports of a day", "get", lambda t: reverse("reports", args=[C]) + f"?ngay={DAY}", None,
+     [200, 200, 200, 200, 200, 200], [200, 200, 200, 200, 200, 200]),
+    ("a team's day", "get", lambda t: reverse("report_day", args=[C, t, DAY]), None,
+     [200, 200, 200, 200, 200, 200], [200, 200, 200, 404, 404, 200]),
+    ("enter a day", "post", lambda t: reverse("report_day", args=[C, t, DAY]),
+     lambda t: {cell(t): "7", "action": "save"},
+     [302, 302, 403, 302, 302, 403], [302, 302, 403, 404, 404, 403]),
+    ("check a field", "post", lambda t: reverse("report_cell", args=[C, t, DAY]),
+     lambda t: {"o": cell(t), cell(t): "7"},
+     [200, 200, 403, 200, 200, 403], [200, 200, 403, 404, 404, 403]),
+    ("verify a day", "post", lambda t: reverse("report_day", args=[C, t, "2021-03-09"]),
+     lambda t: {"action": "verify"},
+     [302, 302, 403, 302, 403, 403], [302, 302, 403, 404, 404, 403]),
+    ("history of a day", "get", lambda t: reverse("team_day_history", args=[C, t, DAY]), None,
+     [200, 200, 200, 200, 200, 200], [200, 200, 200, 404, 404, 200]),
+    ("history of a count", "get",
+     lambda t: reverse("record_history", args=[C]) + f"?doi_tuong=thu_nhan&khoa={intake_key(t)}", None,
+     [200, 200, 200, 200, 200, 200], [200, 200, 200, 404, 404, 200]),
+    ("history of a unit", "get",
+     lambda t: reverse("record_history", args=[C]) + f"?doi_tuong=don_vi&khoa={t}", None,
+     [200, 200, 200, 200, 200, 200], [200, 200, 200, 404, 404, 200]),
+    ("history of a machine", "get",
+     lambda t: reverse("record_history", args=[C]) + f"?doi_tuong=may&khoa={cell(t).split('-', 1)[1]}", None,
+     [200, 200, 200, 404, 404, 404], [200, 200, 200, 404, 404, 404]),
+    ("import page", "get", lambda t: reverse("import_upload", args=[C]), None,
+     [200, 200, 403, 200, 200, 403], [200, 200, 403, 200, 200, 403]),
+    ("import template", "get", lambda t: reverse("import_template", args=[C]), None,
+     [200, 200, 403, 200, 200, 403], [200, 200, 403, 200, 200, 403]),
+    ("confirm an import", "post", lambda t: reverse("import_confirm", args=[C]), lambda t: {"sha256": "0" * 64},
+     [400, 400, 403, 400, 400, 403], [400, 400, 403, 400, 400, 403]),
+    ("audit page", "get", lambda t: reverse("audit_list"), None,
+     [200, 200, 200, 403, 403, 403], [200, 200, 200, 403, 403, 403]),
+    ("check the chain", "post", lambda t: reverse("audit_verify"), lambda t: {},
+     [302, 302, 403, 403, 403, 403], [302, 302, 403, 403, 403, 403]),
+]
+
+
+@pytest.fixture
+def world(campaign):
+    """Both teams have a submitted day (to verify) and a count of DAY (to read the history of)."""
+    for code, machine, commune in (("TO-VTH-1", "M-VTH-01", "31318"), ("TO-NBA-1", "M-NBA-01", "31340")):
+        team = Unit.objects.get(campaign=campaign, code=code)
+        report_save(campaign=campaign, team=team, day=dt.date(2021, 3, 9), rows=[(machine, commune, 5)], actor="x")
+        report_submit(campaign=campaign, team=team, day=dt.date(2021, 3, 9), actor="x")
+        report_save(campaign=campaign, team=team, day=dt.date(2021, 3, 10), rows=[(machine, commune, 6)], actor="x")
+    return campaign
+
+
+@pytest.fixture
+def as_persona(world, client):
+    def login(name):
+        role, unit = PERSONAS[name]
+        user = user_create(username=f"m-{name}", password="Mat-khau-2021", role=role, actor="kiem-thu",
+                           unit=Unit.objects.get(campaign=world, code=unit) if unit else None)
+        client.force_login(user)
+        return client
+    return login
+
+
+CASES = [(row[0], who, where) for row in MATRIX for who in PERSONAS for where in ("own", "other")]
+
+
+@pytest.mark.parametrize("page, who, where", CASES, ids=[f"{p}-{w}-{o}" for p, w, o in CASES])
+def test_matrix(page, who, where, as_persona):
+    name, method, url, data, own, other = next(row for row in MATRIX if row[0] == page)
+    team = "TO-VTH-1" if where == "own" else "TO-NBA-1"
+    client = as_persona(who)
+    response = client.get(url(team)) if method == "get" else client.post(url(team), data(team))
+    expected = (own if where == "own" else other)[ORDER.index(who)]
+    assert response.status_code == expected, (name, who, where, response.status_code)
+
+
+@pytest.mark.parametrize("row", MATRIX, ids=[row[0] for row in MATRIX])
+def test_nobody_signed_out_gets_in(row, world, client):
+    _name, method, url, data, *_ = row
+    response = client.get(url("TO-VTH-1")) if method == "get" else client.post(url("TO-VTH-1"), data("TO-VTH-1"))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+def test_an_act_of_the_history_is_opened_only_by_the_audit_roles(as_persona):
+    act = ChangeSet.objects.order_by("-id").first()
+    for who, expected in zip(ORDER, [200, 200, 200, 403, 403, 403], strict=True):
+        assert as_persona(who).get(reverse("audit_act", args=[act.id])).status_code == expected, who
+
+
+@pytest.mark.parametrize("who", ["huyen", "to"])
+def test_scoped_lists_show_nothing_of_another_district(who, as_persona):
+    client = as_persona(who)
+    day = client.get(reverse("reports", args=[C]) + f"?ngay={DAY}").content.decode()
+    home = client.get(reverse("home")).content.decode()
+    for body in (day, home):
+        assert "TO-NBA-1" not in body and "Ngã Bảy" not in body
