@@ -1,11 +1,14 @@
 """The standings pages: everyone in the campaign sees the ranking; the explanation of a competitor only within
 one's scope; a bounded number of queries."""
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
 
 from thidua.accounts.models import Role
 from thidua.accounts.services import user_create
+from thidua.intake.models import DailyReport, ReportStatus
 from thidua.units.models import Unit
 
 pytestmark = pytest.mark.django_db
@@ -63,3 +66,21 @@ def test_the_standings_page_has_a_bounded_number_of_queries(login, campaign, dja
                             parent=parent, group=campaign.groups.get(code="cap_huyen"))
     with django_assert_max_num_queries(12):
         client.get(url)
+
+
+def test_the_standings_say_how_many_counted_days_are_not_verified(campaign, client):
+    client.force_login(user_create(username="doc-xh", password="Mat-khau-2021", role=Role.PC06, actor="kiem-thu"))
+    url = reverse("standings", args=[campaign.code]) + "?ngay=2021-03-03"
+    # The base dataset has intake on four team-days (01/03 VTH, 02/03 VTH and NBA, 03/03 NBA), none verified.
+    assert client.get(url).context["unverified"] == 4
+    DailyReport.objects.create(campaign=campaign, team=Unit.objects.get(code="TO-VTH-1"),
+                               day=dt.date(2021, 3, 1), status=ReportStatus.VERIFIED)
+    page = client.get(url)
+    assert page.context["unverified"] == 3 and "Có 3 ngày-tổ" in page.content.decode()
+
+
+def test_each_day_of_a_teams_points_links_to_its_report(campaign, client):
+    client.force_login(user_create(username="doc-xh2", password="Mat-khau-2021", role=Role.PC06, actor="kiem-thu"))
+    body = client.get(reverse("standing_detail", args=[campaign.code, "TO-VTH-1"]) + "?ngay=2021-03-03") \
+        .content.decode()
+    assert reverse("report_day", args=[campaign.code, "TO-VTH-1", "2021-03-02"]) in body

@@ -11,10 +11,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db import connection
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from thidua.campaigns.models import Campaign
-from thidua.intake.models import Assignment, IntakeRecord
+from thidua.intake.models import Assignment, DailyReport, IntakeRecord, ReportStatus
 from thidua.scoring import core
 from thidua.scoring.awards import Budget, awards_from
 from thidua.scoring.rules import Period
@@ -155,3 +156,11 @@ def _campaign_standings(campaign: Campaign, as_of: dt.date | None) -> CampaignSt
     budget = awards_from({g.code: g.standings for g in groups if g.standings is not None}, config.statutory,
                          tuple((g.code, g.name, g.collectives, g.individuals) for g in groups if g.standings is None))
     return CampaignStandings(campaign, as_of, as_of == config.deadline, tuple(groups), teams, budget, inputs)
+
+
+def unverified_team_days(campaign: Campaign, as_of: dt.date) -> int:
+    """Return how many team-days counted in the standings up to a date are not verified yet (one query)."""
+    verified = DailyReport.objects.filter(team_id=OuterRef("team_id"), day=OuterRef("day"),
+                                          status=ReportStatus.VERIFIED)
+    return (IntakeRecord.objects.filter(campaign=campaign, day__lte=as_of).exclude(Exists(verified))
+            .values("team_id", "day").distinct().count())

@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, render
 from thidua.accounts.scopes import role_of, scope_of
 from thidua.campaigns.models import Campaign
 from thidua.scoring.core import RULE_LABELS
-from thidua.standings.selectors import campaign_standings, default_as_of
+from thidua.standings.selectors import campaign_standings, default_as_of, unverified_team_days
 from thidua.units.models import Unit
 
 from .selectors import campaign_overview, campaigns_visible, today_of, unit_page
@@ -62,7 +62,8 @@ def standings(request, code):
     ids = dict(Unit.objects.filter(campaign=campaign).values_list("code", "id"))
     explainable = {c for c, pk in ids.items() if scope.sees(pk)}
     return render(request, "web/standings.html", {"campaign": campaign, "result": result, "error": error,
-                                                  "explainable": explainable, "scope": scope})
+                                                  "explainable": explainable, "scope": scope,
+                                                  "unverified": unverified_team_days(campaign, result.as_of)})
 
 
 @login_required
