@@ -2,7 +2,7 @@
 
     .venv/bin/python scripts/screenshots.py [--base http://127.0.0.1:8000] [--out shots]
 
-Starts its own demo server on a free port unless --base is given; logs in as the demo's PC06 user.
+Starts its own demo server on a free port unless --base is given; logs in as each demo user in turn.
 """
 
 import argparse
@@ -38,24 +38,60 @@ def wait_for(url: str, seconds: float = 60) -> None:
     raise SystemExit(f"{url} did not answer")
 
 
-def shoot(base: str, out: Path) -> list[Path]:
+C = "/dot/hau-giang-2021"
+# (user, file name, how to get there): a path, or a path then a link to click (CSS selector) on that page.
+PAGES = [
+    ("to", "trang-chu-to", "/"),
+    ("to", "bao-cao-ngay-to", (C + "/bao-cao/?ngay=2021-03-15", "table a")),
+    ("to", "don-vi-to", (C + "/", "table.units a")),
+    ("huyen", "trang-chu-huyen", "/"),
+    ("huyen", "bao-cao-huyen", C + "/bao-cao/?ngay=2021-07-01"),
+    ("huyen", "don-vi-huyen", (C + "/", "table.units a")),
+    ("pc06", "trang-chu-pc06", "/"),
+    ("pc06", "dot-thi-dua", C + "/"),
+    ("pc06", "xep-hang", C + "/xep-hang/"),
+    ("pc06", "cach-tinh-diem", (C + "/xep-hang/", "table.standings a")),
+    ("pc06", "bao-cao-ngay-cho-xac-nhan", (C + "/bao-cao/?ngay=2021-07-01", "table a")),
+    ("pc06", "lich-su-ngay", (C + "/bao-cao/?ngay=2021-07-01", "table a", "p.total a")),
+    ("pc06", "nhap-tep", C + "/nhap-tep/"),
+    ("pc06", "nhat-ky", "/nhat-ky/"),
+    ("pc06", "nhat-ky-mot-muc", ("/nhat-ky/", "table.acts a")),
+    ("hoidong", "trang-chu-hoi-dong", "/"),
+    ("xem", "trang-chu-xem", "/"),
+    ("quantri", "trang-chu-quan-tri", "/"),
+]
+
+
+def shoot(base: str, out: Path, users: set[str] | None = None) -> list[Path]:
+    """Log in as each demo user in turn and take every page of PAGES at each width."""
     out.mkdir(parents=True, exist_ok=True)
     taken = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
-        for name, width in WIDTHS.items():
+        for width_name, width in WIDTHS.items():
             page = browser.new_page(viewport={"width": width, "height": 800})
             page.goto(base + "/")
-            taken.append(out / f"dang-nhap-{name}.png")
+            taken.append(out / f"dang-nhap-{width_name}.png")
             page.screenshot(path=taken[-1])
-            page.fill("#id_username", "pc06")
-            page.fill("#id_password", "ThiDua@2021")
-            page.click("button[type=submit]")
-            taken.append(out / f"trang-chu-{name}.png")
-            page.screenshot(path=taken[-1], full_page=True)
-            page.click("article a")
-            taken.append(out / f"dot-thi-dua-{name}.png")
-            page.screenshot(path=taken[-1], full_page=True)
+            current = None
+            for user, name, where in PAGES:
+                if users and user not in users:
+                    continue
+                if user != current:
+                    page.context.clear_cookies()
+                    page.goto(base + "/dang-nhap/")
+                    page.fill("#id_username", user)
+                    page.fill("#id_password", "ThiDua@2021")
+                    page.click("button[type=submit]")
+                    page.wait_for_load_state()
+                    current = user
+                path, *clicks = (where,) if isinstance(where, str) else where
+                page.goto(base + path)
+                for selector in clicks:
+                    page.click(selector)
+                    page.wait_for_load_state()
+                taken.append(out / f"{name}-{width_name}.png")
+                page.screenshot(path=taken[-1], full_page=True)
         browser.close()
     return taken
 
@@ -64,6 +100,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base")
     parser.add_argument("--out", default=str(ROOT / "shots"))
+    parser.add_argument("--users", help="only these demo users' pages, comma-separated (e.g. to,pc06)")
     args = parser.parse_args()
     server = None
     base = args.base
@@ -74,7 +111,7 @@ def main() -> None:
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_for(base + "/dang-nhap/")
-        for path in shoot(base, Path(args.out)):
+        for path in shoot(base, Path(args.out), set(args.users.split(",")) if args.users else None):
             print(path)
     finally:
         if server is not None:

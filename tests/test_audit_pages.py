@@ -112,3 +112,20 @@ def test_the_chain_check_from_the_page_reports_a_forged_entry(login, corrected_d
     broken = client.post(reverse("audit_verify"), follow=True).content.decode()
     assert "Chuỗi nhật ký bị phá" in broken and "huyen-vth" in broken
     assert login(Role.COUNCIL, None).post(reverse("audit_verify")).status_code == 403
+
+
+def test_a_count_created_by_an_import_shows_its_creation_then_its_corrections(login, campaign, write_source,
+                                                                               run_import):
+    from conftest import HEADERS
+
+    rows = [HEADERS["thu_nhan"], [DAY, "M-VTH-01", "31321", 30]]
+    assert run_import(write_source({"thu_nhan": rows}, "xlsx")).ok
+    rows[1][3] = 33
+    assert run_import(write_source({"thu_nhan": rows}, "xlsx"), replace=True, reason="Sai số liệu buổi sáng").ok
+    page = login(Role.TEAM, "TO-VTH-1").get(reverse("record_history", args=[campaign.code]),
+                                             {"doi_tuong": "thu_nhan", "khoa": f"{DAY.isoformat()}|M-VTH-01|31321"})
+    entries = [(c.changeset.reason, c.before, c.after) for c in page.context["changes"]]
+    assert entries == [("", None, {"so_ho_so": 30}), ("Sai số liệu buổi sáng", {"so_ho_so": 30}, {"so_ho_so": 33})]
+    day = login(Role.TEAM, "TO-VTH-1").get(reverse("team_day_history", args=[campaign.code, "TO-VTH-1",
+                                                                             DAY.isoformat()]))
+    assert len(day.context["changes"]) == 2

@@ -59,18 +59,54 @@ def acts(f: ActFilter) -> QuerySet[ChangeSet]:
     return qs.annotate(change_count=Count("changes")).order_by("-at", "-id")
 
 
-def record_history(*, entity: str, key: str, campaign_id: int | None) -> QuerySet[Change]:
+def _with_imported_creations(changes: list[Change], records) -> list[Change]:
+    """Add the creation of each intake record an import created (imports link a created count to their act
+    instead of writing a Change per row): its act, and its first value — the `before` of its first recorded
+    change, else its value now. Return every entry, oldest first."""
+    created = {c.key for c in changes if c.before is None}
+    first_before: dict[str, object] = {}
+    for c in changes:
+        first_before.setdefault(c.key, c.before)
+    entries = list(changes)
+    for r in records:
+        key = f"{r.day.isoformat()}|{r.machine.code}|{r.commune.code}"
+        if key not in created and r.created_in is not None:
+            entries.append(Change(changeset=r.created_in, entity="thu_nhan", key=key, before=None,
+                                  after=first_before.get(key) or {"so_ho_so": r.applications}))
+    return sorted(entries, key=lambda c: (c.changeset.at, c.changeset.id, c.id or 0))
+
+
+def _records(**where):
+    from thidua.intake.models import IntakeRecord  # intake depends on audit, not the other way round
+
+    return IntakeRecord.objects.filter(**where).select_related("created_in", "machine", "commune")
+
+
+def record_history(*, entity: str, key: str, campaign_id: int | None) -> list[Change]:
     """Return every change of one record, oldest first, with its act (who, when, why)."""
     qs = Change.objects.filter(entity=entity, key=key).select_related("changeset")
     if campaign_id is not None:
         qs = qs.filter(changeset__campaign_id=campaign_id)
-    return qs.order_by("changeset__at", "id")
+    changes = list(qs.order_by("changeset__at", "id"))
+    parts = key.split("|")
+    if entity != "thu_nhan" or len(parts) != 3:
+        return changes
+    try:
+        day = dt.date.fromisoformat(parts[0])
+    except ValueError:
+        return changes
+    records = _records(day=day, machine__code=parts[1], commune__code=parts[2])
+    if campaign_id is not None:
+        records = records.filter(campaign_id=campaign_id)
+    return _with_imported_creations(changes, records)
 
 
-def team_day_history(*, campaign_id: int, team_code: str, day: dt.date, machine_codes: list[str]) -> QuerySet[Change]:
+def team_day_history(*, campaign_id: int, team_id: int, team_code: str, day: dt.date,
+                     machine_codes: list[str]) -> list[Change]:
     """Return every change of a team's day: its report's steps and the counts of its machines, oldest first."""
     counts = Q(entity="thu_nhan") & Q(*[Q(key__startswith=f"{day.isoformat()}|{m}|") for m in machine_codes],
                                       _connector=Q.OR) if machine_codes else Q(pk__in=[])
     report = Q(entity="bao_cao", key=f"{team_code}|{day.isoformat()}")
-    return (Change.objects.filter(report | counts, changeset__campaign_id=campaign_id).select_related("changeset")
-            .order_by("changeset__at", "id"))
+    changes = list(Change.objects.filter(report | counts, changeset__campaign_id=campaign_id)
+                   .select_related("changeset").order_by("changeset__at", "id"))
+    return _with_imported_creations(changes, _records(campaign_id=campaign_id, team_id=team_id, day=day))

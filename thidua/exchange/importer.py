@@ -748,9 +748,9 @@ def _settle_intake(ctx: _Context, staging: _Staging, read: int) -> None:
     # same statement — quadratic (388 s for 200,000 rows). "WHERE true" lets SQLite parse ON CONFLICT here.
     added = staging.execute(
         "INSERT INTO intake_intakerecord (campaign_id, day, machine_id, commune_id, team_id, applications, "
-        "changeset_id) SELECT %s, s.day, s.machine_id, s.commune_id, s.team_id, s.applications, %s "
+        "changeset_id, created_in_id) SELECT %s, s.day, s.machine_id, s.commune_id, s.team_id, s.applications, %s, %s "
         "FROM {staging} s WHERE true ON CONFLICT (machine_id, day, commune_id) DO NOTHING",
-        (campaign_id, changeset_id))
+        (campaign_id, changeset_id, changeset_id))
     changes = []
     for _rownum, pk, before, after, day, machine, commune, team_id in conflicts:
         IntakeRecord.objects.filter(pk=pk).update(applications=after, team_id=team_id, changeset_id=changeset_id)

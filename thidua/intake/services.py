@@ -109,7 +109,8 @@ def report_save(*, campaign: Campaign, team, day: dt.date, rows: list[tuple[str,
         record = stored.get((c.machine_id, c.commune_id))
         if record is None:
             IntakeRecord.objects.create(campaign=campaign, day=day, machine_id=c.machine_id, commune_id=c.commune_id,
-                                        team_id=c.team_id, applications=c.applications, changeset=changeset)
+                                        team_id=c.team_id, applications=c.applications, changeset=changeset,
+                                        created_in=changeset)
             changes.append(("thu_nhan", _key(day, machine, commune), None, {"so_ho_so": c.applications}))
             result.added += 1
         elif record.applications != c.applications:

@@ -123,7 +123,7 @@ def record_history_page(request, code):
         unit = _record_unit(campaign, entity, key)
         if unit is None or not scope.sees(unit):
             raise Http404("Bản ghi này không thuộc phạm vi của bạn.")
-    changes = list(record_history(entity=entity, key=key, campaign_id=campaign.id))
+    changes = record_history(entity=entity, key=key, campaign_id=campaign.id)
     return render(request, "web/record_history.html", {
         "campaign": campaign, "title": f"{ENTITY_LABELS[entity]} «{key}»", "changes": changes,
         "labels": ENTITY_LABELS, "show_key": False, "may_audit": scope.role in AUDIT_ROLES,
@@ -140,7 +140,8 @@ def team_day_history_page(request, code, team, day):
     day = _day(day, campaign)
     machines = list(Assignment.objects.filter(team=found, start__lte=day, end__gte=day)
                     .values_list("machine__code", flat=True))
-    changes = list(team_day_history(campaign_id=campaign.id, team_code=found.code, day=day, machine_codes=machines))
+    changes = team_day_history(campaign_id=campaign.id, team_id=found.id, team_code=found.code, day=day,
+                               machine_codes=machines)
     return render(request, "web/record_history.html", {
         "campaign": campaign, "title": f"{found.name} · {day:%d/%m/%Y}", "changes": changes, "labels": ENTITY_LABELS,
         "show_key": True, "back": reverse("report_day", args=[campaign.code, found.code, day.isoformat()]),
