@@ -59,6 +59,12 @@ PAGES = [
     ("hoidong", "trang-chu-hoi-dong", "/"),
     ("xem", "trang-chu-xem", "/"),
     ("quantri", "trang-chu-quan-tri", "/"),
+    ("quantri", "nguoi-dung", "/quan-tri/nguoi-dung/"),
+    ("quantri", "nguoi-dung-sua", ("/quan-tri/nguoi-dung/", "table.users a")),
+    ("quantri", "nguoi-dung-lich-su", ("/quan-tri/nguoi-dung/", "table.users a", "a[href$='/lich-su/']")),
+    ("quantri", "nguoi-dung-them", "/quan-tri/nguoi-dung/them/"),
+    ("quantri", "nguoi-dung-nhap-tep", "/quan-tri/nguoi-dung/nhap-tep/"),
+    ("pc06", "nguoi-dung-khong-co-quyen", "/quan-tri/nguoi-dung/"),
 ]
 
 

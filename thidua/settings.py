@@ -81,6 +81,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "thidua.accounts.middleware.one_time_password",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "thidua.web.middleware.content_security_policy",
 ]

@@ -11,5 +11,6 @@ urlpatterns = [
     path("dang-nhap/", auth_views.LoginView.as_view(authentication_form=ThrottledAuthenticationForm), name="login"),
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
     path("quan-tri-he-thong/", admin.site.urls),
+    path("", include("thidua.accounts.urls")),
     path("", include("thidua.web.urls")),
 ]

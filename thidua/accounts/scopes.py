@@ -1,10 +1,14 @@
-"""What a user may see and change: their unit's subtree (the whole campaign for PC06, the council and admins).
+"""What a user may see and change: their unit's subtree (the whole campaign for PC06, the council and admins);
+which users a Quản trị manages.
 
 Every page and endpoint asks here; nothing else decides who sees what.
 """
 
 from dataclasses import dataclass
 
+from django.db.models import Q
+
+from thidua.units.models import Unit
 from thidua.units.selectors import subtree_ids
 
 from .models import CAMPAIGN_WIDE_ROLES, Role
@@ -45,6 +49,86 @@ def scope_of(user, campaign) -> Scope | None:
     if profile.role in CAMPAIGN_WIDE_ROLES:
         return Scope(profile.role, None)
     return Scope(profile.role, frozenset(subtree_ids(campaign, profile.unit_id)))
+
+
+# --- managing users (the Quản trị role) -------------------------------------------------------------------------
+
+SELF_DEACTIVATE = "Không thể tự khóa tài khoản của mình."
+SELF_DEMOTE = "Không thể tự bỏ vai trò Quản trị của mình."
+OTHER_CAMPAIGN_UNIT = "Đơn vị không thuộc đợt thi đua của bạn."
+MUST_BIND = ("Quản trị của một đơn vị chỉ gắn người dùng với đơn vị trong đợt thi đua của mình "
+             "(không để trống đơn vị).")
+
+
+@dataclass(frozen=True)
+class UserAdmin:
+    """The users a Quản trị manages: those bound to units of their unit's campaign and those bound to no unit;
+    everyone when they are bound to no unit themselves. Only a superuser manages superusers."""
+
+    campaign_id: int | None  # None: every campaign
+    superuser: bool
+
+    def manages(self, user) -> bool:
+        if user.is_superuser and not self.superuser:
+            return False
+        if self.campaign_id is None:
+            return True
+        profile = getattr(user, "profile", None)
+        unit = profile.unit if profile is not None else None
+        return unit is None or unit.campaign_id == self.campaign_id
+
+    def users(self, queryset):
+        """Return the users of a queryset this administrator manages (the same rule as `manages`, in SQL)."""
+        if not self.superuser:
+            queryset = queryset.exclude(is_superuser=True)
+        if self.campaign_id is None:
+            return queryset
+        return queryset.filter(Q(profile__isnull=True) | Q(profile__unit__isnull=True)
+                               | Q(profile__unit__campaign_id=self.campaign_id))
+
+    def units(self):
+        """Return the units this administrator may bind users to."""
+        units = Unit.objects.select_related("campaign").order_by("campaign__code", "code")
+        return units if self.campaign_id is None else units.filter(campaign_id=self.campaign_id)
+
+    def binding_error(self, *, before_role: str | None, before_unit, role: str, unit) -> str | None:
+        """Return why this administrator may not give a user this role and unit (None: they may).
+
+        An administrator bound to a unit cannot widen anyone's reach beyond their campaign: every user they create
+        or give another role is bound to a unit of that campaign; a user already bound to no unit keeps being so
+        only with the same role.
+        """
+        if self.campaign_id is None:
+            return None
+        if unit is not None:
+            return None if unit.campaign_id == self.campaign_id else OTHER_CAMPAIGN_UNIT
+        if before_role is not None and before_unit is None and before_role == role:
+            return None
+        return MUST_BIND
+
+
+def user_admin_of(user) -> UserAdmin | None:
+    """Return what the user may manage as Quản trị (superusers included), or None when they manage no one."""
+    if not user.is_authenticated or not user.is_active:
+        return None
+    if user.is_superuser:
+        return UserAdmin(None, True)
+    profile = getattr(user, "profile", None)
+    if profile is None or profile.role != Role.ADMIN:
+        return None
+    return UserAdmin(profile.unit.campaign_id if profile.unit_id else None, False)
+
+
+def lockout_error(user, actor: str, *, role: str | None, active: bool | None) -> str | None:
+    """Return why a change would lock its author out (deactivating themselves, dropping their own admin role)."""
+    if user.get_username() != actor:
+        return None
+    if active is False and user.is_active:
+        return SELF_DEACTIVATE
+    profile = getattr(user, "profile", None)
+    if role is not None and profile is not None and profile.role == Role.ADMIN and role != Role.ADMIN:
+        return SELF_DEMOTE
+    return None
 
 
 def role_of(user) -> str | None:

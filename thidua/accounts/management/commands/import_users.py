@@ -1,0 +1,42 @@
+import getpass
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from thidua.accounts.services import users_import
+from thidua.campaigns.models import Campaign
+
+
+class Command(BaseCommand):
+    help = ("Nhập người dùng từ tệp CSV (ten_dang_nhap, ho_ten, vai_tro, ma_don_vi, hoat_dong): tất cả hoặc không gì "
+            "cả; in mật khẩu dùng một lần của người dùng mới (chỉ một lần).")
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", help="Tệp CSV (UTF-8, dấu phẩy hoặc chấm phẩy)")
+        parser.add_argument("--campaign", required=True, help="Mã đợt thi đua của các mã đơn vị, ví dụ hau-giang-2021")
+        parser.add_argument("--actor", default="", help="Người nhập (mặc định: người dùng hệ thống)")
+        parser.add_argument("--reason", default="", help="Lý do, ghi vào lịch sử (bắt buộc khi đổi vai trò, đơn vị)")
+
+    def handle(self, *args, path, campaign, actor, reason, **options):
+        found = Campaign.objects.filter(code=campaign).first()
+        if found is None:
+            raise CommandError(f"Không có đợt thi đua mã «{campaign}».")
+        file = Path(path)
+        try:
+            data = file.read_bytes()
+        except OSError as exc:
+            raise CommandError(f"Không đọc được «{path}»: {exc.strerror}.") from exc
+        report = users_import(campaign=found, data=data, file_name=file.name, reason=reason,
+                              actor=actor or f"cli:{getpass.getuser()}")
+        if not report.ok:
+            for e in report.errors:
+                self.stderr.write(f"  - {e}")
+            raise CommandError(f"Không nhập gì từ «{file.name}»: {len(report.errors)} lỗi, không người dùng nào "
+                               "thay đổi.")
+        self.stdout.write(f"Đã nhập «{file.name}»: tạo {len(report.creates)}, sửa {len(report.updates)}, "
+                          f"không đổi {len(report.unchanged)}.")
+        if report.passwords:
+            self.stdout.write("Mật khẩu dùng một lần (chỉ hiện lần này; người dùng phải đổi ở lần đăng nhập đầu):")
+            width = max(len(username) for username, _, _ in report.passwords)
+            for username, full_name, password in report.passwords:
+                self.stdout.write(f"  {username:<{width}}  {password}  {full_name}")

@@ -1,0 +1,63 @@
+"""Reads of the user management pages, each with a fixed number of queries whatever the number of users."""
+
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+
+from thidua.audit.models import Change
+
+from .models import Role
+from .scopes import UserAdmin
+
+FIELD_LABELS = {"role": "Vai trò", "unit": "Đơn vị", "full_name": "Họ tên", "active": "Hoạt động",
+                "password": "Mật khẩu", "must_change_password": "Phải đổi mật khẩu"}
+PASSWORD_EVENTS = {"one_time": "cấp mật khẩu dùng một lần", "reset": "đặt lại (mật khẩu dùng một lần)",
+                   "changed": "người dùng tự đổi"}
+NO_UNIT = "khong"
+
+
+def users_managed(admin: UserAdmin, *, q: str = "", role: str = "", unit: str = "", active: str = ""):
+    """Return the users an administrator manages, filtered (unit: an id or NO_UNIT; active: "co"/"khong")."""
+    users = admin.users(get_user_model().objects.select_related("profile__unit")).order_by("username")
+    if q:
+        users = users.filter(Q(username__icontains=q) | Q(first_name__icontains=q) | Q(last_name__icontains=q))
+    if role:
+        users = users.filter(profile__role=role)
+    if unit == NO_UNIT:
+        users = users.filter(Q(profile__isnull=True) | Q(profile__unit__isnull=True))
+    elif unit:
+        users = users.filter(profile__unit_id=unit)
+    if active in ("co", "khong"):
+        users = users.filter(is_active=active == "co")
+    return users
+
+
+def _shown(field: str, value) -> str:
+    if value is None:
+        return "—"
+    if field == "role":
+        return Role(value).label if value in Role.values else str(value)
+    if field in ("active", "must_change_password"):
+        return "Có" if value else "Không"
+    if field == "password":
+        return PASSWORD_EVENTS.get(value, str(value))
+    return str(value) if value != "" else "—"
+
+
+def describe_change(before: dict | None, after: dict | None) -> list[tuple[str, str | None, str]]:
+    """Return (field label, before, after) in Vietnamese for each field a recorded change of a user changed.
+
+    `before` is None where the field had no recorded value (a creation, a password event); a field recorded with
+    the same value on both sides (e.g. a second reset) is left out.
+    """
+    before, after = before or {}, after or {}
+    fields = [k for k in after if k not in before or before[k] != after[k]] + [k for k in before if k not in after]
+    return [(FIELD_LABELS.get(f, f), _shown(f, before[f]) if f in before else None, _shown(f, after.get(f)))
+            for f in fields]
+
+
+def user_history(username: str) -> list[dict]:
+    """Return the acts about one user, newest first: when, who, from where, why, and each field before/after."""
+    changes = (Change.objects.filter(entity="user", key=username).select_related("changeset")
+               .order_by("-changeset__at", "-id"))
+    return [{"changeset": c.changeset, "created": c.before is None, "fields": describe_change(c.before, c.after)}
+            for c in changes]
