@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "ninja",  # its static Swagger UI files, so that the API's docs need no CDN
     "thidua.territory",
     "thidua.campaigns",
     "thidua.units",
@@ -71,6 +72,7 @@ INSTALLED_APPS = [
     "thidua.standings",
     "thidua.demo",
     "thidua.web",
+    "thidua.api",
 ]
 
 MIDDLEWARE = [
