@@ -15,6 +15,13 @@ from .models import CAMPAIGN_WIDE_ROLES, Role
 
 # Roles that only read, whatever their scope.
 READ_ONLY_ROLES = {Role.COUNCIL, Role.VIEWER}
+# What each role may do, wherever its scope allows (pages and API ask here).
+ENTER_ROLES = {Role.ADMIN, Role.PC06, Role.DISTRICT, Role.TEAM}  # enter and submit a team's day
+VERIFY_ROLES = {Role.ADMIN, Role.PC06, Role.DISTRICT}  # verify a submitted day (which locks it)
+REOPEN_ROLES = {Role.ADMIN, Role.PC06}  # reopen a verified day, with a reason
+IMPORT_ROLES = {Role.ADMIN, Role.PC06, Role.DISTRICT, Role.TEAM}  # import files (districts, teams: their intake)
+AUDIT_ROLES = {Role.ADMIN, Role.PC06, Role.COUNCIL}  # read the audit log
+VERIFY_CHAIN_ROLES = {Role.ADMIN, Role.PC06}  # check the log's chain from the site
 
 
 @dataclass(frozen=True)

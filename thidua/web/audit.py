@@ -12,8 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from thidua.accounts.models import Role
-from thidua.accounts.scopes import campaigns_of, role_of
+from thidua.accounts.scopes import AUDIT_ROLES, VERIFY_CHAIN_ROLES, campaigns_of, role_of
 from thidua.audit.chain import chain_verify
 from thidua.audit.models import ChangeSet, Source
 from thidua.audit.selectors import ENTITY_LABELS, ActFilter, acts, record_history, team_day_history
@@ -24,8 +23,6 @@ from thidua.units.models import Kind, Unit
 from .reports import _day
 from .views import _campaign_and_scope
 
-AUDIT_ROLES = {Role.ADMIN, Role.PC06, Role.COUNCIL}
-VERIFY_CHAIN_ROLES = {Role.ADMIN, Role.PC06}
 ACTS_PER_PAGE = 50
 CHANGES_PER_PAGE = 200
 NOT_ALLOWED = "Nhật ký chỉ dành cho Quản trị, PC06 và Hội đồng TĐKT."

@@ -1,9 +1,6 @@
 """What every page's menus need: the signed-in user's role (a superuser counts as Quản trị)."""
 
-from thidua.accounts.scopes import role_of
-
-from .audit import AUDIT_ROLES
-from .imports import IMPORT_ROLES
+from thidua.accounts.scopes import AUDIT_ROLES, IMPORT_ROLES, role_of
 
 
 def navigation(request) -> dict:

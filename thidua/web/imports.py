@@ -21,14 +21,13 @@ from django.http import FileResponse, Http404, HttpResponse, HttpResponseForbidd
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from thidua.accounts.models import Role
+from thidua.accounts.scopes import IMPORT_ROLES
 from thidua.exchange.importer import workbook_import
 from thidua.exchange.template import workbook_template
 from thidua.units.models import Kind, Unit
 
 from .views import _campaign_and_scope
 
-IMPORT_ROLES = {Role.ADMIN, Role.PC06, Role.DISTRICT, Role.TEAM}
 SUFFIXES = (".xlsx", ".zip", ".csv")
 SHOWN_ERRORS = 500
 KEEP_SECONDS = 24 * 3600

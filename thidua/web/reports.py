@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from thidua.accounts.models import Role
+from thidua.accounts.scopes import ENTER_ROLES, REOPEN_ROLES, VERIFY_ROLES
 from thidua.intake.models import Assignment, DailyReport, IntakeRecord, ReportStatus
 from thidua.intake.rules import IntakeRules
 from thidua.intake.services import ReportError, report_reopen, report_save, report_submit, report_verify
@@ -21,10 +21,6 @@ from thidua.units.models import Kind, Unit
 from thidua.units.selectors import unit_areas
 
 from .views import _campaign_and_scope
-
-ENTER_ROLES = {Role.ADMIN, Role.PC06, Role.DISTRICT, Role.TEAM}
-VERIFY_ROLES = {Role.ADMIN, Role.PC06, Role.DISTRICT}
-REOPEN_ROLES = {Role.ADMIN, Role.PC06}
 
 
 def _day(raw: str | None, campaign) -> dt.date:
