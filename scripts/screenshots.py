@@ -44,6 +44,7 @@ PAGES = [
     ("to", "trang-chu-to", "/"),
     ("to", "bao-cao-ngay-to", (C + "/bao-cao/?ngay=2021-03-15", "table a")),
     ("to", "don-vi-to", (C + "/", "table.units a")),
+    ("to", "tai-khoan-to", "/tai-khoan/"),
     ("huyen", "trang-chu-huyen", "/"),
     ("huyen", "bao-cao-huyen", C + "/bao-cao/?ngay=2021-07-01"),
     ("huyen", "don-vi-huyen", (C + "/", "table.units a")),

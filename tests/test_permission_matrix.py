@@ -46,6 +46,8 @@ def intake_key(team):
 MATRIX = [
     ("home", "get", lambda t: reverse("home"), None,
      [200, 200, 200, 200, 200, 200], [200, 200, 200, 200, 200, 200]),
+    ("account", "get", lambda t: reverse("account"), None,
+     [200, 200, 200, 200, 200, 200], [200, 200, 200, 200, 200, 200]),
     ("campaign", "get", lambda t: reverse("campaign_detail", args=[C]), None,
      [200, 200, 200, 200, 200, 200], [200, 200, 200, 200, 200, 200]),
     ("unit", "get", lambda t: reverse("unit_detail", args=[C, t]), None,

@@ -1,9 +1,10 @@
 from django.urls import path
 
-from . import audit, imports, reports, views
+from . import account, audit, imports, reports, views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("tai-khoan/", account.account, name="account"),
     path("dot/<slug:code>/", views.campaign_detail, name="campaign_detail"),
     path("dot/<slug:code>/don-vi/<str:unit>/", views.unit_detail, name="unit_detail"),
     path("dot/<slug:code>/xep-hang/", views.standings, name="standings"),
