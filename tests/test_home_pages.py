@@ -86,3 +86,15 @@ def test_the_home_page_has_a_bounded_number_of_queries(login, campaign, role, un
         submit(campaign, "TO-VTH-1", dt.date(2021, 3, day), [("M-VTH-01", "31318", day)])
     with django_assert_max_num_queries(14):
         assert client.get(reverse("home")).status_code == 200
+
+
+def test_the_admin_sees_the_users_to_look_after(login, campaign, client):
+    from thidua.accounts.models import LoginFailure
+
+    for _ in range(5):
+        LoginFailure.objects.create(username="doan-mat-khau", ip="10.0.0.9")
+    page = login(Role.ADMIN, "PC06").get(reverse("home"))
+    assert page.context["users"]["locked"] == ["doan-mat-khau"]
+    body = page.content.decode()
+    assert "doan-mat-khau" in body and reverse("user_list") in body
+    assert login(Role.PC06, "PC06").get(reverse("home")).context["users"] is None

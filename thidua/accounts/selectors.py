@@ -1,11 +1,15 @@
 """Reads of the user management pages, each with a fixed number of queries whatever the number of users."""
 
+import datetime as dt
+
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import Q
+from django.db.models import Count, Q
+from django.utils import timezone
 
 from thidua.audit.models import Change
 
-from .models import Role
+from .models import LoginFailure, Role
 from .scopes import UserAdmin
 
 FIELD_LABELS = {"role": "Vai trò", "unit": "Đơn vị", "full_name": "Họ tên", "active": "Hoạt động",
@@ -61,3 +65,17 @@ def user_history(username: str) -> list[dict]:
                .order_by("-changeset__at", "-id"))
     return [{"changeset": c.changeset, "created": c.before is None, "fields": describe_change(c.before, c.after)}
             for c in changes]
+
+
+def users_summary(admin: UserAdmin, now=None) -> dict:
+    """Return what a Quản trị watches: users active and not, one-time passwords not yet changed, and the user
+    names locked out now by failed logins (guessed names included). Two queries."""
+    now = now or timezone.now()
+    counts = admin.users(get_user_model().objects.all()).aggregate(
+        active=Count("id", filter=Q(is_active=True)), inactive=Count("id", filter=Q(is_active=False)),
+        one_time=Count("id", filter=Q(is_active=True, profile__must_change_password=True)))
+    window = now - dt.timedelta(minutes=settings.THIDUA_LOGIN_LOCK_MINUTES)
+    locked = list(LoginFailure.objects.filter(at__gte=window).values("username").annotate(n=Count("id"))
+                  .filter(n__gte=settings.THIDUA_LOGIN_MAX_FAILURES).order_by("username")
+                  .values_list("username", flat=True))
+    return {**counts, "locked": locked}

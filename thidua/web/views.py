@@ -4,7 +4,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
-from thidua.accounts.scopes import role_of, scope_of
+from thidua.accounts.scopes import role_of, scope_of, user_admin_of
+from thidua.accounts.selectors import users_summary
 from thidua.campaigns.models import Campaign
 from thidua.scoring.core import RULE_LABELS
 from thidua.standings.selectors import campaign_standings, default_as_of, unverified_team_days
@@ -21,7 +22,9 @@ def home(request):
         scope = scope_of(request.user, campaign)
         today = today_of(campaign, scope, default_as_of(campaign)) if scope and campaign.accepts_data else None
         panels.append((campaign, scope, today))
-    return render(request, "web/home.html", {"panels": panels, "role": role_of(request.user)})
+    admin = user_admin_of(request.user)
+    return render(request, "web/home.html", {"panels": panels, "role": role_of(request.user),
+                                             "users": users_summary(admin) if admin else None})
 
 
 def _campaign_and_scope(request, code):
