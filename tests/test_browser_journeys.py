@@ -1,0 +1,293 @@
+"""The main journeys in a real browser (Debian's chromium, driven by playwright), against the demo data served by
+a real server: logging in and out; a team clerk entering a day on a phone; the district verifying it, PC06
+reopening it; the standings following the counts; a clerk kept out of another team's report.
+
+The module gets a database and a server of its own (tests/browser_support.py) and one browser; each journey
+opens fresh browser contexts (one per user) set to Vietnamese, and works on a day of its own, so the journeys do
+not depend on each other's order. A screenshot of the end of each journey is written to the pytest tmp dir.
+"""
+
+import re
+
+import pytest
+from browser_support import CHROMIUM, CHROMIUM_ARGS, PASSWORD, Database, Server, Site, require_chromium
+from playwright.sync_api import Page, expect, sync_playwright
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 375, "height": 740}
+DESKTOP = {"width": 1280, "height": 800}
+expect.set_options(timeout=15_000)
+
+
+def vn_date(iso: str) -> str:
+    year, month, day = iso.split("-")
+    return f"{day}/{month}/{year}"
+
+
+def vn_number(n: int) -> str:
+    return f"{n:,}".replace(",", ".")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Site:
+    require_chromium()
+    folder = tmp_path_factory.mktemp("parcours")
+    database = Database(folder)
+    try:
+        facts = database.prepare()
+        assert len(facts["days"]) >= 3, f"the demo team holds a machine on too few empty days: {facts}"
+        assert facts["team_district"] == facts["district"], "the demo's `to` should belong to `huyen`'s district"
+        server = Server(database.env, folder)
+        try:
+            server.wait_until_answering()
+            yield Site(base=server.base, **{**facts, "days": tuple(facts["days"])})
+        finally:
+            server.stop()
+    finally:
+        database.drop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    require_chromium()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory):
+    """The folder of the journeys' screenshots (printed with `-s`)."""
+    folder = tmp_path_factory.mktemp("man-hinh")
+    yield folder
+    print(f"\nảnh chụp màn hình: {folder}")
+
+
+@pytest.fixture
+def new_page(browser, site):
+    """Return a function opening a page in a fresh context (its own cookies: one user), in Vietnamese."""
+    contexts = []
+
+    def open_page(viewport=DESKTOP, **options) -> Page:
+        context = browser.new_context(base_url=site.base, locale=options.pop("locale", "vi-VN"), viewport=viewport,
+                                      **options)
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def log_in(page: Page, username: str) -> None:
+    page.goto("/dang-nhap/")
+    page.get_by_label("Tên đăng nhập").fill(username)
+    page.get_by_label("Mật khẩu").fill(PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    expect(page.get_by_role("button", name="Đăng xuất")).to_be_visible()
+
+
+def count_inputs(page: Page):
+    return page.locator("form.report input[name^='n-']")
+
+
+def submit_day(page: Page, site: Site, day: str, counts: list[str]) -> None:
+    """As the clerk: enter counts in the first cells of the day and send it."""
+    page.goto(site.day_url(day))
+    for cell, value in zip(count_inputs(page).all(), counts, strict=False):
+        cell.fill(value)
+    page.get_by_role("button", name="Lưu và gửi").click()
+    expect(page.get_by_role("status")).to_have_text(f"Đã gửi báo cáo ngày {vn_date(day)} của {site.team_name}.")
+
+
+def status_badge(page: Page):
+    return page.locator("p.lead .badge").first
+
+
+def test_a_user_logs_in_with_the_right_password_only_and_logs_out(site, new_page, shots):
+    page = new_page()
+    page.goto("/")
+    expect(page).to_have_url(re.compile(r"/dang-nhap/\?next=/$"))
+    expect(page.get_by_role("heading", name="Đăng nhập")).to_be_visible()
+
+    page.get_by_label("Tên đăng nhập").fill("to")
+    page.get_by_label("Mật khẩu").fill("mat-khau-sai")
+    page.get_by_role("button", name="Đăng nhập").click()
+    expect(page.get_by_role("alert")).to_contain_text("mật khẩu chính xác")
+    expect(page.get_by_role("button", name="Đăng xuất")).to_have_count(0)
+    page.screenshot(path=shots / "a-sai-mat-khau.png")
+
+    page.get_by_label("Mật khẩu").fill(PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    expect(page).to_have_url(site.url("/"))  # the home page: the user's campaign, their name and role
+    expect(page.get_by_role("link", name=site.campaign_name).first).to_be_visible()
+    expect(page.locator("header")).to_contain_text("to · Tổ")
+    expect(page.get_by_text("Dữ liệu mô phỏng", exact=True)).to_be_visible()
+
+    page.get_by_role("button", name="Đăng xuất").click()
+    expect(page).to_have_url(site.url("/dang-nhap/"))
+    expect(page.get_by_role("button", name="Đăng xuất")).to_have_count(0)
+    page.goto("/")
+    expect(page).to_have_url(re.compile(r"/dang-nhap/\?next=/$"))
+    page.screenshot(path=shots / "a-da-dang-xuat.png")
+
+
+def test_a_team_clerk_enters_the_day_on_a_phone_fixes_a_bad_count_and_submits(site, new_page, shots):
+    day = site.days[0]
+    page = new_page(viewport=PHONE, is_mobile=True, has_touch=True)
+    log_in(page, "to")
+    page.get_by_role("link", name=site.campaign_name).first.click()
+    page.get_by_role("navigation", name="Mục của đợt thi đua").get_by_role("link", name="Báo cáo ngày").click()
+    page.get_by_label("Ngày", exact=True).fill(day)
+    page.get_by_role("button", name="Xem").click()
+    row = page.get_by_role("row").filter(has_text=site.team_name)
+    expect(row).to_contain_text("Chưa gửi")
+    row.get_by_role("link", name=site.team_name).click()
+    expect(page.get_by_role("heading", name=site.team_name)).to_be_visible()
+    expect(page.locator("p.lead")).to_contain_text(f"Ngày {vn_date(day)}")
+    expect(status_badge(page)).to_have_text("Đang nhập")
+
+    first, second = count_inputs(page).nth(0), count_inputs(page).nth(1)
+    first.fill("-5")
+    second.fill("mười")
+    page.get_by_role("button", name="Lưu", exact=True).click()
+    expect(page.get_by_role("alert").filter(has_text="Chưa lưu gì")).to_have_text(
+        "Chưa lưu gì: sửa các ô được đánh dấu rồi lưu lại.")
+    for cell, value, message in ((first, "-5", "«-5» là số âm, cần số ≥ 0"),
+                                 (second, "mười", "«mười» không phải là số")):
+        expect(cell).to_have_value(value)  # what was typed is kept, to be corrected
+        expect(cell).to_have_attribute("aria-invalid", "true")
+        error = page.locator(f"#{cell.get_attribute('id')}-err")
+        expect(error).to_have_text(message)
+        # Next to its field: in the field's own cell, right under it, within the phone's width.
+        expect(cell.locator("xpath=..").locator(".error")).to_have_text(message)
+        box, under = cell.bounding_box(), error.bounding_box()
+        assert under["y"] >= box["y"] + box["height"] - 1 and under["y"] - (box["y"] + box["height"]) < 40
+        assert under["x"] >= 0 and under["x"] + under["width"] <= PHONE["width"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], "the form is wider than a phone"
+    expect(page.locator("p.total")).to_contain_text("Tổng đã lưu: 0 hồ sơ")
+    page.screenshot(path=shots / "b-o-sai.png", full_page=True)
+
+    first.fill("42")
+    second.fill("17")
+    page.get_by_role("button", name="Lưu", exact=True).click()
+    expect(page.get_by_role("status")).to_have_text("Đã lưu.")
+    expect(page.locator(".cell.invalid")).to_have_count(0)
+    expect(page.locator("p.total")).to_contain_text("Tổng đã lưu: 59 hồ sơ")
+    expect(status_badge(page)).to_have_text("Đang nhập")
+
+    page.get_by_role("button", name="Lưu và gửi").click()
+    expect(page.get_by_role("status")).to_have_text(f"Đã gửi báo cáo ngày {vn_date(day)} của {site.team_name}.")
+    expect(status_badge(page)).to_have_text("Đã gửi, chờ xác nhận")
+    expect(page.locator("p.lead")).to_contain_text("Gửi bởi to")
+    expect(count_inputs(page).nth(0)).to_have_value("42")
+    expect(page.get_by_role("button", name="Lưu và gửi")).to_have_count(0)  # sent once; corrections need a reason
+    expect(page.get_by_label("Lý do sửa (bắt buộc khi sửa ngày đã gửi)")).to_be_visible()
+    page.screenshot(path=shots / "b-da-gui.png", full_page=True)
+
+    page.get_by_role("link", name=f"← Báo cáo ngày {vn_date(day)}").click()
+    expect(page.get_by_role("row").filter(has_text=site.team_name)).to_contain_text("Đã gửi, chờ xác nhận")
+
+
+def test_the_district_verifies_a_submitted_day_which_locks_it_until_pc06_reopens_it(site, new_page, shots):
+    day = site.days[1]
+    clerk = new_page()
+    log_in(clerk, "to")
+    submit_day(clerk, site, day, ["30"])
+
+    district = new_page()
+    log_in(district, "huyen")
+    district.goto(f"/dot/{site.campaign}/bao-cao/?ngay={day}")
+    expect(district.locator("p.lead")).to_contain_text(f"Ngày {vn_date(day)}")
+    row = district.get_by_role("row").filter(has_text=site.team_name)
+    expect(row).to_contain_text("Đã gửi, chờ xác nhận")
+    row.get_by_role("link", name=site.team_name).click()
+    expect(status_badge(district)).to_have_text("Đã gửi, chờ xác nhận")
+    expect(count_inputs(district).nth(0)).to_have_value("30")
+    district.get_by_role("button", name="Xác nhận (khóa ngày này)").click()
+    expect(district.get_by_role("status")).to_have_text(f"Đã xác nhận ngày {vn_date(day)}: số liệu đã khóa.")
+    expect(status_badge(district)).to_have_text("Đã xác nhận (khóa)")
+    expect(district.locator("p.lead")).to_contain_text("xác nhận bởi huyen")
+    expect(district.get_by_role("button", name="Mở lại để sửa")).to_have_count(0)  # only PC06 reopens
+    district.screenshot(path=shots / "c-huyen-da-xac-nhan.png", full_page=True)
+
+    clerk.reload()
+    expect(status_badge(clerk)).to_have_text("Đã xác nhận (khóa)")
+    expect(count_inputs(clerk).nth(0)).to_be_disabled()
+    expect(clerk.get_by_role("button", name="Lưu", exact=True)).to_have_count(0)
+
+    pc06 = new_page()
+    log_in(pc06, "pc06")
+    pc06.goto(site.day_url(day))
+    pc06.get_by_label("Lý do mở lại").fill("   ")  # passes the browser's `required`, not the server
+    pc06.get_by_role("button", name="Mở lại để sửa").click()
+    expect(pc06.get_by_role("alert")).to_have_text("Mở lại ngày đã xác nhận cần ghi lý do.")  # and nothing else
+    expect(status_badge(pc06)).to_have_text("Đã xác nhận (khóa)")
+    pc06.get_by_label("Lý do mở lại").fill("Tổ ghi nhầm xã, cần sửa")
+    pc06.get_by_role("button", name="Mở lại để sửa").click()
+    expect(pc06.get_by_role("status")).to_have_text(f"Đã mở lại ngày {vn_date(day)} để tổ sửa và gửi lại.")
+    expect(status_badge(pc06)).to_have_text("Đang nhập")
+    pc06.screenshot(path=shots / "c-pc06-da-mo-lai.png", full_page=True)
+
+    clerk.reload()
+    expect(status_badge(clerk)).to_have_text("Đang nhập")
+    expect(count_inputs(clerk).nth(0)).to_be_enabled()
+    expect(count_inputs(clerk).nth(0)).to_have_value("30")
+    expect(clerk.get_by_role("button", name="Lưu và gửi")).to_be_visible()
+
+
+def _intake_cell(page: Page, site: Site):
+    """The district's «Thu nhận» cell in the scored group's table."""
+    table = page.locator("table.standings").first
+    headers = [h.strip() for h in table.locator("thead th").all_inner_texts()]
+    # The name is a link only for units in the user's scope; the exact name, as "Châu Thành" is in "Châu Thành A".
+    name = page.locator("td.name").filter(has_text=re.compile(rf"^\s*{re.escape(site.district_name)}\s*$"))
+    row = table.locator("tbody tr").filter(has=name)
+    return row.locator("td").nth(headers.index("Thu nhận"))
+
+
+def test_the_standings_count_a_day_as_soon_as_its_counts_are_entered(site, new_page, shots):
+    day = site.days[2]
+    page = new_page()
+    log_in(page, "to")
+    standings = f"/dot/{site.campaign}/xep-hang/?ngay={day}"
+    page.goto(standings)
+    expect(page.locator("p.lead")).to_contain_text(f"Tạm tính: nếu đợt thi đua kết thúc vào ngày {vn_date(day)}")
+    before = int(_intake_cell(page, site).inner_text().replace(".", ""))
+
+    page.goto(site.day_url(day))
+    count_inputs(page).nth(0).fill("123")
+    page.get_by_role("button", name="Lưu", exact=True).click()
+    expect(page.get_by_role("status")).to_have_text("Đã lưu.")
+
+    page.goto(standings)
+    expect(_intake_cell(page, site)).to_have_text(vn_number(before + 123))
+    page.screenshot(path=shots / "d-xep-hang.png", full_page=True)
+
+
+def test_a_team_clerk_cannot_open_another_teams_report(site, new_page, shots):
+    page = new_page()
+    log_in(page, "to")
+    for team in (site.other_team, "KHONG-CO-TO-NAY"):
+        response = page.goto(site.day_url(site.days[0], team=team))
+        assert response.status == 404
+        expect(page.get_by_role("heading", name="Không tìm thấy trang này")).to_be_visible()
+        expect(page.locator("main")).to_contain_text("không thuộc phạm vi của tài khoản của bạn")
+        expect(page.locator("html")).to_have_attribute("lang", "vi")
+    page.screenshot(path=shots / "e-khong-tim-thay.png", full_page=True)
+    page.get_by_role("link", name="Về trang chủ").click()
+    expect(page).to_have_url(site.url("/"))
+    expect(page.get_by_role("link", name=site.campaign_name).first).to_be_visible()
+
+
+def test_a_browser_set_to_english_still_gets_the_login_error_in_vietnamese(site, new_page):
+    """The language is the site's (Vietnamese) unless the user picks another, never the browser's Accept-Language."""
+    page = new_page(locale="en-US")
+    page.goto("/dang-nhap/")
+    page.get_by_label("Tên đăng nhập").fill("to")
+    page.get_by_label("Mật khẩu").fill("mat-khau-sai")
+    page.get_by_role("button", name="Đăng nhập").click()
+    expect(page.get_by_role("alert")).to_contain_text("mật khẩu chính xác")
