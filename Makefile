@@ -38,3 +38,11 @@ bench: $(STAMP)
 # Screenshots of the pages at phone and desktop widths (needs Debian's chromium), into shots/.
 screenshots: $(STAMP)
 	$(BIN)/python scripts/screenshots.py
+
+# The site's catalogues, thidua/locale/{vi,en} (needs GNU gettext; the .mo files are committed, so installing
+# needs none): every text the package marks for translation, then compiled. Run inside the package, which is all
+# it reads; accounts/locale is the accounts app's hand-kept fixes of Django's own Vietnamese, not made here.
+.PHONY: messages
+messages: $(STAMP)
+	cd thidua && ../$(BIN)/thidua makemessages -l vi -l en --no-obsolete --add-location=file --ignore=accounts/locale
+	cd thidua && ../$(BIN)/thidua compilemessages

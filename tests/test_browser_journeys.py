@@ -1,6 +1,7 @@
 """The main journeys in a real browser (Debian's chromium, driven by playwright), against the demo data served by
 a real server: logging in and out; a team clerk entering a day on a phone; the district verifying it, PC06
-reopening it; the standings following the counts; a clerk kept out of another team's report.
+reopening it; the standings following the counts; a file imported with errors, then corrected; a clerk kept out of
+another team's report.
 
 The module gets a database and a server of its own (tests/browser_support.py) and one browser; each journey
 opens fresh browser contexts (one per user) set to Vietnamese, and works on a day of its own, so the journeys do
@@ -36,7 +37,7 @@ def site(tmp_path_factory) -> Site:
     database = Database(folder)
     try:
         facts = database.prepare()
-        assert len(facts["days"]) >= 3, f"the demo team holds a machine on too few empty days: {facts}"
+        assert len(facts["days"]) >= 4, f"the demo team holds a machine on too few empty days: {facts}"
         assert facts["team_district"] == facts["district"], "the demo's `to` should belong to `huyen`'s district"
         server = Server(database.env, folder)
         try:
@@ -291,3 +292,51 @@ def test_a_browser_set_to_english_still_gets_the_login_error_in_vietnamese(site,
     page.get_by_label("Mật khẩu").fill("mat-khau-sai")
     page.get_by_role("button", name="Đăng nhập").click()
     expect(page.get_by_role("alert")).to_contain_text("mật khẩu chính xác")
+
+
+def intake_file(rows: list[tuple[str, str, str, str]]) -> dict:
+    """A `thu_nhan.csv` as the browser uploads it (dates dd/mm/yyyy, UTF-8 with a BOM, as Excel writes it)."""
+    lines = ["ngay,ma_may,ma_xa,so_ho_so", *(",".join(row) for row in rows)]
+    return {"name": "thu_nhan.csv", "mimeType": "text/csv", "buffer": ("\ufeff" + "\r\n".join(lines)).encode()}
+
+
+def test_a_file_with_errors_is_refused_row_by_row_then_the_corrected_file_is_imported(site, new_page, shots):
+    day = site.days[3]
+    page = new_page()
+    log_in(page, "to")
+    page.goto(site.day_url(day))
+    machine, commune = count_inputs(page).nth(0).get_attribute("name").split("-", 1)[1].rsplit("-", 1)
+    _, other_commune = count_inputs(page).nth(1).get_attribute("name").split("-", 1)[1].rsplit("-", 1)
+    date = vn_date(day)
+
+    page.get_by_role("link", name=f"← Báo cáo ngày {date}").click()
+    page.get_by_role("navigation", name="Mục của đợt thi đua").get_by_role("link", name="Nhập tệp").click()
+    expect(page.get_by_role("link", name="tải tệp mẫu (.xlsx)")).to_be_visible()
+    page.get_by_label("Tệp (tối đa").set_input_files(intake_file([
+        (date, machine, commune, "-4"), (date, machine, "99999", "10"), (date, machine, other_commune, "12")]))
+    page.get_by_role("button", name="Tải lên và kiểm tra").click()
+    alert = page.get_by_role("alert").filter(has_text="lỗi")
+    expect(alert).to_contain_text("Tệp có 2 lỗi: chưa nhập gì, cơ sở dữ liệu không thay đổi.")
+    errors = page.locator("table.errors tbody tr")
+    expect(errors).to_have_count(2)
+    expect(errors.nth(0)).to_contain_text("«-4» là số âm")
+    expect(errors.nth(0).locator("td").nth(1)).to_have_text("2")  # the file's row 2 (row 1 is the header)
+    expect(errors.nth(1)).to_contain_text("99999")
+    expect(errors.nth(1).locator("td").nth(1)).to_have_text("3")
+    expect(page.get_by_role("button", name="Xác nhận nhập")).to_have_count(0)
+    page.screenshot(path=shots / "f-tep-loi.png", full_page=True)
+
+    page.get_by_label("Tệp (tối đa").set_input_files(intake_file([
+        (date, machine, commune, "40"), (date, machine, other_commune, "12")]))
+    page.get_by_role("button", name="Tải lên và kiểm tra").click()
+    expect(page.locator("p.lead").filter(has_text="Tệp hợp lệ")).to_be_visible()
+    expect(page.locator("table tbody tr").filter(has_text="thu_nhan").locator("td").nth(1)).to_have_text("2")
+    page.get_by_role("button", name="Xác nhận nhập").click()
+    expect(page.get_by_role("status")).to_have_text("Đã nhập «thu_nhan.csv»: thêm 2, sửa 0, không đổi 0.")
+    page.screenshot(path=shots / "f-da-nhap.png", full_page=True)
+
+    page.goto(site.day_url(day))
+    expect(page.locator(f"input[name='n-{machine}-{commune}']")).to_have_value("40")
+    expect(page.locator("p.total")).to_contain_text("Tổng đã lưu: 52 hồ sơ")
+    page.get_by_role("link", name="Lịch sử của ngày này").click()
+    expect(page.locator("table.changes")).to_contain_text("Nhập tệp")

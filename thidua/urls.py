@@ -13,6 +13,7 @@ urlpatterns = [
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
     path("quan-tri-he-thong/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("", include("thidua.accounts.urls")),
     path("", include("thidua.web.urls")),
 ]
