@@ -133,6 +133,8 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "vi"
+# The footer's language choice is kept a year (the site is Vietnamese unless the user picks English).
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env_str("TIME_ZONE", "Asia/Ho_Chi_Minh")
