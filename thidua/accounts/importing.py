@@ -23,6 +23,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
+from django.utils import translation
 
 from thidua.units.models import Unit
 
@@ -36,7 +37,10 @@ USERNAME = re.compile(r"^[A-Za-z0-9.@+_-]{1,150}$")
 NAME_MAX = 150
 YES = {"co", "có"}
 NO = {"khong", "không"}
-ROLE_NAMES = {**{r.value.casefold(): r.value for r in Role}, **{r.label.casefold(): r.value for r in Role}}
+with translation.override("vi"):  # the file's role names are the Vietnamese ones, whatever the page's language
+    ROLE_NAMES = {**{r.value.casefold(): r.value for r in Role},
+                  **{str(r.label).casefold(): r.value for r in Role}}
+    ROLE_LABELS = ", ".join(str(label) for label in Role.labels)
 
 
 @dataclass(frozen=True)
@@ -223,7 +227,7 @@ def _plan_row(report, number, values, units, existing, seen, campaign, actor, ma
         fail("vai_tro", "ô bắt buộc đang trống")
     elif role is None:
         fail("vai_tro", f"«{values['vai_tro']}» không phải vai trò; chỉ nhận: {', '.join(Role.values)} "
-                        "(hoặc tên: " + ", ".join(Role.labels) + ")")
+                        "(hoặc tên: " + ROLE_LABELS + ")")
     code = values["ma_don_vi"]
     unit = units.get(code) if code else None
     if code and unit is None:

@@ -2,15 +2,16 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    ADMIN = "quan_tri", "Quản trị"
-    PC06 = "pc06", "PC06"
-    COUNCIL = "hoi_dong", "Hội đồng TĐKT"
-    DISTRICT = "cong_an_huyen", "Công an huyện"
-    TEAM = "to", "Tổ"
-    VIEWER = "xem", "Xem"
+    ADMIN = "quan_tri", _("Quản trị")
+    PC06 = "pc06", _("PC06")
+    COUNCIL = "hoi_dong", _("Hội đồng TĐKT")
+    DISTRICT = "cong_an_huyen", _("Công an huyện")
+    TEAM = "to", _("Tổ")
+    VIEWER = "xem", _("Xem")
 
 
 # Roles whose scope is the whole campaign, whatever unit they are bound to.

@@ -2,14 +2,15 @@
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Source(models.TextChoices):
-    CLI = "cli", "Dòng lệnh"
-    IMPORT = "import", "Nhập tệp"
-    WEB = "web", "Trang web"
-    API = "api", "API"
-    DEMO = "demo", "Dữ liệu mô phỏng"
+    CLI = "cli", _("Dòng lệnh")
+    IMPORT = "import", _("Nhập tệp")
+    WEB = "web", _("Trang web")
+    API = "api", _("API")
+    DEMO = "demo", _("Dữ liệu mô phỏng")
 
 
 class ChangeSet(models.Model):

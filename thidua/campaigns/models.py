@@ -3,17 +3,18 @@
 from functools import cached_property
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from .config import CampaignConfig, config_from_json
 
 
 class Status(models.TextChoices):
-    DRAFT = "draft", "Dự thảo"
-    RUNNING = "running", "Đang diễn ra"
-    CLOSED = "closed", "Đã kết thúc"
-    SCORED = "scored", "Đã chấm điểm"
-    PROPOSED = "proposed", "Đã đề nghị khen thưởng"
-    DECIDED = "decided", "Đã có quyết định"
+    DRAFT = "draft", _("Dự thảo")
+    RUNNING = "running", _("Đang diễn ra")
+    CLOSED = "closed", _("Đã kết thúc")
+    SCORED = "scored", _("Đã chấm điểm")
+    PROPOSED = "proposed", _("Đã đề nghị khen thưởng")
+    DECIDED = "decided", _("Đã có quyết định")
 
 
 # The lifecycle only moves forward, one step at a time.
@@ -57,8 +58,8 @@ class Campaign(models.Model):
 
 
 class GroupKind(models.TextChoices):
-    SCORED = "scored", "Chấm điểm, xếp hạng"
-    NOMINATION = "nomination", "Xét chọn, đề nghị"
+    SCORED = "scored", _("Chấm điểm, xếp hạng")
+    NOMINATION = "nomination", _("Xét chọn, đề nghị")
 
 
 class CompetitionGroup(models.Model):

@@ -62,7 +62,7 @@ def demo_setup(*, seed: int, until: dt.date | None = None, config_path: Path = R
         for username, role, unit in wanted:
             user_create(username=username, password=DEMO_PASSWORD, role=role, actor="demo", source="demo",
                         unit=units[unit] if unit else None)
-            logins.append(DemoLogin(username, Role(role).label, units[unit].name if unit else "toàn đợt thi đua"))
+            logins.append(DemoLogin(username, str(Role(role).label), units[unit].name if unit else "toàn đợt thi đua"))
     return campaign, plan, report, logins
 
 

@@ -5,6 +5,7 @@ Counts only: no personal data of any citizen is stored anywhere.
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class Machine(models.Model):
@@ -88,9 +89,9 @@ class IntakeRecord(models.Model):
 
 
 class ReportStatus(models.TextChoices):
-    DRAFT = "draft", "Đang nhập"
-    SUBMITTED = "submitted", "Đã gửi, chờ xác nhận"
-    VERIFIED = "verified", "Đã xác nhận (khóa)"
+    DRAFT = "draft", _("Đang nhập")
+    SUBMITTED = "submitted", _("Đã gửi, chờ xác nhận")
+    VERIFIED = "verified", _("Đã xác nhận (khóa)")
 
 
 class DailyReport(models.Model):

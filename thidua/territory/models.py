@@ -1,17 +1,18 @@
 """The administrative territory: provinces, districts and communes with their official GSO codes."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Structure(models.TextChoices):
-    LEGACY = "legacy", "Trước 2025 (63 tỉnh, 3 cấp)"
-    Y2025 = "2025", "Từ 2025 (34 tỉnh, 2 cấp)"
+    LEGACY = "legacy", _("Trước 2025 (63 tỉnh, 3 cấp)")
+    Y2025 = "2025", _("Từ 2025 (34 tỉnh, 2 cấp)")
 
 
 class Level(models.TextChoices):
-    PROVINCE = "province", "Tỉnh/thành phố"
-    DISTRICT = "district", "Huyện/quận/thị xã/thành phố thuộc tỉnh"
-    COMMUNE = "commune", "Xã/phường/thị trấn"
+    PROVINCE = "province", _("Tỉnh/thành phố")
+    DISTRICT = "district", _("Huyện/quận/thị xã/thành phố thuộc tỉnh")
+    COMMUNE = "commune", _("Xã/phường/thị trấn")
 
 
 class AdminUnitQuerySet(models.QuerySet):

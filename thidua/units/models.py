@@ -1,13 +1,14 @@
 """Units (a tree: provincial department → district police → teams), their areas and their officers."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Kind(models.TextChoices):
-    PHONG = "phong", "Phòng (cấp tỉnh)"
-    DOI = "doi", "Đội"
-    CONG_AN_HUYEN = "cong_an_huyen", "Công an cấp huyện"
-    TO = "to", "Tổ (tổ cấp CCCD lưu động)"
+    PHONG = "phong", _("Phòng (cấp tỉnh)")
+    DOI = "doi", _("Đội")
+    CONG_AN_HUYEN = "cong_an_huyen", _("Công an cấp huyện")
+    TO = "to", _("Tổ (tổ cấp CCCD lưu động)")
 
 
 class Unit(models.Model):
