@@ -8,6 +8,7 @@ from django.urls import reverse
 from thidua.accounts.models import Role
 from thidua.accounts.services import user_create
 from thidua.audit.models import ChangeSet
+from thidua.intake.models import IntakeRecord
 from thidua.intake.services import report_save, report_submit
 from thidua.units.models import Unit
 
@@ -111,6 +112,10 @@ def test_the_chain_check_from_the_page_reports_a_forged_entry(login, corrected_d
     ChangeSet.objects.filter(actor="huyen-vth").update(reason="sửa lén")
     broken = client.post(reverse("audit_verify"), follow=True).content.decode()
     assert "Chuỗi nhật ký bị phá" in broken and "huyen-vth" in broken
+    ChangeSet.objects.filter(actor="huyen-vth").update(reason="Tổ báo thiếu 4 hồ sơ buổi chiều")
+    IntakeRecord.objects.filter(day=DAY, machine__code="M-VTH-01").update(applications=400)
+    counts = client.post(reverse("audit_verify"), follow=True).content.decode()
+    assert "số liệu không khớp" in counts and "là 400, nhật ký ghi 44" in counts
     assert login(Role.COUNCIL, None).post(reverse("audit_verify")).status_code == 403
 
 

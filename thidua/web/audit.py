@@ -17,6 +17,7 @@ from thidua.audit.chain import chain_verify
 from thidua.audit.models import ChangeSet, Source
 from thidua.audit.selectors import ENTITY_LABELS, ActFilter, acts, record_history, team_day_history
 from thidua.campaigns.models import Campaign
+from thidua.intake.integrity import intake_verify
 from thidua.intake.models import Assignment, IntakeRecord
 from thidua.units.models import Kind, Unit
 
@@ -81,15 +82,18 @@ def audit_act(request, pk):
 @require_POST
 @login_required
 def audit_verify(request):
-    """Recompute the whole chain now and say whether it holds, or where it first breaks."""
+    """Recompute the whole chain and check every count against it; say whether all holds, or where it breaks."""
     if role_of(request.user) not in VERIFY_CHAIN_ROLES:
         return HttpResponseForbidden("Chỉ Quản trị và PC06 kiểm tra chuỗi nhật ký.")
     report = chain_verify()
-    if report.ok:
-        messages.success(request, f"Chuỗi nhật ký nguyên vẹn: {report.entries} mục, không mục nào bị sửa, xóa hay "
-                                  "chèn thêm.")
-    else:
+    problem = intake_verify() if report.ok else None
+    if not report.ok:
         messages.error(request, f"Chuỗi nhật ký bị phá: {report.broken}.")
+    elif problem:
+        messages.error(request, f"Chuỗi nhật ký nguyên vẹn ({report.entries} mục) nhưng số liệu không khớp: {problem}.")
+    else:
+        messages.success(request, f"Chuỗi nhật ký nguyên vẹn: {report.entries} mục, không mục nào bị sửa, xóa hay "
+                                  "chèn thêm; mọi số liệu thu nhận khớp với nhật ký.")
     return redirect(reverse("audit_list"))
 
 
