@@ -210,3 +210,21 @@ def snapshot(campaign):
 def fast_password_hashing(settings):
     """Hash test passwords cheaply: the production hasher's cost is deliberate and would slow every test."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def login(campaign, client):
+    """Return a function signing the test client in as the user of a role bound to a unit (a code, or None for the
+    whole campaign), created on first use as `u-<role>-<unit>`; it returns the client."""
+    from thidua.accounts.services import user_create
+
+    users = {}
+
+    def as_user(role, unit):
+        if (role, unit) not in users:
+            users[role, unit] = user_create(
+                username=f"u-{role}-{unit}", password="Mat-khau-2021", role=role, actor="kiem-thu",
+                unit=Unit.objects.get(campaign=campaign, code=unit) if unit else None)
+        client.force_login(users[role, unit])
+        return client
+    return as_user

@@ -6,7 +6,6 @@ import pytest
 from django.urls import reverse
 
 from thidua.accounts.models import Role
-from thidua.accounts.services import user_create
 from thidua.audit.models import ChangeSet
 from thidua.intake.models import IntakeRecord
 from thidua.intake.services import report_save, report_submit
@@ -15,19 +14,6 @@ from thidua.units.models import Unit
 pytestmark = pytest.mark.django_db
 DAY = dt.date(2021, 3, 10)
 
-
-@pytest.fixture
-def login(campaign, client):
-    users = {}
-
-    def as_user(role, unit):
-        if (role, unit) not in users:
-            users[role, unit] = user_create(
-                username=f"u-{role}-{unit}", password="Mat-khau-2021", role=role, actor="kiem-thu",
-                unit=Unit.objects.get(campaign=campaign, code=unit) if unit else None)
-        client.force_login(users[role, unit])
-        return client
-    return as_user
 
 
 @pytest.fixture

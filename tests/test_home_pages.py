@@ -6,7 +6,6 @@ import pytest
 from django.urls import reverse
 
 from thidua.accounts.models import Role
-from thidua.accounts.services import user_create
 from thidua.intake.services import report_save, report_submit
 from thidua.units.models import Unit
 
@@ -18,15 +17,6 @@ TODAY = dt.date(2021, 3, 10)
 def frozen_today(monkeypatch):
     monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: TODAY)
 
-
-@pytest.fixture
-def login(campaign, client):
-    def as_user(role, unit):
-        user = user_create(username=f"u-{role}-{unit}", password="Mat-khau-2021", role=role, actor="kiem-thu",
-                           unit=Unit.objects.get(campaign=campaign, code=unit) if unit else None)
-        client.force_login(user)
-        return client
-    return as_user
 
 
 def submit(campaign, team_code, day, rows):

@@ -11,7 +11,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from thidua.accounts.models import Role
-from thidua.accounts.services import user_create
 from thidua.audit.models import ChangeSet
 from thidua.intake.models import DailyReport, IntakeRecord, ReportStatus
 from thidua.intake.services import report_save
@@ -26,19 +25,6 @@ def upload_dir(settings, tmp_path):
     settings.THIDUA_UPLOAD_DIR = tmp_path / "uploads"
     return settings.THIDUA_UPLOAD_DIR
 
-
-@pytest.fixture
-def login(campaign, client):
-    users = {}
-
-    def as_user(role, unit):
-        if (role, unit) not in users:
-            users[role, unit] = user_create(
-                username=f"u-{role}-{unit}", password="Mat-khau-2021", role=role, actor="kiem-thu",
-                unit=Unit.objects.get(campaign=campaign, code=unit) if unit else None)
-        client.force_login(users[role, unit])
-        return client
-    return as_user
 
 
 def intake_csv(rows) -> SimpleUploadedFile:

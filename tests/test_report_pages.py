@@ -7,26 +7,11 @@ import pytest
 from django.urls import reverse
 
 from thidua.accounts.models import Role
-from thidua.accounts.services import user_create
 from thidua.intake.models import DailyReport, IntakeRecord, ReportStatus
-from thidua.units.models import Unit
 
 pytestmark = pytest.mark.django_db
 DAY = "2021-03-10"
 
-
-@pytest.fixture
-def login(campaign, client):
-    users = {}
-
-    def as_user(role, unit):
-        if (role, unit) not in users:
-            users[role, unit] = user_create(
-                username=f"u-{role}-{unit}", password="Mat-khau-2021", role=role, actor="kiem-thu",
-                unit=Unit.objects.get(campaign=campaign, code=unit) if unit else None)
-        client.force_login(users[role, unit])
-        return client
-    return as_user
 
 
 def day_url(campaign, team="TO-VTH-1", day=DAY):

@@ -14,15 +14,6 @@ from thidua.units.models import Unit
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def login(campaign, client):
-    def as_user(role, unit):
-        user = user_create(username=f"u-{role}", password="Mat-khau-2021", role=role, actor="kiem-thu",
-                           unit=Unit.objects.get(campaign=campaign, code=unit) if unit else None)
-        client.force_login(user)
-        return client
-    return as_user
-
 
 def test_the_ranking_shows_every_competitor_in_vietnamese_formats(login, campaign):
     body = login(Role.PC06, "PC06").get(reverse("standings", args=[campaign.code]) + "?ngay=2021-03-02").content

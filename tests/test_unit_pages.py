@@ -4,20 +4,9 @@ import pytest
 from django.urls import reverse
 
 from thidua.accounts.models import Role
-from thidua.accounts.services import user_create
-from thidua.units.models import Unit
 
 pytestmark = pytest.mark.django_db
 
-
-@pytest.fixture
-def login(campaign, client):
-    def as_user(role, unit):
-        user = user_create(username=f"u-{role}-{unit}", password="Mat-khau-2021", role=role, actor="kiem-thu",
-                           unit=Unit.objects.get(campaign=campaign, code=unit) if unit else None)
-        client.force_login(user)
-        return client
-    return as_user
 
 
 def url(campaign, unit, day="2021-03-03"):

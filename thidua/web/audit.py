@@ -5,9 +5,10 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404, HttpResponseForbidden
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -21,7 +22,7 @@ from thidua.intake.integrity import intake_verify
 from thidua.intake.models import Assignment, IntakeRecord
 from thidua.units.models import Kind, Unit
 
-from .reports import _day
+from .reports import team_day_of
 from .views import _campaign_and_scope
 
 ACTS_PER_PAGE = 50
@@ -47,7 +48,7 @@ def _visible_acts(user):
 def audit_list(request):
     """List every act (newest first) with filters: who, source, kind of record, key, reason, dates, campaign."""
     if role_of(request.user) not in AUDIT_ROLES:
-        return HttpResponseForbidden(NOT_ALLOWED)
+        raise PermissionDenied(NOT_ALLOWED)
     g = request.GET
     bound = campaigns_of(request.user)
     campaigns = Campaign.objects.order_by("code")
@@ -73,7 +74,7 @@ def audit_list(request):
 def audit_act(request, pk):
     """Show one act: who, when, from where, why, its place in the chain, and each record's before and after."""
     if role_of(request.user) not in AUDIT_ROLES:
-        return HttpResponseForbidden(NOT_ALLOWED)
+        raise PermissionDenied(NOT_ALLOWED)
     act = get_object_or_404(_visible_acts(request.user).select_related("campaign"), pk=pk)
     page = Paginator(act.changes.order_by("id"), CHANGES_PER_PAGE).get_page(request.GET.get("trang"))
     return render(request, "web/audit_act.html", {"act": act, "page": page, "labels": ENTITY_LABELS})
@@ -84,7 +85,7 @@ def audit_act(request, pk):
 def audit_verify(request):
     """Recompute the whole chain and check every count against it; say whether all holds, or where it breaks."""
     if role_of(request.user) not in VERIFY_CHAIN_ROLES:
-        return HttpResponseForbidden("Chỉ Quản trị và PC06 kiểm tra chuỗi nhật ký.")
+        raise PermissionDenied("Chỉ Quản trị và PC06 kiểm tra chuỗi nhật ký.")
     report = chain_verify()
     problem = intake_verify() if report.ok else None
     if not report.ok:
@@ -134,11 +135,7 @@ def record_history_page(request, code):
 @login_required
 def team_day_history_page(request, code, team, day):
     """Show every change of a team's day: the report's steps and each count, oldest first."""
-    campaign, scope = _campaign_and_scope(request, code)
-    found = get_object_or_404(Unit, campaign=campaign, code=team, kind=Kind.TO)
-    if not scope.sees(found.id):
-        raise Http404("Không có tổ này trong phạm vi của bạn.")
-    day = _day(day, campaign)
+    campaign, scope, found, day = team_day_of(request, code, team, day)
     machines = list(Assignment.objects.filter(team=found, start__lte=day, end__gte=day)
                     .values_list("machine__code", flat=True))
     changes = team_day_history(campaign_id=campaign.id, team_id=found.id, team_code=found.code, day=day,

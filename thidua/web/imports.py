@@ -17,7 +17,8 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseForbidden
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
@@ -34,10 +35,11 @@ KEEP_SECONDS = 24 * 3600
 
 
 def _import_scope(request, code):
-    """Return (campaign, scope, teams): teams is None for a whole workbook, else the teams whose intake may come."""
+    """Return (campaign, scope, teams): teams is None for a whole workbook, else the teams whose intake may come;
+    refuse roles that do not import."""
     campaign, scope = _campaign_and_scope(request, code)
     if scope.role not in IMPORT_ROLES:
-        raise PermissionError
+        raise PermissionDenied("Vai trò của bạn không nhập số liệu.")
     if scope.whole_campaign:
         return campaign, scope, None
     teams = frozenset(Unit.objects.filter(campaign=campaign, kind=Kind.TO, id__in=scope.unit_ids)
@@ -141,10 +143,7 @@ def _preview(request, campaign, teams, sha, path, replace, reason, changed_since
 @login_required
 def import_upload(request, code):
     """Show the import form; on upload, check the whole file without changing anything and show the preview."""
-    try:
-        campaign, _scope, teams = _import_scope(request, code)
-    except PermissionError:
-        return HttpResponseForbidden("Vai trò của bạn không nhập số liệu.")
+    campaign, _scope, teams = _import_scope(request, code)
     if request.method != "POST":
         return _render_form(request, campaign, teams)
     if not campaign.accepts_data:
@@ -173,10 +172,7 @@ def import_upload(request, code):
 @login_required
 def import_confirm(request, code):
     """Import the file that was previewed, if it is still the same file; all or nothing."""
-    try:
-        campaign, _scope, teams = _import_scope(request, code)
-    except PermissionError:
-        return HttpResponseForbidden("Vai trò của bạn không nhập số liệu.")
+    campaign, _scope, teams = _import_scope(request, code)
     if request.method != "POST":
         return redirect(reverse("import_upload", args=[campaign.code]))
     sha = request.POST.get("sha256", "")
@@ -207,10 +203,7 @@ def import_confirm(request, code):
 @login_required
 def import_errors(request, code, sha):
     """Download the full list of a previewed file's errors as CSV."""
-    try:
-        campaign, _scope, _teams = _import_scope(request, code)
-    except PermissionError:
-        return HttpResponseForbidden("Vai trò của bạn không nhập số liệu.")
+    campaign, _scope, _teams = _import_scope(request, code)
     if _stored(sha, request, campaign) is None:
         raise Http404("Không còn danh sách lỗi này.")
     errors = Path(settings.THIDUA_UPLOAD_DIR) / f"{sha}.errors.csv"
@@ -224,10 +217,7 @@ def import_errors(request, code, sha):
 @login_required
 def import_template(request, code):
     """Download the campaign's workbook template; `?du_lieu=1` fills in its reference data (whole-campaign roles)."""
-    try:
-        campaign, scope, _teams = _import_scope(request, code)
-    except PermissionError:
-        return HttpResponseForbidden("Vai trò của bạn không nhập số liệu.")
+    campaign, scope, _teams = _import_scope(request, code)
     with_data = request.GET.get("du_lieu") == "1" and scope.whole_campaign
     folder = Path(tempfile.mkdtemp(prefix="thidua-template-"))
     path = workbook_template(campaign=campaign, path=folder / f"mau-{campaign.code}.xlsx", with_data=with_data)

@@ -5,8 +5,9 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import Http404, HttpResponseForbidden
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -62,14 +63,19 @@ def _grid(campaign, team, day):
     return [a.machine.code for a in machines], communes, stored
 
 
+def team_day_of(request, code, team, day):
+    """Return (campaign, scope, team, day) of a team's day in the user's scope; 404 for anything else."""
+    campaign, scope = _campaign_and_scope(request, code)
+    found = get_object_or_404(Unit, campaign=campaign, code=team, kind=Kind.TO)
+    if not scope.sees(found.id):
+        raise Http404("Không có tổ này trong phạm vi của bạn.")
+    return campaign, scope, found, _day(day, campaign)
+
+
 @login_required
 def report_day(request, code, team, day):
     """Show and change one team's day, as the user's role allows."""
-    campaign, scope = _campaign_and_scope(request, code)
-    team = get_object_or_404(Unit, campaign=campaign, code=team, kind=Kind.TO)
-    if not scope.sees(team.id):
-        raise Http404("Không có tổ này trong phạm vi của bạn.")
-    day = _day(day, campaign)
+    campaign, scope, team, day = team_day_of(request, code, team, day)
     report = DailyReport.objects.filter(team=team, day=day).first()
     status = report.status if report else ReportStatus.DRAFT
     may_enter = scope.role in ENTER_ROLES and status != ReportStatus.VERIFIED and campaign.accepts_data
@@ -84,7 +90,7 @@ def report_day(request, code, team, day):
         action = request.POST.get("action")
         allowed = {"save": may_enter, "submit": may_enter, "verify": may_verify, "reopen": may_reopen}
         if not allowed.get(action):
-            return HttpResponseForbidden("Bạn không được làm việc này với ngày này.")
+            raise PermissionDenied("Bạn không được làm việc này với ngày này.")
         try:
             if action in ("save", "submit"):
                 rows, keys = [], []
@@ -140,13 +146,9 @@ def report_day(request, code, team, day):
 @login_required
 def report_cell(request, code, team, day):
     """Check one field of a team's day as it is typed (htmx), with the rules of the import; nothing is saved."""
-    campaign, scope = _campaign_and_scope(request, code)
-    team = get_object_or_404(Unit, campaign=campaign, code=team, kind=Kind.TO)
-    if not scope.sees(team.id):
-        raise Http404("Không có tổ này trong phạm vi của bạn.")
+    campaign, scope, team, day = team_day_of(request, code, team, day)
     if scope.role not in ENTER_ROLES:
-        return HttpResponseForbidden("Bạn không được nhập số liệu.")
-    day = _day(day, campaign)
+        raise PermissionDenied("Bạn không được nhập số liệu.")
     machines, communes, _stored = _grid(campaign, team, day)
     name = request.POST.get("o", "")
     cell = next(((m, c) for m in machines for c in communes if f"n-{m}-{c.code}" == name), None)
