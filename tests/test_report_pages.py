@@ -60,6 +60,8 @@ def test_pc06_reopens_a_verified_day_with_a_reason(login, campaign):
     assert pc06.post(day_url(campaign), {"action": "reopen", "reason": " "}).status_code == 400
     assert pc06.post(day_url(campaign), {"action": "reopen", "reason": "Tổ ghi nhầm xã"}).status_code == 302
     assert DailyReport.objects.get(team__code="TO-VTH-1", day=DAY).status == ReportStatus.DRAFT
+    page = login(Role.TEAM, "TO-VTH-1").get(day_url(campaign)).content.decode()
+    assert "Đã được mở lại để sửa" in page and "Gửi bởi" not in page
 
 
 def test_a_district_cannot_reopen(login, campaign):
