@@ -7,7 +7,7 @@ ADDR ?= 127.0.0.1:8000
 SEED ?= 2021
 PG_URL ?= postgres://postgres@127.0.0.1:5432/thidua
 
-.PHONY: demo test test-sqlite test-postgres lint install bench screenshots
+.PHONY: demo test test-sqlite test-postgres lint install bench bench-web screenshots
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,12 @@ test: lint test-sqlite test-postgres
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_import.py
+
+# The pages under load: gunicorn + locust, 20 clients (locust is in the `bench` extra, not in dev).
+# DATABASE_URL=postgres://postgres@127.0.0.1:5432/thidua_bench_web for PostgreSQL.
+bench-web: $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev,bench]'
+	$(BIN)/python bench/bench_web.py
 
 # Screenshots of the pages at phone and desktop widths (needs Debian's chromium), into shots/.
 screenshots: $(STAMP)

@@ -28,6 +28,7 @@ from thidua.campaigns.models import Campaign, CompetitionGroup
 from thidua.campaigns.services import campaign_init
 from thidua.exchange.importer import workbook_import
 from thidua.intake.models import Assignment, EligiblePopulation, IntakeRecord, Machine
+from thidua.standings.selectors import forget_standings
 from thidua.territory.services import territory_load
 from thidua.units.models import Membership, Officer, Unit
 
@@ -143,6 +144,13 @@ def base_data(django_db_setup, django_db_blocker, tmp_path_factory) -> Path:
         report = workbook_import(campaign=campaign, path=path, actor=ACTOR)
         assert report.ok, [str(e) for e in report.errors]
     return path
+
+
+@pytest.fixture(autouse=True)
+def _standings_computed_afresh():
+    """Forget the standings a test before kept: tests write data directly, outside the history's acts, which is what
+    tells the kept standings that they are out of date (thidua/standings/selectors.py)."""
+    forget_standings()
 
 
 @pytest.fixture

@@ -1,19 +1,23 @@
 """The seam between the database and the scoring core: aggregate in SQL, map to frozen inputs, score.
 
 A fixed number of queries whatever the size of the campaign: units, assignments, and one GROUP BY (team, day)
-over the intake; raw intake rows never travel to Python.
+over the intake; raw intake rows never travel to Python. A result is kept until the history moves (see
+`campaign_standings`): then one query only.
 """
 
 import contextlib
+import dataclasses
 import datetime as dt
 import gc
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from thidua.audit.models import ChainHead
 from thidua.campaigns.models import Campaign
 from thidua.intake.models import Assignment, DailyReport, IntakeRecord, ReportStatus
 from thidua.scoring import core
@@ -126,10 +130,46 @@ def _gc_paused():
             gc.enable()
 
 
+# Standings computed lately, per process: (campaign, its settings' version, as_of, end of the history) -> result.
+# Every write of what the standings read (units, machines and assignments, intake, the campaign's settings) is an act
+# sealed into the history's chain in its own transaction, which moves the chain's head (thidua/audit/chain.py): a
+# result computed after the head was read holds at least everything up to that head, and stays right until the head
+# moves. The head's hash is in the key as well as its place: it covers the act's time, so a place reused after a
+# rollback (tests) is another key. Kept as they are (no pickling, frozen values) and few: the live standings of a
+# campaign and a few dates looked back at; a national campaign's result weighs some tens of MiB.
+_KEPT: OrderedDict[tuple, CampaignStandings] = OrderedDict()
+_KEPT_MAX = 4
+_kept_lock = threading.Lock()
+
+
 def campaign_standings(campaign: Campaign, as_of: dt.date | None = None) -> CampaignStandings:
-    """Return the standings of every group of a campaign (live as of a date, final at the deadline)."""
+    """Return the standings of every group of a campaign (live as of a date, final at the deadline).
+
+    Computed again only after a new act of the history (one query, the chain's head, otherwise).
+    """
+    as_of = min(as_of or default_as_of(campaign), campaign.config.deadline)
+    head = ChainHead.objects.filter(pk=1).values_list("last_seq", "last_hash").first()
+    key = (campaign.pk, campaign.updated_at, as_of, head)
+    with _kept_lock:
+        kept = _KEPT.get(key)
+        if kept is not None:
+            _KEPT.move_to_end(key)
+    if kept is not None:
+        # The caller's own instance of the campaign, not the one of the request that computed the result.
+        return dataclasses.replace(kept, campaign=campaign)
     with _gc_paused():
-        return _campaign_standings(campaign, as_of)
+        result = _campaign_standings(campaign, as_of)
+    with _kept_lock:
+        _KEPT[key] = result
+        while len(_KEPT) > _KEPT_MAX:
+            _KEPT.popitem(last=False)
+    return result
+
+
+def forget_standings() -> None:
+    """Forget the standings kept by this process (they are also forgotten by themselves after each act)."""
+    with _kept_lock:
+        _KEPT.clear()
 
 
 def _campaign_standings(campaign: Campaign, as_of: dt.date | None) -> CampaignStandings:
