@@ -28,3 +28,15 @@ def test_a_team_clerk_must_be_bound_to_a_unit(campaign):
 def test_an_unknown_role_is_refused(campaign):
     with pytest.raises(AccountError, match="không có"):
         user_create(username="x", password="Mat-khau-2021", role="vua", actor="pc06")
+
+
+def test_the_administration_site_shows_users_but_changes_none(db, client, django_user_model):
+    root = django_user_model.objects.create_superuser("goc", password="Mat-khau-2021")
+    other = django_user_model.objects.create_user("nguoi-khac", password="Mat-khau-2021")
+    client.force_login(root)
+    assert client.get("/quan-tri-he-thong/auth/user/").status_code == 200
+    url = f"/quan-tri-he-thong/auth/user/{other.pk}/change/"
+    assert client.post(url, {"username": "doi-ten", "is_superuser": "on"}).status_code == 403
+    assert client.get("/quan-tri-he-thong/auth/user/add/").status_code == 403
+    other.refresh_from_db()
+    assert other.username == "nguoi-khac" and not other.is_superuser

@@ -199,8 +199,16 @@ def _campaign_standings(campaign: Campaign, as_of: dt.date | None) -> CampaignSt
 
 
 def unverified_team_days(campaign: Campaign, as_of: dt.date) -> int:
-    """Return how many team-days counted in the standings up to a date are not verified yet (one query)."""
-    verified = DailyReport.objects.filter(team_id=OuterRef("team_id"), day=OuterRef("day"),
-                                          status=ReportStatus.VERIFIED)
-    return (IntakeRecord.objects.filter(campaign=campaign, day__lte=as_of).exclude(Exists(verified))
-            .values("team_id", "day").distinct().count())
+    """Return how many team-days counted in the standings up to a date are not verified yet (two queries).
+
+    Counted as (team-days with intake) − (verified reports of a team-day with intake): both go through the covering
+    index (campaign, team, day) of the intake, from the smaller side, so that no plan compares every intake row
+    with every report, even on a database that has no statistics yet.
+    """
+    with_intake = (IntakeRecord.objects.filter(campaign=campaign, day__lte=as_of)
+                   .values("team_id", "day").distinct().count())
+    counted = IntakeRecord.objects.filter(campaign_id=OuterRef("campaign_id"), team_id=OuterRef("team_id"),
+                                          day=OuterRef("day"))
+    verified = (DailyReport.objects.filter(campaign=campaign, day__lte=as_of, status=ReportStatus.VERIFIED)
+                .filter(Exists(counted)).count())
+    return with_intake - verified
