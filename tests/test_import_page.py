@@ -3,6 +3,8 @@
 import csv
 import datetime as dt
 import io
+import os
+import time
 
 import openpyxl
 import pytest
@@ -120,11 +122,30 @@ def test_a_correction_needs_the_box_and_a_reason(login, campaign):
 def test_a_file_changed_after_the_preview_is_refused(login, campaign, upload_dir):
     client = login(Role.PC06, "PC06")
     preview = upload(client, campaign, intake_csv(GOOD))
-    waiting = next((upload_dir / preview.context["sha"]).iterdir())
+    waiting = next(upload_dir.glob(f"*-{preview.context['sha']}/tep/*"))
     waiting.write_bytes(waiting.read_bytes().replace(b",50", b",51"))
     response = confirm(client, campaign, preview)
     assert response.status_code == 400 and "Tệp đã đổi" in response.content.decode()
     assert not IntakeRecord.objects.filter(day=DAY, machine__code="M-VTH-01").exists()
+
+
+def test_two_users_previewing_the_same_file_do_not_disturb_each_other(login, campaign):
+    first = upload(login(Role.PC06, "PC06"), campaign, intake_csv(GOOD))
+    second = upload(login(Role.ADMIN, "PC06"), campaign, intake_csv(GOOD))
+    assert first.context["sha"] == second.context["sha"]
+    assert confirm(login(Role.PC06, "PC06"), campaign, first).status_code == 302
+    assert confirm(login(Role.ADMIN, "PC06"), campaign, second).status_code == 302  # nothing new: a message, no act
+    assert ChangeSet.objects.filter(file_name="thu_nhan.csv").count() == 1
+
+
+def test_uploads_nobody_confirmed_are_removed_after_a_day(login, campaign, upload_dir):
+    client = login(Role.PC06, "PC06")
+    upload(client, campaign, intake_csv(GOOD))
+    (old,) = upload_dir.iterdir()
+    day_ago = time.time() - 25 * 3600
+    os.utime(old, (day_ago, day_ago))
+    upload(client, campaign, intake_csv(GOOD[:1]))  # any later upload sweeps
+    assert old not in list(upload_dir.iterdir()) and len(list(upload_dir.iterdir())) == 1
 
 
 def test_someone_elses_preview_cannot_be_confirmed(login, campaign):

@@ -10,6 +10,7 @@ import csv
 import hashlib
 import io
 import json
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -48,13 +49,23 @@ def _import_scope(request, code):
 
 
 def _upload_dir() -> Path:
+    """Return the folder of waiting uploads, having removed what nobody confirmed within a day."""
     folder = Path(settings.THIDUA_UPLOAD_DIR)
     folder.mkdir(parents=True, exist_ok=True)
     cutoff = time.time() - KEEP_SECONDS
-    for old in folder.iterdir():  # files nobody confirmed
-        if old.stat().st_mtime < cutoff:
-            old.unlink(missing_ok=True)
+    for old in folder.iterdir():
+        if old.stat().st_mtime >= cutoff:
+            continue
+        if old.is_dir():
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            old.unlink(missing_ok=True)  # a temporary file left by an upload that was cut off
     return folder
+
+
+def _waiting(request, sha: str) -> Path:
+    """Return the folder of one user's upload of one file (two users may upload the same bytes)."""
+    return Path(settings.THIDUA_UPLOAD_DIR) / f"{request.user.pk}-{sha}"
 
 
 def _sha256(path: Path) -> str:
@@ -65,34 +76,24 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _stored(sha: str, request, campaign) -> tuple[Path, dict] | None:
-    """Return the waiting file of this hash and its facts, if it is this user's upload for this campaign."""
+def _stored(sha: str, request, campaign) -> Path | None:
+    """Return this user's waiting file of this hash, if they uploaded it for this campaign."""
     if len(sha) != 64 or not all(c in "0123456789abcdef" for c in sha):
         return None
-    folder = Path(settings.THIDUA_UPLOAD_DIR)
-    meta_path = folder / f"{sha}.json"
+    meta_path = _waiting(request, sha) / "meta.json"
     if not meta_path.exists():
         return None
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    if meta["user"] != request.user.pk or meta["campaign"] != campaign.code:
-        return None
-    path = folder / sha / meta["name"]
-    return (path, meta) if path.exists() else None
+    path = _waiting(request, sha) / "tep" / meta["name"]
+    return path if meta["campaign"] == campaign.code and path.exists() else None
 
 
-def _forget(sha: str) -> None:
-    folder = Path(settings.THIDUA_UPLOAD_DIR)
-    for leftover in (folder / f"{sha}.json", folder / f"{sha}.errors.csv"):
-        leftover.unlink(missing_ok=True)
-    waiting = folder / sha
-    if waiting.is_dir():
-        for child in waiting.iterdir():
-            child.unlink(missing_ok=True)
-        waiting.rmdir()
+def _forget(request, sha: str) -> None:
+    shutil.rmtree(_waiting(request, sha), ignore_errors=True)
 
 
 def _save_upload(upload, request, campaign) -> tuple[str, Path]:
-    """Keep an uploaded file under its SHA-256 with who uploaded it for which campaign; return (sha, path)."""
+    """Keep an uploaded file under its SHA-256, for the user who uploaded it and the campaign; return (sha, path)."""
     folder = _upload_dir()
     name = Path(upload.name).name
     digest = hashlib.sha256()
@@ -101,12 +102,12 @@ def _save_upload(upload, request, campaign) -> tuple[str, Path]:
             digest.update(chunk)
             tmp.write(chunk)
     sha = digest.hexdigest()
-    _forget(sha)
-    (folder / sha).mkdir()
-    path = folder / sha / name  # the importer reads the sheet's name from a single CSV file's name
+    _forget(request, sha)
+    waiting = _waiting(request, sha)
+    (waiting / "tep").mkdir(parents=True)
+    path = waiting / "tep" / name  # the importer reads the sheet's name from a single CSV file's name
     Path(tmp.name).rename(path)
-    (folder / f"{sha}.json").write_text(json.dumps({"user": request.user.pk, "campaign": campaign.code, "name": name}),
-                                        encoding="utf-8")
+    (waiting / "meta.json").write_text(json.dumps({"campaign": campaign.code, "name": name}), encoding="utf-8")
     return sha, path
 
 
@@ -129,7 +130,7 @@ def _preview(request, campaign, teams, sha, path, replace, reason, changed_since
     report = workbook_import(campaign=campaign, path=path, actor=request.user.get_username(), replace=replace,
                              reason=reason, teams=teams, dry_run=True)
     if report.errors:
-        (Path(settings.THIDUA_UPLOAD_DIR) / f"{sha}.errors.csv").write_bytes(_errors_csv(report))
+        (_waiting(request, sha) / "errors.csv").write_bytes(_errors_csv(report))
     totals = report.totals()
     return _render_form(request, campaign, teams, report=report, totals=totals, sha=sha, replace=replace,
                         reason=reason, shown_errors=report.errors[:SHOWN_ERRORS],
@@ -176,13 +177,12 @@ def import_confirm(request, code):
     if request.method != "POST":
         return redirect(reverse("import_upload", args=[campaign.code]))
     sha = request.POST.get("sha256", "")
-    found = _stored(sha, request, campaign)
-    if found is None:
+    path = _stored(sha, request, campaign)
+    if path is None:
         return _render_form(request, campaign, teams, status=400, form_error=(
             "Không còn tệp đã xem trước (quá một ngày, hoặc đã nhập): hãy tải tệp lên lại."))
-    path, _meta = found
     if _sha256(path) != sha:
-        _forget(sha)
+        _forget(request, sha)
         return _render_form(request, campaign, teams, status=400, form_error=(
             "Tệp đã đổi từ lúc xem trước: hãy tải tệp lên lại."))
     replace = request.POST.get("sua") == "1"
@@ -192,7 +192,7 @@ def import_confirm(request, code):
     if report.errors:
         # The data changed since the preview (another import, a report): show what is wrong now.
         return _preview(request, campaign, teams, sha, path, replace, reason, changed_since=True)
-    _forget(sha)
+    _forget(request, sha)
     t = report.totals()
     messages.success(request, f"Đã nhập «{report.file_name}»: thêm {t.added}, sửa {t.replaced}, không đổi "
                               f"{t.unchanged}." if report.changeset_id else
@@ -206,7 +206,7 @@ def import_errors(request, code, sha):
     campaign, _scope, _teams = _import_scope(request, code)
     if _stored(sha, request, campaign) is None:
         raise Http404("Không còn danh sách lỗi này.")
-    errors = Path(settings.THIDUA_UPLOAD_DIR) / f"{sha}.errors.csv"
+    errors = _waiting(request, sha) / "errors.csv"
     if not errors.exists():
         raise Http404("Tệp này không có lỗi.")
     response = HttpResponse(errors.read_bytes(), content_type="text/csv; charset=utf-8")
