@@ -1,6 +1,7 @@
 """The campaign pages: login required, the unit tree shown, a bounded number of queries."""
 
 import pytest
+from django.contrib.auth.models import User
 from django.urls import reverse
 
 from thidua.accounts.models import Role
@@ -58,3 +59,22 @@ def test_synthetic_campaign_is_labelled(pc06, campaign):
 
 def test_unknown_campaign_is_not_found(pc06):
     assert pc06.get(reverse("campaign_detail", args=["khong-co"])).status_code == 404
+
+
+def test_a_stale_form_is_refused_in_vietnamese(login, campaign):
+    from django.test import Client
+
+    login(Role.PC06, "PC06")
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(User.objects.get(username="u-pc06-PC06"))
+    response = client.post(reverse("import_upload", args=[campaign.code]), {})
+    assert response.status_code == 403
+    assert "Trang đã cũ hoặc phiên làm việc đã hết hạn" in response.content.decode()
+
+
+def test_a_server_error_page_is_in_vietnamese(client, settings):
+    from django.test import RequestFactory
+    from django.views.defaults import server_error
+
+    body = server_error(RequestFactory().get("/")).content.decode()
+    assert "Hệ thống gặp lỗi" in body and "chưa được ghi" in body

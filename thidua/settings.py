@@ -164,6 +164,9 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# A form refused by the CSRF check (a page left open past the session) is explained in Vietnamese.
+CSRF_FAILURE_VIEW = "thidua.web.views.csrf_failure"
+
 # Everything is served from the site itself (no CDN: provincial networks are closed).
 CONTENT_SECURITY_POLICY = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
                            "font-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; "

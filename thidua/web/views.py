@@ -101,3 +101,9 @@ def unit_detail(request, code, unit):
     page = unit_page(campaign, found, campaign_standings(campaign, as_of))
     return render(request, "web/unit_detail.html", {"campaign": campaign, "unit": found, "page": page,
                                                     "as_of": as_of, "error": error, "scope": scope})
+
+
+def csrf_failure(request, reason=""):
+    """Say in Vietnamese why a form was refused: most often a page left open until the session ended."""
+    return render(request, "403.html", {"exception": "Trang đã cũ hoặc phiên làm việc đã hết hạn: tải lại trang "
+                                                     "(hoặc đăng nhập lại) rồi gửi lại."}, status=403)
