@@ -8,7 +8,7 @@ from thidua.accounts.scopes import role_of, scope_of, user_admin_of
 from thidua.accounts.selectors import users_summary
 from thidua.campaigns.models import Campaign
 from thidua.scoring.core import RULE_LABELS
-from thidua.standings.selectors import campaign_standings, default_as_of, unverified_team_days
+from thidua.standings.selectors import campaign_standings, default_as_of
 from thidua.units.models import Unit
 
 from .selectors import campaign_overview, campaigns_visible, today_of, unit_page
@@ -66,7 +66,7 @@ def standings(request, code):
     explainable = {c for c, pk in ids.items() if scope.sees(pk)}
     return render(request, "web/standings.html", {"campaign": campaign, "result": result, "error": error,
                                                   "explainable": explainable, "scope": scope,
-                                                  "unverified": unverified_team_days(campaign, result.as_of)})
+                                                  "unverified": result.unverified})
 
 
 @login_required
