@@ -7,17 +7,14 @@ from thidua.accounts.models import Role
 from thidua.accounts.services import user_create
 from thidua.api.models import ApiToken
 from thidua.audit.models import Change
-from thidua.units.models import Unit
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def clerk(campaign, client):
-    user = user_create(username="thu-ky", password="Mat-khau-2021", role=Role.TEAM, actor="kiem-thu",
-                       unit=Unit.objects.get(campaign=campaign, code="TO-VTH-1"))
-    client.force_login(user)
-    return user
+def clerk(login, django_user_model):
+    login(Role.TEAM, "TO-VTH-1")
+    return django_user_model.objects.get(username="u-to-TO-VTH-1")
 
 
 def test_a_key_is_shown_once_and_then_works_on_the_api(clerk, client, campaign):
@@ -27,7 +24,7 @@ def test_a_key_is_shown_once_and_then_works_on_the_api(clerk, client, campaign):
     assert secret not in client.get(reverse("account")).content.decode()
     api = client.get(f"/api/v1/campaigns/{campaign.code}/units", headers={"Authorization": f"Bearer {secret}"})
     assert api.status_code == 200
-    assert Change.objects.filter(entity="api_token", changeset__actor="thu-ky", changeset__source="web").exists()
+    assert Change.objects.filter(entity="api_token", changeset__actor="u-to-TO-VTH-1", changeset__source="web").exists()
 
 
 def test_a_revoked_key_is_refused(clerk, client, campaign):
