@@ -47,5 +47,5 @@ def test_the_campaign_page_links_each_unit(login, campaign):
 
 def test_the_unit_page_has_a_bounded_number_of_queries(login, campaign, django_assert_max_num_queries):
     client = login(Role.PC06, "PC06")
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(21):
         assert client.get(url(campaign, "PC06")).status_code == 200
