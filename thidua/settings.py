@@ -1,11 +1,12 @@
 """Settings, all read from environment variables; SQLite by default, PostgreSQL through DATABASE_URL."""
 
 import os
-import tempfile
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+
+from thidua.lib.instance import instance_secret
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -45,12 +46,6 @@ def env_list(name: str, default: str) -> list[str]:
 
 
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = os.environ.get("SECRET_KEY", "")
-if not SECRET_KEY:
-    if env_bool("THIDUA_HTTPS", False) or env_bool("THIDUA_REQUIRE_SECRET_KEY", False):
-        raise ImproperlyConfigured("SECRET_KEY must be set in production")
-    # Development and tests only: a fixed key is harmless where nothing is deployed.
-    SECRET_KEY = "thidua-insecure-development-key-set-SECRET_KEY-in-production"
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 
 INSTALLED_APPS = [
@@ -122,6 +117,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The instance's own files: its generated secrets and the uploads waiting for a confirmation. One folder per
+# instance, never one shared by every instance on the host: by default beside its SQLite file (`thidua.sqlite3` →
+# `thidua-data/`), or `thidua-data/` in the working folder for PostgreSQL. It holds secrets: only its owner reads it.
+_sqlite_file = Path(DATABASES["default"]["NAME"]) if DATABASES["default"]["ENGINE"].endswith("sqlite3") else None
+DATA_DIR = Path(env_str("THIDUA_DATA_DIR", str(_sqlite_file.with_name(f"{_sqlite_file.stem}-data") if _sqlite_file
+                                               else Path.cwd() / "thidua-data")))
+SECRET_KEY = os.environ.get("SECRET_KEY", "")
+if not SECRET_KEY:
+    if env_bool("THIDUA_REQUIRE_SECRET_KEY", False):
+        raise ImproperlyConfigured("SECRET_KEY must be set (THIDUA_REQUIRE_SECRET_KEY=true)")
+    # Created at random once per instance, in its data folder; servers that share one database share one
+    # SECRET_KEY instead (the variable).
+    SECRET_KEY = instance_secret(DATA_DIR / "secret-key")
+
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -181,7 +191,7 @@ THIDUA_LOGIN_LOCK_MINUTES = env_int("THIDUA_LOGIN_LOCK_MINUTES", 15)
 THIDUA_IMPORT_MAX_BYTES = env_int("THIDUA_IMPORT_MAX_BYTES", 512 * 1024 * 1024)
 THIDUA_IMPORT_MAX_UNZIPPED_BYTES = env_int("THIDUA_IMPORT_MAX_UNZIPPED_BYTES", 2 * 1024 * 1024 * 1024)
 # Files uploaded on the import page wait here between the preview and the confirmation (a day at most).
-THIDUA_UPLOAD_DIR = Path(env_str("THIDUA_UPLOAD_DIR", str(Path(tempfile.gettempdir()) / "thidua-uploads")))
+THIDUA_UPLOAD_DIR = Path(env_str("THIDUA_UPLOAD_DIR", str(DATA_DIR / "uploads")))
 
 LOGGING = {
     "version": 1,
