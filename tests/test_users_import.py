@@ -16,7 +16,7 @@ from django.urls import reverse
 from thidua.accounts.models import Profile, Role
 from thidua.accounts.scopes import MUST_BIND, user_admin_of
 from thidua.accounts.services import IMPORT_REASON_REQUIRED, PLAN_CHANGED, user_create, user_update, users_import
-from thidua.accounts.views import CHANGED_FILE, STALE_PREVIEW
+from thidua.accounts.views import CHANGED_FILE, CHANGED_OPTIONS, STALE_PREVIEW
 from thidua.audit.chain import chain_verify
 from thidua.audit.models import Change, ChangeSet
 from thidua.campaigns.models import Campaign
@@ -246,7 +246,7 @@ def upload(client, data: bytes, name="nguoi-dung.csv"):
 
 def confirm_data(response) -> dict:
     form = response.context["confirm_form"]
-    return {name: form[name].value() for name in ("noi_dung", "ten_tep", "ma", "ly_do")}
+    return {field.name: field.value() for field in form}
 
 
 def test_the_preview_shows_what_will_change_and_changes_nothing(admin_client, existing, snapshot):
@@ -257,7 +257,7 @@ def test_the_preview_shows_what_will_change_and_changes_nothing(admin_client, ex
     body = response.content.decode()
     assert "Sẽ tạo" in body and "huyen_nba" in body and "Sẽ sửa" in body
     assert '<span class="before">TO-VTH-1</span> → <span class="after">TO-NBA-1</span>' in body
-    assert "Xác nhận nhập" in body and 'name="ly_do"' in body  # a unit changes: a reason is asked
+    assert 'name="ly_do"' in body and response.context["confirm_form"] is None  # a unit changes: reason first
     assert (snapshot(), users_tables()) == before
 
 
@@ -312,16 +312,84 @@ def test_users_changed_since_the_preview_are_not_overwritten(admin_client, exist
     assert (users_tables(), Change.objects.count()) == before
 
 
-def test_the_reason_asked_at_confirmation_is_recorded(admin_client, existing):
+def reason_data(response) -> dict:
+    form = response.context["reason_form"]
+    return {field.name: field.value() for field in form}
+
+
+def test_a_due_reason_is_asked_on_the_preview_before_anything_is_signed(admin_client, existing):
     rows = [HEADER, ["to_vth_1", "Nguyễn Văn An", "xem", "PC06", ""]]
-    data = confirm_data(upload(admin_client, csv_bytes(rows)))
-    refused = admin_client.post(reverse("users_import"), data)
-    assert refused.status_code == 400 and IMPORT_REASON_REQUIRED in refused.content.decode()
-    assert Profile.objects.get(user=existing).role == Role.TEAM
-    data = confirm_data(refused) | {"ly_do": "Chuyển công tác"}
-    assert admin_client.post(reverse("users_import"), data).status_code == 302
+    preview = upload(admin_client, csv_bytes(rows))
+    body = preview.content.decode()
+    assert preview.status_code == 200 and preview.context["confirm_form"] is None
+    assert 'name="ma"' not in body and "Xem trước với lý do này" in body
+    data = reason_data(preview) | {"ly_do": "Chuyển công tác"}
+    with_reason = admin_client.post(reverse("users_import"), data)
+    assert with_reason.status_code == 200 and "Chuyển công tác" in with_reason.content.decode()
+    assert Profile.objects.get(user=existing).role == Role.TEAM  # a preview again changes nothing
+    assert admin_client.post(reverse("users_import"), confirm_data(with_reason)).status_code == 302
     change = Change.objects.filter(key="to_vth_1").latest("id")
     assert change.changeset.reason == "Chuyển công tác" and change.after == {"role": "xem", "unit": "PC06"}
+
+
+def test_a_reason_typed_with_the_upload_is_signed_with_the_preview(admin_client, existing, campaign):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    rows = [HEADER, ["to_vth_1", "Nguyễn Văn An", "xem", "PC06", ""]]
+    preview = admin_client.post(reverse("users_import"), {
+        "campaign": campaign.pk, "ly_do": "Chuyển công tác",
+        "tep": SimpleUploadedFile("nguoi-dung.csv", csv_bytes(rows), "text/csv")})
+    assert admin_client.post(reverse("users_import"), confirm_data(preview)).status_code == 302
+    assert Change.objects.filter(key="to_vth_1").latest("id").changeset.reason == "Chuyển công tác"
+
+
+@pytest.mark.parametrize(("field", "value", "named"), [
+    ("ly_do", "Lý do khác", "lý do"),
+    ("ly_do", "", "lý do"),
+    ("ten_tep", "khac.csv", "tên tệp"),
+])
+def test_a_confirmation_with_other_options_than_previewed_is_refused(field, value, named, admin_client, existing,
+                                                                     unchanged):
+    rows = [HEADER, ["to_vth_1", "Nguyễn Văn An", "xem", "PC06", ""], BOUND[2]]
+    preview = admin_client.post(reverse("users_import"), reason_data(upload(admin_client, csv_bytes(rows)))
+                                | {"ly_do": "Chuyển công tác"})
+    response = admin_client.post(reverse("users_import"), confirm_data(preview) | {field: value})
+    body = response.content.decode()
+    assert response.status_code == 400 and CHANGED_OPTIONS.format(options=named) in body
+    unchanged()
+
+
+def test_a_confirmation_for_another_campaign_than_previewed_is_refused(client, campaign, unchanged):
+    other = Campaign.objects.create(code="tinh-khac", name="Đợt khác", province_code="92", start=campaign.start,
+                                    deadline=campaign.deadline, settings=campaign.settings)
+    Unit.objects.create(campaign=other, code="TO-VTH-1", name="Tổ trùng mã", kind="to")
+    root = User.objects.create_superuser(username="goc", password="Mat-khau-2021")
+    client.force_login(root)
+    before = users_tables()
+    data = confirm_data(upload(client, csv_bytes(BOUND[:2])))
+    response = client.post(reverse("users_import"), data | {"dot": other.pk})
+    assert response.status_code == 400 and CHANGED_OPTIONS.format(options="đợt thi đua") in response.content.decode()
+    assert users_tables() == before
+
+
+def test_a_preview_with_errors_offers_no_confirmation(admin_client):
+    response = upload(admin_client, csv_bytes([HEADER, ["a b", "X", "to", "TO-VTH-1", ""], BOUND[2]]))
+    body = response.content.decode()
+    assert response.status_code == 400 and response.context["confirm_form"] is None
+    assert response.context["reason_form"] is None and 'name="ma"' not in body and 'name="noi_dung"' not in body
+
+
+def test_a_direct_confirmation_of_a_file_with_errors_says_the_file_has_errors(admin_client, unchanged):
+    good = confirm_data(upload(admin_client, csv_bytes(BOUND)))
+    bad = csv_bytes([*BOUND, ["ke gian", "Kẻ gian", "quan_tri", "PC06", ""]])
+    for token in (good["ma"], "gia-mao"):
+        response = admin_client.post(reverse("users_import"),
+                                     good | {"noi_dung": base64.b64encode(bad).decode(), "ma": token})
+        body = response.content.decode()
+        assert response.status_code == 400 and "Tệp có lỗi" in body and "«ke gian» không hợp lệ" in body
+        assert PLAN_CHANGED not in body and CHANGED_FILE not in body and STALE_PREVIEW not in body
+        assert response.context["confirm_form"] is None
+    unchanged()
 
 
 def test_a_bad_file_shows_every_error_with_row_and_column(admin_client, unchanged):

@@ -5,11 +5,11 @@ from django.contrib.auth import get_user_model
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
-from .importing import MAX_BYTES, NAME_MAX, USERNAME
+from .importing import MAX_BYTES, NAME_MAX, USERNAME, control_character
 from .models import CAMPAIGN_WIDE_ROLES, Role
 from .scopes import SELF_DEACTIVATE, lockout_error
 from .selectors import NO_UNIT
-from .services import REASON_REQUIRED
+from .services import FILE_NAME_MAX, REASON_MAX, REASON_REQUIRED
 
 ACTIVE_CHOICES = [("", _("Mọi trạng thái")), ("co", _("Đang hoạt động")), ("khong", _("Đã khóa"))]
 
@@ -39,8 +39,9 @@ class UserFilterForm(forms.Form):
 
     def __init__(self, data, *, admin, units):
         super().__init__(data)
-        self.fields["don_vi"].choices = [("", _("Mọi đơn vị")), (NO_UNIT, _("Không gắn đơn vị")),
-                                         *_unit_choices(admin, units)]
+        # An administrator bound to a unit manages no user bound to none: nothing to filter for.
+        unbound = [(NO_UNIT, _("Không gắn đơn vị"))] if admin.manages_unbound else []
+        self.fields["don_vi"].choices = [("", _("Mọi đơn vị")), *unbound, *_unit_choices(admin, units)]
 
     def filters(self) -> dict:
         """Return the valid filters (an invalid one is ignored rather than emptying the list)."""
@@ -62,14 +63,14 @@ class _UserForm(forms.Form):
         self.fields["unit"].queryset = units
         self.fields["unit"].several_campaigns = admin.campaign_id is None
 
-    def _check_binding(self, before_role, before_unit) -> None:
+    def _check_binding(self) -> None:
         role, unit = self.cleaned_data.get("role"), self.cleaned_data.get("unit")
-        if role is None:
+        if role is None or "unit" not in self.cleaned_data:
             return
         if unit is None and role not in CAMPAIGN_WIDE_ROLES and role != Role.VIEWER:
             self.add_error("unit", f"Vai trò «{Role(role).label}» phải gắn với một đơn vị.")
             return
-        error = self.admin.binding_error(before_role=before_role, before_unit=before_unit, role=role, unit=unit)
+        error = self.admin.binding_error(unit)
         if error:
             self.add_error("unit", error)
 
@@ -77,7 +78,7 @@ class _UserForm(forms.Form):
 class UserCreateForm(_UserForm):
     username = forms.CharField(label=_("Tên đăng nhập"), max_length=150, validators=[RegexValidator(
         USERNAME, _("Chỉ gồm chữ không dấu, chữ số và các dấu . @ + - _"))])
-    reason = forms.CharField(label=_("Lý do (ghi vào lịch sử)"), required=False, max_length=500)
+    reason = forms.CharField(label=_("Lý do (ghi vào lịch sử)"), required=False, max_length=REASON_MAX)
     field_order = ["username", "full_name", "role", "unit", "reason"]
 
     def __init__(self, *args, **kwargs):
@@ -93,13 +94,14 @@ class UserCreateForm(_UserForm):
 
     def clean(self):
         super().clean()
-        self._check_binding(None, None)
+        self._check_binding()
         return self.cleaned_data
 
 
 class UserEditForm(_UserForm):
     active = forms.BooleanField(label=_("Đang hoạt động (bỏ chọn để khóa tài khoản)"), required=False)
-    reason = forms.CharField(label=_("Lý do (bắt buộc khi đổi vai trò hoặc đơn vị)"), required=False, max_length=500)
+    reason = forms.CharField(label=_("Lý do (bắt buộc khi đổi vai trò hoặc đơn vị)"), required=False,
+                             max_length=REASON_MAX)
 
     def __init__(self, *args, target, actor: str, **kwargs):
         profile = getattr(target, "profile", None)
@@ -115,7 +117,9 @@ class UserEditForm(_UserForm):
         data = self.cleaned_data
         if "role" not in data or "unit" not in data:
             return data
-        self._check_binding(self.before_role, self.before_unit)
+        self._check_binding()
+        if "unit" not in data:  # refused just now: nothing more to check against it
+            return data
         role_or_unit_changed = (data["role"], data["unit"]) != (self.before_role, self.before_unit)
         if role_or_unit_changed and not data.get("reason", "").strip():
             self.add_error("reason", REASON_REQUIRED)
@@ -126,13 +130,17 @@ class UserEditForm(_UserForm):
 
 
 class PasswordResetForm(forms.Form):
-    reason = forms.CharField(label=_("Lý do (ghi vào lịch sử)"), required=False, max_length=500)
+    reason = forms.CharField(label=_("Lý do (ghi vào lịch sử)"), required=False, max_length=REASON_MAX)
+
+
+IMPORT_REASON_LABEL = _("Lý do (ghi vào lịch sử; bắt buộc khi tệp đổi vai trò hoặc đơn vị của người đã có)")
 
 
 class UsersUploadForm(forms.Form):
     campaign = forms.ModelChoiceField(label=_("Đợt thi đua"), queryset=None, empty_label=None,
                                       help_text=_("Mã đơn vị trong tệp là mã đơn vị của đợt thi đua này."))
     tep = forms.FileField(label=_("Tệp CSV"))
+    ly_do = forms.CharField(label=IMPORT_REASON_LABEL, required=False, max_length=REASON_MAX)
 
     def __init__(self, *args, campaigns, **kwargs):
         super().__init__(*args, **kwargs)
@@ -142,14 +150,27 @@ class UsersUploadForm(forms.Form):
         upload = self.cleaned_data["tep"]
         if upload.size > MAX_BYTES:
             raise forms.ValidationError(f"Tệp lớn hơn mức cho phép ({MAX_BYTES // 1024} KiB).")
+        if control_character(upload.name or ""):
+            raise forms.ValidationError(_("Tên tệp có ký tự điều khiển: hãy đổi tên tệp rồi tải lên lại."))
         return upload
 
 
-class UsersConfirmForm(forms.Form):
-    """The previewed file travels back with the confirmation, with a signed token naming its SHA-256 and plan."""
+class UsersPreviewForm(forms.Form):
+    """The previewed file travels back with the page, to be previewed again (with a reason) or confirmed."""
 
     noi_dung = forms.CharField(widget=forms.HiddenInput)
-    ten_tep = forms.CharField(widget=forms.HiddenInput, max_length=255, required=False)
+    ten_tep = forms.CharField(widget=forms.HiddenInput, max_length=FILE_NAME_MAX, required=False, strip=False)
+    dot = forms.ModelChoiceField(widget=forms.HiddenInput, queryset=None)
+    ly_do = forms.CharField(label=IMPORT_REASON_LABEL, required=False, max_length=REASON_MAX)
+
+    def __init__(self, *args, campaigns, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["dot"].queryset = campaigns
+
+
+class UsersConfirmForm(UsersPreviewForm):
+    """The confirmation: the previewed file and options, and a signed token naming the file's SHA-256, the plan and
+    the options, so that the confirmation applies exactly what was previewed."""
+
+    ly_do = forms.CharField(widget=forms.HiddenInput, required=False, max_length=REASON_MAX)
     ma = forms.CharField(widget=forms.HiddenInput)
-    ly_do = forms.CharField(label=_("Lý do (bắt buộc khi tệp đổi vai trò hoặc đơn vị của người đã có)"),
-                            required=False, max_length=500)

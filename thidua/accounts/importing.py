@@ -33,9 +33,11 @@ from .scopes import SELF_DEACTIVATE, lockout_error
 MAX_BYTES = 1024 * 1024
 COLUMNS = ("ten_dang_nhap", "ho_ten", "vai_tro", "ma_don_vi", "hoat_dong")
 REQUIRED_COLUMNS = ("ten_dang_nhap", "ho_ten", "vai_tro", "ma_don_vi")
-USERNAME = re.compile(r"^[A-Za-z0-9.@+_-]{1,150}$")
+USERNAME = re.compile(r"\A[A-Za-z0-9.@+_-]{1,150}\Z")
 NAME_MAX = 150
+CELL_MAX = 150  # no column holds more (user names and full names are 150 at most)
 YES = {"co", "có"}
+NOT_MANAGED = "tài khoản «{username}» không thuộc phạm vi quản lý của bạn"
 NO = {"khong", "không"}
 with translation.override("vi"):  # the file's role names are the Vietnamese ones, whatever the page's language
     ROLE_NAMES = {**{r.value.casefold(): r.value for r in Role},
@@ -121,6 +123,31 @@ class UsersImportReport:
         return hashlib.sha256(text.encode()).hexdigest()
 
 
+def control_character(text: str) -> str | None:
+    """Return the first control character of a text as `U+XXXX` (None: there is none).
+
+    Control characters (NUL, tab, line breaks…) belong in no user name, full name or reason; PostgreSQL refuses NUL.
+    """
+    found = next((c for c in text if unicodedata.category(c) == "Cc"), None)
+    return None if found is None else f"U+{ord(found):04X}"
+
+
+def text_error(text: str, max_length: int) -> str | None:
+    """Return why a text cannot be stored in a column of this length (None: it can)."""
+    code = control_character(text)
+    if code:
+        return f"có ký tự điều khiển ({code}), không được phép: hãy xóa nó"
+    if len(text) > max_length:
+        return f"dài {len(text)} ký tự; tối đa {max_length}"
+    return None
+
+
+def _csv_error(exc: csv.Error) -> str:
+    if "field larger than field limit" in str(exc):
+        return f"có ô dài hơn {csv.field_size_limit()} ký tự: không đọc được như CSV"
+    return "không đọc được như CSV: kiểm tra các dấu ngoặc kép"
+
+
 def _clean(cell: str) -> str:
     # Vietnamese typed on some systems arrives decomposed (NFD): compare and store it composed.
     return unicodedata.normalize("NFC", cell).strip()
@@ -146,7 +173,10 @@ def _records(report: UsersImportReport, data: bytes):
         report.fail(1, None, "tệp trống, thiếu dòng tiêu đề")
         return
     except csv.Error as exc:
-        report.fail(1, None, f"không đọc được như CSV ({exc})")
+        report.fail(1, None, _csv_error(exc))
+        return
+    if any(control_character(key) for key in header):
+        report.fail(1, None, "dòng tiêu đề có ký tự điều khiển: chép lại dòng tiêu đề của tệp mẫu")
         return
     positions: dict[str, int] = {}
     for i, key in enumerate(header):
@@ -175,9 +205,16 @@ def _records(report: UsersImportReport, data: bytes):
                                           f"phân cách «{delimiter}» (ô có dấu «{delimiter}» cần đặt trong ngoặc kép)")
                 continue
             cells += [""] * (width - len(cells))
-            yield number, {k: cells[i] for k, i in positions.items()}
+            values = {k: cells[i] for k, i in positions.items()}
+            # A bad cell is named here, before any value of its row reaches a query or a page.
+            errors = [(k, text_error(v, CELL_MAX)) for k, v in values.items()]
+            for key, message in errors:
+                if message:
+                    report.fail(number, key, message)
+            if not any(message for _, message in errors):
+                yield number, values
     except csv.Error as exc:
-        report.fail(number + 1, None, f"không đọc được như CSV ({exc})")
+        report.fail(number + 1, None, _csv_error(exc))
 
 
 def plan_users_import(*, campaign, data: bytes, file_name: str, actor: str, manager=None) -> UsersImportReport:
@@ -220,8 +257,6 @@ def _plan_row(report, number, values, units, existing, seen, campaign, actor, ma
     full_name = values["ho_ten"]
     if not full_name:
         fail("ho_ten", "ô bắt buộc đang trống")
-    elif len(full_name) > NAME_MAX:
-        fail("ho_ten", f"dài {len(full_name)} ký tự; tối đa {NAME_MAX}")
     role = ROLE_NAMES.get(values["vai_tro"].casefold())
     if not values["vai_tro"]:
         fail("vai_tro", "ô bắt buộc đang trống")
@@ -242,7 +277,7 @@ def _plan_row(report, number, values, units, existing, seen, campaign, actor, ma
         return None
     user = existing.get(username)
     if user is None:
-        error = manager.binding_error(before_role=None, before_unit=None, role=role, unit=unit) if manager else None
+        error = manager.binding_error(unit) if manager else None
         if error:
             fail("ma_don_vi", error)
             return None
@@ -268,13 +303,13 @@ def _plan_update(fail, number, user, full_name, role, unit, active, campaign, ac
     changed = [k for k in wanted if wanted[k] != before[k]]
     row = ImportRow(number, username, full_name, role, unit, active, "update" if changed else "unchanged",
                     before={k: before[k] for k in changed}, after={k: wanted[k] for k in changed}, user=user)
+    if manager is not None and not manager.manages(user):
+        # Even unchanged: a file must not confirm to its author what an account they do not manage holds.
+        fail("ten_dang_nhap", NOT_MANAGED.format(username=username))
+        return None
     if not changed:
         return row
-    if manager is not None and not manager.manages(user):
-        fail("ten_dang_nhap", f"tài khoản «{username}» không thuộc phạm vi quản lý của bạn")
-        return None
-    error = manager.binding_error(before_role=stored_role, before_unit=stored_unit, role=role, unit=unit) \
-        if manager else None
+    error = manager.binding_error(unit) if manager else None
     if error:
         fail("ma_don_vi", error)
         return None

@@ -6,8 +6,6 @@ Every page and endpoint asks here; nothing else decides who sees what.
 
 from dataclasses import dataclass
 
-from django.db.models import Q
-
 from thidua.units.models import Unit
 from thidua.units.selectors import subtree_ids
 
@@ -69,8 +67,10 @@ MUST_BIND = ("Quản trị của một đơn vị chỉ gắn người dùng v�
 
 @dataclass(frozen=True)
 class UserAdmin:
-    """The users a Quản trị manages: those bound to units of their unit's campaign and those bound to no unit;
-    everyone when they are bound to no unit themselves. Only a superuser manages superusers."""
+    """The users a Quản trị manages: everyone but superusers when they are bound to no unit themselves; only the
+    users bound to units of their unit's campaign when they are bound to one. A user bound to no unit (a global
+    administrator, PC06, council or viewer) reaches every campaign, so only a superuser or an administrator bound
+    to no unit manages them. Only a superuser manages superusers."""
 
     campaign_id: int | None  # None: every campaign
     superuser: bool
@@ -82,7 +82,7 @@ class UserAdmin:
             return True
         profile = getattr(user, "profile", None)
         unit = profile.unit if profile is not None else None
-        return unit is None or unit.campaign_id == self.campaign_id
+        return unit is not None and unit.campaign_id == self.campaign_id
 
     def users(self, queryset):
         """Return the users of a queryset this administrator manages (the same rule as `manages`, in SQL)."""
@@ -90,28 +90,29 @@ class UserAdmin:
             queryset = queryset.exclude(is_superuser=True)
         if self.campaign_id is None:
             return queryset
-        return queryset.filter(Q(profile__isnull=True) | Q(profile__unit__isnull=True)
-                               | Q(profile__unit__campaign_id=self.campaign_id))
+        return queryset.filter(profile__unit__campaign_id=self.campaign_id)
+
+    @property
+    def manages_unbound(self) -> bool:
+        """Say whether this administrator manages users bound to no unit."""
+        return self.campaign_id is None
 
     def units(self):
         """Return the units this administrator may bind users to."""
         units = Unit.objects.select_related("campaign").order_by("campaign__code", "code")
         return units if self.campaign_id is None else units.filter(campaign_id=self.campaign_id)
 
-    def binding_error(self, *, before_role: str | None, before_unit, role: str, unit) -> str | None:
-        """Return why this administrator may not give a user this role and unit (None: they may).
+    def binding_error(self, unit) -> str | None:
+        """Return why this administrator may not bind a user to this unit (None: no unit), or None when they may.
 
         An administrator bound to a unit cannot widen anyone's reach beyond their campaign: every user they create
-        or give another role is bound to a unit of that campaign; a user already bound to no unit keeps being so
-        only with the same role.
+        or change is bound to a unit of that campaign.
         """
         if self.campaign_id is None:
             return None
-        if unit is not None:
-            return None if unit.campaign_id == self.campaign_id else OTHER_CAMPAIGN_UNIT
-        if before_role is not None and before_unit is None and before_role == role:
-            return None
-        return MUST_BIND
+        if unit is None:
+            return MUST_BIND
+        return None if unit.campaign_id == self.campaign_id else OTHER_CAMPAIGN_UNIT
 
 
 def user_admin_of(user) -> UserAdmin | None:

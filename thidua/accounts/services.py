@@ -12,7 +12,7 @@ from thidua.audit.chain import changeset_seal
 from thidua.audit.models import Source
 from thidua.audit.services import changeset_open, record_change, record_changes
 
-from .importing import NAME_MAX, UsersImportReport, plan_users_import
+from .importing import NAME_MAX, USERNAME, UsersImportReport, plan_users_import, text_error
 from .models import CAMPAIGN_WIDE_ROLES, LoginFailure, Profile, Role
 from .scopes import lockout_error
 
@@ -22,6 +22,11 @@ PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 REASON_REQUIRED = "Đổi vai trò hoặc đơn vị cần ghi lý do."
 IMPORT_REASON_REQUIRED = "tệp đổi vai trò hoặc đơn vị của người dùng đã có: cần ghi lý do"
 PLAN_CHANGED = "Dữ liệu người dùng đã thay đổi từ lúc xem trước: không nhập gì. Hãy xem trước lại."
+BAD_USERNAME = "Tên đăng nhập không hợp lệ: chỉ gồm chữ không dấu, chữ số và các dấu . @ + - _ (tối đa 150 ký tự)."
+# Longest texts the history keeps of an act (ChangeSet.actor, ChangeSet.file_name; reasons as the forms take them).
+ACTOR_MAX = 150
+FILE_NAME_MAX = 255
+REASON_MAX = 500
 
 
 class AccountError(ValueError):
@@ -33,9 +38,25 @@ def one_time_password() -> str:
     return "-".join(get_random_string(4, PASSWORD_ALPHABET) for _ in range(3))
 
 
-def _check_role_unit(role: str, unit, full_name: str = "") -> None:
-    if len(full_name) > NAME_MAX:
-        raise AccountError(f"Họ tên dài {len(full_name)} ký tự; tối đa {NAME_MAX}.")
+def _text_problem(*, actor: str, reason: str = "", file_name: str = "") -> str | None:
+    """Return what is wrong with the texts an act records (who, why, which file), or None."""
+    for label, value, limit in (("Người thực hiện", actor, ACTOR_MAX), ("Lý do", reason, REASON_MAX),
+                                ("Tên tệp", file_name, FILE_NAME_MAX)):
+        error = text_error(value, limit)
+        if error:
+            return f"{label} {error}."
+    return None
+
+
+def _check_texts(*, actor: str, reason: str = "", full_name: str = "") -> None:
+    """Refuse, before any query, texts that the database cannot store (NUL on PostgreSQL, over-long values)."""
+    error = _text_problem(actor=actor, reason=reason)
+    name_error = text_error(full_name, NAME_MAX)
+    if error or name_error:
+        raise AccountError(error or f"Họ tên {name_error}.")
+
+
+def _check_role_unit(role: str, unit) -> None:
     if role not in Role.values:
         raise AccountError(f"Vai trò «{role}» không có.")
     if unit is None and role not in CAMPAIGN_WIDE_ROLES and role != Role.VIEWER:
@@ -74,7 +95,10 @@ def user_create(*, username: str, password: str, role: str, unit=None, full_name
 
     With `must_change_password` the password is a one-time one: the user changes it at first login.
     """
-    _check_role_unit(role, unit, full_name)
+    if not USERNAME.match(username):
+        raise AccountError(BAD_USERNAME)
+    _check_texts(actor=actor, reason=reason, full_name=full_name)
+    _check_role_unit(role, unit)
     user = get_user_model().objects.create_user(username=username, password=password, first_name=full_name)
     Profile.objects.create(user=user, role=role, unit=unit, must_change_password=must_change_password)
     changeset = changeset_open(campaign=unit.campaign if unit else None, actor=actor, source=source, reason=reason)
@@ -115,7 +139,8 @@ def user_update(*, user, full_name: str, role: str, unit, actor: str, reason: st
     A change of role or unit needs a reason; an administrator cannot deactivate themselves or drop their own admin
     role. Return whether anything changed (nothing changed: no act is recorded).
     """
-    _check_role_unit(role, unit, full_name)
+    _check_texts(actor=actor, reason=reason, full_name=full_name)
+    _check_role_unit(role, unit)
     _guard_self(user, actor, role, active)
     before = _state(user)
     wanted = {"role": role, "unit": unit.code if unit else None, "full_name": full_name,
@@ -136,6 +161,7 @@ def user_update(*, user, full_name: str, role: str, unit, actor: str, reason: st
 @transaction.atomic
 def user_set_active(*, user, active: bool, actor: str, reason: str = "", source: str = Source.WEB) -> bool:
     """Deactivate or reactivate a user (never delete: the history refers to them); return whether it changed."""
+    _check_texts(actor=actor, reason=reason)
     _guard_self(user, actor, None, active)
     if user.is_active == active:
         return False
@@ -161,6 +187,7 @@ def user_password_reset(*, user, actor: str, reason: str = "", source: str = Sou
     The history records that the password was reset, never the password. Earlier failed logins are forgotten,
     so that a user locked out by them can log in with the new password at once.
     """
+    _check_texts(actor=actor, reason=reason)
     password = one_time_password()
     _password_act(user, actor=actor, source=source, reason=reason,
                   after={"password": "reset", "must_change_password": True})
@@ -194,6 +221,9 @@ def users_import(*, campaign, data: bytes, actor: str, file_name: str = "", reas
     refuses to apply anything but the plan that was previewed.
     """
     report = plan_users_import(campaign=campaign, data=data, file_name=file_name, actor=actor, manager=manager)
+    problem = _text_problem(actor=actor, reason=reason, file_name=file_name)
+    if problem:
+        report.fail(None, None, problem)
     if report.errors:
         return report
     if expected_fingerprint is not None and expected_fingerprint != report.fingerprint:

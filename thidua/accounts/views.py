@@ -7,7 +7,6 @@ clear and never cached by the browser (no-store).
 import base64
 import binascii
 import csv
-import hashlib
 import io
 from functools import wraps
 
@@ -27,7 +26,15 @@ from django.views.decorators.http import require_http_methods
 from thidua.audit.models import Source
 from thidua.campaigns.models import Campaign
 
-from .forms import PasswordResetForm, UserCreateForm, UserEditForm, UserFilterForm, UsersConfirmForm, UsersUploadForm
+from .forms import (
+    PasswordResetForm,
+    UserCreateForm,
+    UserEditForm,
+    UserFilterForm,
+    UsersConfirmForm,
+    UsersPreviewForm,
+    UsersUploadForm,
+)
 from .importing import COLUMNS
 from .models import Profile
 from .scopes import user_admin_of
@@ -47,6 +54,9 @@ CONFIRM_SALT = "thidua.accounts.users_import"
 CONFIRM_MAX_AGE = 3600  # seconds between the preview and the confirmation
 STALE_PREVIEW = "Phiên xem trước đã hết hạn hoặc không hợp lệ: hãy tải tệp lên và xem trước lại."
 CHANGED_FILE = "Tệp gửi lên khi xác nhận khác với tệp đã xem trước: không nhập gì. Hãy tải tệp lên và xem trước lại."
+CHANGED_OPTIONS = ("Khi xác nhận, {options} khác với lúc xem trước: không nhập gì. Hãy xem trước lại rồi xác nhận "
+                   "đúng những gì đã xem.")
+OPTION_LABELS = {"campaign": "đợt thi đua", "file": "tên tệp", "reason": "lý do"}
 
 
 def user_admin_required(view):
@@ -169,22 +179,42 @@ def _import_campaigns(admin):
     return campaigns if admin.campaign_id is None else campaigns.filter(pk=admin.campaign_id)
 
 
+def _plan(request, admin, campaign, data: bytes, file_name: str):
+    return users_import(campaign=campaign, data=data, file_name=file_name, actor=request.user.get_username(),
+                        manager=admin, dry_run=True)
+
+
 def _preview(request, admin, campaign, data: bytes, file_name: str, *, reason: str = "", error: str = "",
-             status: int | None = None):
-    """Check the file without changing anything and show what confirming it would do, with a fresh token."""
-    report = users_import(campaign=campaign, data=data, file_name=file_name, actor=request.user.get_username(),
-                          manager=admin, dry_run=True)
-    token = signing.dumps({"sha256": report.sha256, "plan": report.fingerprint, "campaign": campaign.pk,
-                           "by": request.user.pk}, salt=CONFIRM_SALT)
-    confirm_form = UsersConfirmForm(initial={"noi_dung": base64.b64encode(data).decode(), "ten_tep": file_name,
-                                             "ma": token, "ly_do": reason})
-    updates = [(r, describe_change(r.before, r.after)) for r in report.updates]
+             status: int | None = None, report=None):
+    """Show what confirming the file would do, without changing anything.
+
+    Only a preview that can be confirmed as it stands (no error, something to do, the reason given when one is due)
+    carries a confirmation: a token signing the file's SHA-256, the plan and every option the confirmation applies
+    (campaign, file name, reason). A reason that is due is asked here, before anything is signed.
+    """
+    report = report or _plan(request, admin, campaign, data, file_name)
+    encoded = base64.b64encode(data).decode()
+    fields = {"noi_dung": encoded, "ten_tep": file_name, "dot": campaign.pk, "ly_do": reason}
     campaigns = _import_campaigns(admin)
+    confirm_form = reason_form = None
+    if report.ok and (report.creates or report.updates):
+        if report.needs_reason or reason:
+            reason_form = UsersPreviewForm(initial=fields, campaigns=campaigns, auto_id="lai_%s")
+        if reason.strip() or not report.needs_reason:
+            token = signing.dumps({"sha256": report.sha256, "plan": report.fingerprint, "by": request.user.pk,
+                                   "campaign": campaign.pk, "file": file_name, "reason": reason}, salt=CONFIRM_SALT)
+            confirm_form = UsersConfirmForm(initial={**fields, "ma": token}, campaigns=campaigns)
+    updates = [(r, describe_change(r.before, r.after)) for r in report.updates]
     return render(request, "accounts/users_import.html", {
-        "campaign": campaign, "report": report, "updates": updates, "confirm_form": confirm_form, "error": error,
+        "campaign": campaign, "report": report, "updates": updates, "confirm_form": confirm_form,
+        "reason_form": reason_form, "reason": reason, "error": error,
         "form": UsersUploadForm(campaigns=campaigns, initial={"campaign": campaign}),
         "single_campaign": campaigns.count() == 1,
     }, status=status or (400 if report.errors else 200))
+
+
+def _refused(request, message: str):
+    return render(request, "accounts/users_import.html", {"error": message}, status=400)
 
 
 @user_admin_required
@@ -194,37 +224,67 @@ def users_import_page(request, admin):
     campaigns = _import_campaigns(admin)
     if request.method == "POST" and "ma" in request.POST:
         return _confirm(request, admin, campaigns)
+    if request.method == "POST" and "noi_dung" in request.POST:
+        return _preview_again(request, admin, campaigns)
     form = UsersUploadForm(request.POST or None, request.FILES or None, campaigns=campaigns,
                            initial={"campaign": campaigns.first()})
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["tep"]
-        return _preview(request, admin, form.cleaned_data["campaign"], upload.read(), upload.name)
+        return _preview(request, admin, form.cleaned_data["campaign"], upload.read(), upload.name,
+                        reason=form.cleaned_data["ly_do"].strip())
     return render(request, "accounts/users_import.html", {"form": form,
                                                           "single_campaign": campaigns.count() == 1,
                                                           "campaign": campaigns.first()},
                   status=400 if form.errors else 200)
 
 
-def _confirm(request, admin, campaigns):
-    form = UsersConfirmForm(request.POST)
+def _previewed(form):
+    """Return (campaign, file bytes, file name, reason) of a valid form that carries a previewed file, or None."""
     if not form.is_valid():
-        return render(request, "accounts/users_import.html", {"error": STALE_PREVIEW}, status=400)
+        return None
     try:
-        token = signing.loads(form.cleaned_data["ma"], salt=CONFIRM_SALT, max_age=CONFIRM_MAX_AGE)
         data = base64.b64decode(form.cleaned_data["noi_dung"], validate=True)
-        campaign = campaigns.get(pk=token["campaign"])
-    except (signing.BadSignature, binascii.Error, Campaign.DoesNotExist):
-        return render(request, "accounts/users_import.html", {"error": STALE_PREVIEW}, status=400)
-    if token["by"] != request.user.pk:
-        return render(request, "accounts/users_import.html", {"error": STALE_PREVIEW}, status=400)
-    if hashlib.sha256(data).hexdigest() != token["sha256"]:
-        return render(request, "accounts/users_import.html", {"error": CHANGED_FILE}, status=400)
-    file_name = form.cleaned_data["ten_tep"]
-    report = users_import(campaign=campaign, data=data, file_name=file_name, actor=request.user.get_username(),
-                          reason=form.cleaned_data["ly_do"], manager=admin, expected_fingerprint=token["plan"])
+    except binascii.Error:
+        return None
+    return form.cleaned_data["dot"], data, form.cleaned_data["ten_tep"], form.cleaned_data["ly_do"].strip()
+
+
+def _preview_again(request, admin, campaigns):
+    """Preview the same file again with the reason typed on the preview (the confirmation will carry it)."""
+    previewed = _previewed(UsersPreviewForm(request.POST, campaigns=campaigns))
+    if previewed is None:
+        return _refused(request, STALE_PREVIEW)
+    campaign, data, file_name, reason = previewed
+    return _preview(request, admin, campaign, data, file_name, reason=reason)
+
+
+def _confirm(request, admin, campaigns):
+    """Apply the previewed file if the file, the plan and every option are those the token signed; else nothing."""
+    previewed = _previewed(UsersConfirmForm(request.POST, campaigns=campaigns))
+    if previewed is None:
+        return _refused(request, STALE_PREVIEW)
+    campaign, data, file_name, reason = previewed
+    report = _plan(request, admin, campaign, data, file_name)
     if report.errors:
-        # The users changed since the preview, or a reason is due: show the file as it would apply now.
-        return _preview(request, admin, campaign, data, file_name, reason=form.cleaned_data["ly_do"],
+        # Whatever the token says, a file with errors is never applied; say what is wrong with it.
+        return _preview(request, admin, campaign, data, file_name, reason=reason, report=report)
+    try:
+        token = signing.loads(request.POST["ma"], salt=CONFIRM_SALT, max_age=CONFIRM_MAX_AGE)
+    except signing.BadSignature:
+        return _refused(request, STALE_PREVIEW)
+    if token.get("by") != request.user.pk:
+        return _refused(request, STALE_PREVIEW)
+    if token.get("sha256") != report.sha256:
+        return _refused(request, CHANGED_FILE)
+    sent = {"campaign": campaign.pk, "file": file_name, "reason": reason}
+    differing = [OPTION_LABELS[key] for key, value in sent.items() if token.get(key) != value]
+    if differing:
+        return _refused(request, CHANGED_OPTIONS.format(options=", ".join(differing)))
+    report = users_import(campaign=campaign, data=data, file_name=file_name, actor=request.user.get_username(),
+                          reason=reason, manager=admin, expected_fingerprint=token["plan"])
+    if report.errors:
+        # The users changed since the preview: show the file as it would apply now.
+        return _preview(request, admin, campaign, data, file_name, reason=reason,
                         error="; ".join(str(e) for e in report.errors), status=400)
     summary = (f"Đã nhập «{file_name}»: tạo {len(report.creates)}, sửa {len(report.updates)}, "
                f"không đổi {len(report.unchanged)}.")
