@@ -163,7 +163,14 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = False
 # The browsers' HSTS preload list is for public domains; a provincial police network's host names cannot be on it.
 SILENCED_SYSTEM_CHECKS = ["security.W021"]
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("THIDUA_BEHIND_PROXY", False) else None
+# Behind the reverse proxy, the scheme comes from X-Forwarded-Proto and the client's address from X-Forwarded-For:
+# the THIDUA_PROXY_HOPS-th address from the right, the one the nearest trusted proxy appended
+# (nginx: `proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;`). Without a proxy both headers are ignored.
+THIDUA_BEHIND_PROXY = env_bool("THIDUA_BEHIND_PROXY", False)
+THIDUA_PROXY_HOPS = env_int("THIDUA_PROXY_HOPS", 1)
+if THIDUA_PROXY_HOPS < 1:
+    raise ImproperlyConfigured(f"THIDUA_PROXY_HOPS={THIDUA_PROXY_HOPS}: expected 1 or more")
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if THIDUA_BEHIND_PROXY else None
 SESSION_COOKIE_SECURE = HTTPS or env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True
@@ -182,10 +189,14 @@ CONTENT_SECURITY_POLICY = ("default-src 'self'; img-src 'self' data:; style-src 
                            "font-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; "
                            "base-uri 'self'; object-src 'none'")
 
-# Login protection: after this many failures for one user name (or from one address) within the window,
-# logins are refused until the window has passed.
+# Login protection (thidua/accounts/security.py): after this many failures for one user name within the window, that
+# name is refused until the window has passed. An address (an office shares one) is slowed down, never locked: past
+# THIDUA_LOGIN_ADDRESS_FAILURES failures within the window, each attempt from it waits since its last failure a delay
+# that doubles with each further failure, THIDUA_LOGIN_MAX_DELAY seconds at most.
 THIDUA_LOGIN_MAX_FAILURES = env_int("THIDUA_LOGIN_MAX_FAILURES", 5)
 THIDUA_LOGIN_LOCK_MINUTES = env_int("THIDUA_LOGIN_LOCK_MINUTES", 15)
+THIDUA_LOGIN_ADDRESS_FAILURES = env_int("THIDUA_LOGIN_ADDRESS_FAILURES", 20)
+THIDUA_LOGIN_MAX_DELAY = env_int("THIDUA_LOGIN_MAX_DELAY", 60)
 
 # Imports: a larger file is refused before it is read (bytes on disk, and bytes once unzipped).
 THIDUA_IMPORT_MAX_BYTES = env_int("THIDUA_IMPORT_MAX_BYTES", 512 * 1024 * 1024)

@@ -1,51 +1,115 @@
-"""Login protection: failures are counted per user name and per address; too many within the window lock out."""
+"""Login protection: failures are counted per user name and per client address.
+
+- A user name that failed THIDUA_LOGIN_MAX_FAILURES times within THIDUA_LOGIN_LOCK_MINUTES is refused for the rest
+  of that window, whatever the password.
+- An address is slowed down, never locked (an office shares one): past THIDUA_LOGIN_ADDRESS_FAILURES failures within
+  the window, an attempt from it is refused, without checking the password, until a delay has passed since its last
+  failure — one second, doubling with each further failure, THIDUA_LOGIN_MAX_DELAY seconds at most. A guesser there
+  gets about one try a minute; a colleague waits at most that long. A browser that has signed in as a name before
+  (a signed cookie) is not slowed down for that name, so a guesser holding the address cannot keep its users out.
+- The address is REMOTE_ADDR; behind the reverse proxy (THIDUA_BEHIND_PROXY) it is the one the nearest trusted proxy
+  appended to X-Forwarded-For (THIDUA_PROXY_HOPS from the right). A header the proxies did not write is never read.
+"""
 
 import datetime as dt
+import ipaddress
 import math
 
 from django import forms
 from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.db.models import Count, Max
 from django.dispatch import receiver
 from django.utils import timezone
 
+from .importing import control_character
 from .models import LoginFailure
 
-# One office may share an address: an address is locked only after many more failures than a user name.
-ADDRESS_FACTOR = 4
 LOCKED_MESSAGE = ("Đăng nhập sai quá nhiều lần: tài khoản tạm khóa, thử lại sau {minutes} phút. "
                   "Quên mật khẩu? Liên hệ quản trị hệ thống.")
+SLOWED_MESSAGE = ("Có quá nhiều lần đăng nhập sai từ địa chỉ mạng này: hãy chờ {seconds} giây rồi đăng nhập lại. "
+                  "Chưa kiểm tra mật khẩu lần này.")
+USERNAME_MAX = 150  # LoginFailure.username
+KNOWN_DEVICE_COOKIE = "thidua_thiet_bi"
+KNOWN_DEVICE_SALT = "thidua.accounts.known_device"
+KNOWN_DEVICE_DAYS = 180
+
+
+def _address(text: str) -> str | None:
+    """Return a valid IP address written as the database stores it, or None (never raise: headers are hostile)."""
+    try:
+        address = ipaddress.ip_address(text.strip())
+    except ValueError:
+        return None
+    # A scoped IPv6 address (fe80::1%eth0) is local to one machine, and PostgreSQL's inet type refuses it.
+    return None if getattr(address, "scope_id", None) else str(address)
 
 
 def client_address(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") if request is not None else None
+    """Return the client's address, or None when no valid one is known."""
+    if request is None:
+        return None
+    if settings.THIDUA_BEHIND_PROXY:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+        if len(forwarded) >= settings.THIDUA_PROXY_HOPS:
+            address = _address(forwarded[-settings.THIDUA_PROXY_HOPS])
+            if address:
+                return address
+    return _address(request.META.get("REMOTE_ADDR") or "")
 
 
-def lock_minutes_left(username: str, ip: str | None, now: dt.datetime | None = None) -> int:
-    """Return how many minutes a login for this user name from this address stays refused (0: not locked)."""
+def _stored_name(username: str) -> str:
+    """Return a user name as a failure records it: control characters replaced (PostgreSQL refuses NUL), cut."""
+    if control_character(username):
+        username = "".join("\ufffd" if control_character(c) else c for c in username)
+    return username[:USERNAME_MAX]
+
+
+def login_refusal(username: str, ip: str | None, *, known_device: bool = False,
+                  now: dt.datetime | None = None) -> str | None:
+    """Return why a login for this user name from this address is refused now, before its password is checked
+    (None: it is not)."""
     now = now or timezone.now()
     window = dt.timedelta(minutes=settings.THIDUA_LOGIN_LOCK_MINUTES)
     recent = LoginFailure.objects.filter(at__gte=now - window)
     limit = settings.THIDUA_LOGIN_MAX_FAILURES
-    by_name = list(recent.filter(username=username).order_by("-at").values_list("at", flat=True)[:limit])
-    by_address = (list(recent.filter(ip=ip).order_by("-at").values_list("at", flat=True)[:limit * ADDRESS_FACTOR])
-                  if ip else [])
-    oldest = []
+    by_name = list(recent.filter(username=_stored_name(username)).order_by("-at")
+                   .values_list("at", flat=True)[:limit])
     if len(by_name) >= limit:
-        oldest.append(by_name[-1])
-    if len(by_address) >= limit * ADDRESS_FACTOR:
-        oldest.append(by_address[-1])
-    if not oldest:
+        minutes = math.ceil((by_name[-1] + window - now).total_seconds() / 60)
+        return LOCKED_MESSAGE.format(minutes=max(1, minutes))
+    if ip is None or known_device:
+        return None
+    seconds = address_wait(ip, now=now)
+    return SLOWED_MESSAGE.format(seconds=seconds) if seconds else None
+
+
+def address_wait(ip: str, *, now: dt.datetime | None = None) -> int:
+    """Return how many seconds an attempt from this address must still wait (0: none)."""
+    now = now or timezone.now()
+    window = dt.timedelta(minutes=settings.THIDUA_LOGIN_LOCK_MINUTES)
+    failures = LoginFailure.objects.filter(at__gte=now - window, ip=ip).aggregate(n=Count("id"), last=Max("at"))
+    beyond = failures["n"] - settings.THIDUA_LOGIN_ADDRESS_FAILURES
+    if beyond < 0:
         return 0
-    until = max(oldest) + window
-    return max(1, math.ceil((until - now).total_seconds() / 60))
+    cap = settings.THIDUA_LOGIN_MAX_DELAY
+    delay = min(cap, 2 ** min(beyond, cap.bit_length()))
+    return max(0, math.ceil((failures["last"] + dt.timedelta(seconds=delay) - now).total_seconds()))
+
+
+def _known_device(request, username: str) -> bool:
+    known = request.get_signed_cookie(KNOWN_DEVICE_COOKIE, default=None, salt=KNOWN_DEVICE_SALT,
+                                      max_age=dt.timedelta(days=KNOWN_DEVICE_DAYS)) if request is not None else None
+    return known is not None and known == username
 
 
 @receiver(user_login_failed)
 def _record_failure(sender, credentials, request=None, **kwargs):
-    LoginFailure.objects.create(username=(credentials.get("username") or "")[:150], ip=client_address(request))
+    LoginFailure.objects.create(username=_stored_name(credentials.get("username") or ""),
+                                ip=client_address(request))
 
 
 @receiver(user_logged_in)
@@ -54,13 +118,14 @@ def _forget_failures(sender, request, user, **kwargs):
 
 
 class _Throttled:
-    """Refuse every attempt while the user name or the address is locked out, before checking the password."""
+    """Refuse an attempt while its user name is locked or its address slowed down, before checking the password."""
 
     def clean(self):
         username = self.cleaned_data.get("username") or ""
-        minutes = lock_minutes_left(username, client_address(self.request))
-        if minutes:
-            raise forms.ValidationError(LOCKED_MESSAGE.format(minutes=minutes), code="locked")
+        refusal = login_refusal(username, client_address(self.request),
+                                known_device=_known_device(self.request, username))
+        if refusal:
+            raise forms.ValidationError(refusal, code="locked")
         return super().clean()
 
 
@@ -70,3 +135,16 @@ class ThrottledAuthenticationForm(_Throttled, AuthenticationForm):
 
 class ThrottledAdminAuthenticationForm(_Throttled, AdminAuthenticationForm):
     """The administration site's login form (staff only), under the same protection."""
+
+
+class LoginView(auth_views.LoginView):
+    """The site's login page; a successful login marks the browser as known for that user name."""
+
+    authentication_form = ThrottledAuthenticationForm
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        response.set_signed_cookie(KNOWN_DEVICE_COOKIE, form.get_user().get_username(), salt=KNOWN_DEVICE_SALT,
+                                   max_age=int(dt.timedelta(days=KNOWN_DEVICE_DAYS).total_seconds()),
+                                   secure=settings.SESSION_COOKIE_SECURE, httponly=True, samesite="Lax")
+        return response

@@ -70,6 +70,23 @@ def audit_list(request):
     })
 
 
+# What a users import counts in its act's summary (accounts/services.py), shown as a workbook sheet's counts are.
+USERS_IMPORT_COUNTS = ("created", "updated", "unchanged")
+
+
+def _summary_rows(summary: dict) -> list[tuple[str, int | None, int | None, int | None]]:
+    """Return (what, added, changed, unchanged) for each line of an act's summary: a workbook import counts per sheet,
+    a users import counts its users. A count that is not a whole number (a summary altered by hand) shows empty."""
+
+    def counts(*values):
+        return tuple(v if isinstance(v, int) else None for v in values)
+
+    if set(USERS_IMPORT_COUNTS) <= summary.keys():
+        return [("nguoi_dung", *counts(*(summary[k] for k in USERS_IMPORT_COUNTS)))]
+    return [(sheet, *counts(c.get("added"), c.get("replaced"), c.get("unchanged"))) for sheet, c in summary.items()
+            if isinstance(c, dict)]
+
+
 @login_required
 def audit_act(request, pk):
     """Show one act: who, when, from where, why, its place in the chain, and each record's before and after."""
@@ -77,7 +94,9 @@ def audit_act(request, pk):
         raise PermissionDenied(NOT_ALLOWED)
     act = get_object_or_404(_visible_acts(request.user).select_related("campaign"), pk=pk)
     page = Paginator(act.changes.order_by("id"), CHANGES_PER_PAGE).get_page(request.GET.get("trang"))
-    return render(request, "web/audit_act.html", {"act": act, "page": page, "labels": ENTITY_LABELS})
+    summary = _summary_rows(act.summary if isinstance(act.summary, dict) else {})
+    return render(request, "web/audit_act.html", {"act": act, "page": page, "labels": ENTITY_LABELS,
+                                                  "summary": summary})
 
 
 @require_POST
