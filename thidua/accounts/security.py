@@ -21,6 +21,7 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Max
 from django.dispatch import receiver
 from django.utils import timezone
@@ -135,6 +136,19 @@ class ThrottledAuthenticationForm(_Throttled, AuthenticationForm):
 
 class ThrottledAdminAuthenticationForm(_Throttled, AdminAuthenticationForm):
     """The administration site's login form (staff only), under the same protection."""
+
+
+class PasswordMaxLengthValidator:
+    """Refuse a new password longer than anyone types: its length only costs hashing time."""
+
+    max_length = 128
+
+    def validate(self, password, user=None):
+        if len(password) > self.max_length:
+            raise ValidationError(f"Mật khẩu quá dài: tối đa {self.max_length} ký tự.", code="password_too_long")
+
+    def get_help_text(self):
+        return f"Mật khẩu dài tối đa {self.max_length} ký tự."
 
 
 class LoginView(auth_views.LoginView):

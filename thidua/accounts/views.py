@@ -159,11 +159,16 @@ def user_reset_password(request, admin, pk):
     target = _target(admin, pk)
     form = PasswordResetForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        password = user_password_reset(user=target, actor=request.user.get_username(),
-                                       reason=form.cleaned_data["reason"])
-        return _show_passwords(request, f"Đã đặt lại mật khẩu của «{target.username}»",
-                               [(target.username, target.first_name, password)])
-    return render(request, "accounts/password_reset.html", {"form": form, "target": target})
+        try:
+            password = user_password_reset(user=target, actor=request.user.get_username(),
+                                           reason=form.cleaned_data["reason"])
+        except AccountError as exc:
+            form.add_error("reason", str(exc))
+        else:
+            return _show_passwords(request, f"Đã đặt lại mật khẩu của «{target.username}»",
+                                   [(target.username, target.first_name, password)])
+    return render(request, "accounts/password_reset.html", {"form": form, "target": target},
+                  status=400 if form.errors else 200)
 
 
 @user_admin_required

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import hashlib
+import re
 import secrets
 from collections import defaultdict
 from dataclasses import dataclass
@@ -9,7 +10,9 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from thidua.accounts.importing import text_error
 from thidua.accounts.scopes import Scope
+from thidua.accounts.services import REASON_MAX
 from thidua.audit.chain import changeset_seal
 from thidua.audit.models import Source
 from thidua.audit.services import changeset_open, record_change
@@ -20,6 +23,8 @@ from thidua.units.models import Unit
 from .models import ApiToken
 
 SECRET_TAG = "thd"
+NAME_MAX = ApiToken._meta.get_field("name").max_length
+PREFIX = re.compile(r"\A[0-9a-f]{1,16}\Z")  # as token_create writes it
 # A token's last use is written at most this often: reads should not each cost a write.
 LAST_USED_EVERY = dt.timedelta(minutes=1)
 
@@ -43,6 +48,9 @@ def token_create(*, user, name: str, actor: str, source: str = Source.CLI) -> tu
     name = name.strip()
     if not name:
         raise TokenError("Mã truy cập cần một tên (để nhận ra nó về sau).")
+    error = text_error(name, NAME_MAX)
+    if error:
+        raise TokenError(f"Tên của mã truy cập {error}.")
     prefix = secrets.token_hex(4)
     while ApiToken.objects.filter(prefix=prefix).exists():
         prefix = secrets.token_hex(4)
@@ -57,7 +65,13 @@ def token_create(*, user, name: str, actor: str, source: str = Source.CLI) -> tu
 @transaction.atomic
 def token_revoke(*, user, prefix: str, actor: str, reason: str = "", source: str = Source.CLI) -> ApiToken:
     """Revoke one of a user's tokens: from now on it is refused."""
-    token = ApiToken.objects.select_for_update().filter(user=user, prefix=prefix.strip()).first()
+    error = text_error(reason, REASON_MAX)
+    if error:
+        raise TokenError(f"Lý do {error}.")
+    prefix = prefix.strip()
+    if not PREFIX.match(prefix):
+        raise TokenError("Tiền tố của mã truy cập chỉ gồm chữ số và các chữ a–f (xem danh sách bằng --list).")
+    token = ApiToken.objects.select_for_update().filter(user=user, prefix=prefix).first()
     if token is None:
         raise TokenError(f"Tài khoản {user.get_username()} không có mã truy cập «{prefix}».")
     if token.revoked_at is not None:

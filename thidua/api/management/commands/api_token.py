@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from thidua.accounts.importing import USERNAME
 from thidua.api.models import ApiToken
 from thidua.api.services import TokenError, token_create, token_revoke
 
@@ -25,7 +26,7 @@ class Command(BaseCommand):
         parser.add_argument("--reason", default="", help="Lý do thu hồi (ghi vào lịch sử)")
 
     def handle(self, *args, username, name, listing, revoke, reason, **options):
-        user = get_user_model().objects.filter(username=username).first()
+        user = get_user_model().objects.filter(username=username).first() if USERNAME.match(username) else None
         if user is None:
             raise CommandError(f"Không có tài khoản «{username}».")
         actor = f"cli:{getpass.getuser()}"
