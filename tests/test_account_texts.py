@@ -226,8 +226,8 @@ def test_import_users_refuses_a_path_with_a_nul(campaign, unchanged):
     (["u" * 151], {}, "Không có tài khoản"),
     (["to_vth"], {"name": "khóa\x00"}, "Tên của mã truy cập có ký tự điều khiển"),
     (["to_vth"], {"name": "k" * 101}, "Tên của mã truy cập dài 101 ký tự; tối đa 100"),
-    (["to_vth"], {"revoke": "ab\x00"}, "Tiền tố của mã truy cập chỉ gồm"),
-    (["to_vth"], {"revoke": "a" * 40}, "Tiền tố của mã truy cập chỉ gồm"),
+    (["to_vth"], {"revoke": "ab\x00"}, "Tiền tố của mã truy cập có ký tự điều khiển"),
+    (["to_vth"], {"revoke": "a" * 40}, "Tiền tố của mã truy cập dài 40 ký tự; tối đa 16"),
 ])
 def test_api_token_refuses_hostile_arguments(args, options, message, clerk, unchanged):
     with pytest.raises(CommandError, match=message):

@@ -2,7 +2,6 @@
 
 import datetime as dt
 import hashlib
-import re
 import secrets
 from collections import defaultdict
 from dataclasses import dataclass
@@ -24,7 +23,7 @@ from .models import ApiToken
 
 SECRET_TAG = "thd"
 NAME_MAX = ApiToken._meta.get_field("name").max_length
-PREFIX = re.compile(r"\A[0-9a-f]{1,16}\Z")  # as token_create writes it
+PREFIX_MAX = ApiToken._meta.get_field("prefix").max_length
 # A token's last use is written at most this often: reads should not each cost a write.
 LAST_USED_EVERY = dt.timedelta(minutes=1)
 
@@ -69,8 +68,9 @@ def token_revoke(*, user, prefix: str, actor: str, reason: str = "", source: str
     if error:
         raise TokenError(f"Lý do {error}.")
     prefix = prefix.strip()
-    if not PREFIX.match(prefix):
-        raise TokenError("Tiền tố của mã truy cập chỉ gồm chữ số và các chữ a–f (xem danh sách bằng --list).")
+    error = text_error(prefix, PREFIX_MAX)
+    if error:
+        raise TokenError(f"Tiền tố của mã truy cập {error}.")
     token = ApiToken.objects.select_for_update().filter(user=user, prefix=prefix).first()
     if token is None:
         raise TokenError(f"Tài khoản {user.get_username()} không có mã truy cập «{prefix}».")
