@@ -426,3 +426,28 @@ def test_the_command_names_the_bad_rows_and_fails(campaign, tmp_path, unchanged)
         call_command("import_users", str(path), campaign=campaign.code, stderr=err)
     assert "dòng 2, cột ma_don_vi: không có đơn vị mã «TO-XYZ»" in err.getvalue()
     unchanged()
+
+
+def test_the_command_run_as_a_unit_bound_admin_has_only_their_rights(campaign, tmp_path):
+    user_create(username="quan_tri", password="Mat-khau-2021", role=Role.ADMIN, actor="kiem-thu",
+                unit=Unit.objects.get(campaign=campaign, code="PC06"))
+    user_create(username="qt_tinh", password="Mat-khau-2021", role=Role.ADMIN, actor="kiem-thu")
+    path = tmp_path / "nguoi-dung.csv"
+    path.write_bytes(csv_bytes([HEADER, ["qt_tinh", "Chiếm quyền", "xem", "", "khong"]]))
+    before = users_tables()
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="1 lỗi"):
+        call_command("import_users", str(path), campaign=campaign.code, actor="quan_tri", stderr=err)
+    assert "dòng 2, cột ten_dang_nhap: tài khoản «qt_tinh» không thuộc phạm vi quản lý của bạn" in err.getvalue()
+    assert users_tables() == before
+
+
+def test_the_command_run_as_an_account_that_manages_no_one_is_refused(campaign, tmp_path, unchanged):
+    user_create(username="to_vth", password="Mat-khau-2021", role=Role.TEAM, actor="kiem-thu",
+                unit=Unit.objects.get(campaign=campaign, code="TO-VTH-1"))
+    path = tmp_path / "nguoi-dung.csv"
+    path.write_bytes(csv_bytes(GOOD))
+    before = users_tables()
+    with pytest.raises(CommandError, match="«to_vth» không phải Quản trị đang hoạt động"):
+        call_command("import_users", str(path), campaign=campaign.code, actor="to_vth")
+    assert users_tables() == before
