@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
+from django.db.models import Subquery
 from django.utils.timezone import localtime
 
 from .keys import audit_key, entry_mac, key_place, mac_holds
@@ -160,11 +161,11 @@ def anchor_parse(text: str) -> Anchor:
     return Anchor(int(seq), digest)
 
 
-def chain_anchor() -> tuple[Anchor, ChangeSet | None]:
-    """Return the chain's head (its last entry's place and hash) and that entry (None for an empty history)."""
-    head = ChainHead.objects.get(pk=1)
-    entry = ChangeSet.objects.filter(seq=head.last_seq).first() if head.last_seq else None
-    return Anchor(head.last_seq, head.last_hash), entry
+def chain_anchor() -> tuple[Anchor, ChangeSet] | tuple[None, None]:
+    """Return the chain's head (its last entry's place and hash) and that entry; (None, None) for an empty history.
+    One query: the audit page shows it."""
+    entry = ChangeSet.objects.filter(seq=Subquery(ChainHead.objects.filter(pk=1).values("last_seq"))).first()
+    return (None, None) if entry is None else (Anchor(entry.seq, entry.hash), entry)
 
 
 def anchor_verify(anchor: Anchor, *, key: bytes | None) -> ChainReport:
