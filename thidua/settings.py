@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "thidua.accounts",
     "thidua.standings",
     "thidua.demo",
+    "thidua.backup",
     "thidua.web",
     "thidua.api",
 ]
