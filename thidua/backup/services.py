@@ -323,7 +323,7 @@ def _check_members(archive: zipfile.ZipFile, manifest: dict) -> None:
 
 
 def _check_target(manifest: dict) -> list[tuple[type[Model], dict]]:
-    """Check that this database can take the backup (same migrations, same columns, empty); return the tables."""
+    """Check that this database can take the backup (same migrations, same columns); return its tables."""
     if not MigrationRecorder(connection).has_table():
         raise BackupError("cơ sở dữ liệu đích chưa được tạo bảng: chạy `thidua migrate` trước rồi khôi phục")
     ours, theirs = set(_applied_migrations()), set(manifest.get("migrations", []))
@@ -334,7 +334,7 @@ def _check_target(manifest: dict) -> list[tuple[type[Model], dict]]:
         raise BackupError(f"bản sao lưu không cùng trạng thái cơ sở dữ liệu (migration) với phiên bản này: {detail}; "
                           "khôi phục bằng đúng phiên bản thidua đã tạo bản sao lưu, rồi chạy `thidua migrate`")
     tables = []
-    for entry in manifest.get("tables", []):
+    for entry in manifest["tables"]:
         try:
             model = apps.get_model(entry["model"])
         except (LookupError, ValueError) as exc:
@@ -342,6 +342,10 @@ def _check_target(manifest: dict) -> list[tuple[type[Model], dict]]:
         if [f.column for f in model._meta.concrete_fields] != entry["fields"]:
             raise BackupError(f"các cột của bảng {model._meta.db_table} trong bản sao lưu khác phiên bản này")
         tables.append((model, entry))
+    return tables
+
+
+def _check_empty(tables: list[tuple[type[Model], dict]]) -> None:
     for model, _entry in tables:
         qs = model._base_manager.all()
         if model is ChainHead:
@@ -349,7 +353,6 @@ def _check_target(manifest: dict) -> list[tuple[type[Model], dict]]:
         if qs.exists():
             raise BackupError(f"cơ sở dữ liệu đích không trống (bảng {model._meta.db_table} đã có dữ liệu): chỉ khôi "
                               "phục vào một cơ sở dữ liệu mới, trống, đã chạy `thidua migrate`")
-    return tables
 
 
 def _check_files(manifest: dict) -> None:
@@ -403,6 +406,7 @@ def backup_restore(*, path: str | Path, without_key: bool = False) -> RestoreSum
             with transaction.atomic():
                 tables = _check_target(manifest)
                 _check_files(manifest)
+                _check_empty(tables)
                 ChainHead.objects.all().delete()  # the migrations' genesis row; the backup holds the real one
                 for model, entry in tables:
                     with archive.open(entry["member"]) as member:
