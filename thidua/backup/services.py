@@ -47,7 +47,7 @@ DATA_PREFIX = "data/"
 FILES_PREFIX = "files/"
 READ_CHUNK = 2000  # rows fetched at a time
 WRITE_CHUNK = 1 << 20  # bytes buffered before they go into the zip
-INSERT_BATCH = 2000  # rows inserted at a time
+INSERT_BATCH = 5000  # rows inserted at a time
 COPY_BLOCK = 1 << 20
 LEFT_OUT = {"contenttypes.contenttype", "auth.permission", "sessions.session"}
 PASS_THROUGH = {"AutoField", "BigAutoField", "SmallAutoField", "IntegerField", "BigIntegerField", "SmallIntegerField",
@@ -124,10 +124,15 @@ def _decoder(f, natural: dict):
     parse = {"DateField": dt.date.fromisoformat, "DateTimeField": dt.datetime.fromisoformat,
              "TimeField": dt.time.fromisoformat, "DecimalField": Decimal,
              "BinaryField": base64.b64decode, "DurationField": lambda v: dt.timedelta(microseconds=v)}.get(kind)
-    prepare = f.get_db_prep_save
     if parse is None:
-        return lambda v: prepare(f.to_python(v) if kind != "JSONField" else v, connection)
-    return lambda v: None if v is None else prepare(parse(v), connection)
+        return lambda v: f.get_db_prep_save(f.to_python(v) if kind != "JSONField" else v, connection)
+    # What get_db_prep_save does for these, with the adapter looked up once rather than per row.
+    ops = connection.ops
+    adapt = {"DateField": ops.adapt_datefield_value, "DateTimeField": ops.adapt_datetimefield_value,
+             "TimeField": ops.adapt_timefield_value}.get(kind)
+    if adapt is None:
+        return lambda v: None if v is None else f.get_db_prep_save(parse(v), connection)
+    return lambda v: None if v is None else adapt(parse(v))
 
 
 def _applied_migrations() -> list[str]:
@@ -365,26 +370,38 @@ def _check_files(manifest: dict) -> None:
             raise BackupError(f"thư mục dữ liệu đích đã có tệp «{entry['path']}»: khôi phục vào một phiên bản mới")
 
 
+def _rows(lines, decoders):
+    for line in lines:
+        row = json.loads(line)
+        for i, decode in decoders:
+            row[i] = decode(row[i])
+        yield row
+
+
 def _insert(model: type[Model], lines, natural: dict) -> int:
+    """Insert a table's rows as they come: one COPY on PostgreSQL (several times faster than INSERTs for millions
+    of rows), INSERTs in batches on SQLite."""
     fields = model._meta.concrete_fields
     decoders = [(i, d) for i, d in enumerate(_decoder(f, natural) for f in fields) if d is not None]
     qn = connection.ops.quote_name
-    sql = (f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
-           f"VALUES ({', '.join(['%s'] * len(fields))})")
-    count, batch = 0, []
+    columns = f"{qn(model._meta.db_table)} ({', '.join(qn(f.column) for f in fields)})"
+    count = 0
     with connection.cursor() as cursor:
-        for line in lines:
-            row = json.loads(line)
-            for i, decode in decoders:
-                row[i] = decode(row[i])
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {columns} FROM STDIN") as stream:
+                for row in _rows(lines, decoders):
+                    stream.write_row(row)
+                    count += 1
+            return count
+        sql = f"INSERT INTO {columns} VALUES ({', '.join(['%s'] * len(fields))})"
+        batch = []
+        for row in _rows(lines, decoders):
             batch.append(row)
             if len(batch) >= INSERT_BATCH:
                 cursor.executemany(sql, batch)
                 count, batch = count + len(batch), []
-        if batch:
-            cursor.executemany(sql, batch)
-            count += len(batch)
-    return count
+        cursor.executemany(sql, batch)
+    return count + len(batch)
 
 
 def backup_restore(*, path: str | Path, without_key: bool = False) -> RestoreSummary:

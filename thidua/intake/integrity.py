@@ -63,7 +63,7 @@ class Digest:
 def created_digest(changeset_id: int) -> str:
     """Return the digest of the counts an act created, as they are now (called by the import, before sealing)."""
     digest = Digest()
-    with connection.cursor() as cursor:
+    with connection.chunked_cursor() as cursor:  # server-side on PostgreSQL: the rows come in batches
         cursor.execute(CREATED_ROWS, [changeset_id])
         while batch := cursor.fetchmany(BATCH):
             for row in batch:
@@ -338,26 +338,30 @@ def intake_verify() -> str | None:
                 ChangeSet.objects.filter(summary__has_key="thu_nhan").values_list("id", "summary")}
     spans, units = _holders(), dict(Unit.objects.values_list("id", "code"))
     digests: dict[int | None, Digest] = {}
-    seen = set()
-    with connection.cursor() as cursor:
+    seen = set()  # the recorded keys found (a million imported ones need not be kept)
+    with connection.chunked_cursor() as cursor:  # server-side on PostgreSQL: the rows come in batches
         cursor.execute(ALL_ROWS)
         while batch := cursor.fetchmany(BATCH):
             for (created_in, machine_id, day, commune_id, applications, machine, commune, team_id, campaign_id,
                  machine_campaign) in batch:
                 day = _day(day)
                 key = f"{day}|{machine}|{commune}"
-                seen.add(key)
-                where = f"ngày {day}, máy {machine}, xã {commune}"
                 if key in last_after:
+                    seen.add(key)
                     recorded = last_after[key]
                     if recorded != applications:
-                        return (f"số hồ sơ {where} là {applications}, nhật ký ghi {recorded}: đã bị sửa thẳng trong "
-                                "cơ sở dữ liệu")
-                holder = next((t for s, e, t in spans[machine_id] if s <= day <= e), None)
+                        return (f"số hồ sơ ngày {day}, máy {machine}, xã {commune} là {applications}, nhật ký ghi "
+                                f"{recorded}: đã bị sửa thẳng trong cơ sở dữ liệu")
+                holder = None
+                for first, last, team in spans[machine_id]:
+                    if first <= day <= last:
+                        holder = team
+                        break
                 if team_id != holder or campaign_id != machine_campaign:
                     held = f"thuộc tổ {units.get(holder)}" if holder else "không được phân công cho tổ nào"
-                    return (f"số liệu {where} được tính cho tổ {units.get(team_id)}, nhưng theo phân công máy "
-                            f"{machine} ngày đó {held}: đã bị chuyển thẳng trong cơ sở dữ liệu")
+                    return (f"số liệu ngày {day}, máy {machine}, xã {commune} được tính cho tổ {units.get(team_id)}, "
+                            f"nhưng theo phân công máy {machine} ngày đó {held}: đã bị chuyển thẳng trong cơ sở dữ "
+                            "liệu")
                 if key in created:
                     continue
                 before = first_before.get(key)
