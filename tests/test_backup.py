@@ -206,6 +206,26 @@ def test_a_backup_taken_while_another_process_writes_restores_to_a_state_that_ve
     assert int(written_after) > anchor  # the writer went on after the snapshot; the backup holds a whole prefix
 
 
+SNAPSHOT = """
+from django.db import connections
+from thidua.audit.models import ChangeSet
+from thidua.backup.services import _snapshot
+other = connections.create_connection("default")  # another session, committing as it goes
+with _snapshot():
+    before = ChangeSet.objects.count()
+    with other.cursor() as cursor:
+        cursor.execute("INSERT INTO audit_changeset (actor, at, source, reason, file_name, file_sha256, summary, "
+                       "prev_hash, hash, mac) VALUES ('khac', '2021-03-01', 'cli', '', '', '', '{}', '', '', '')")
+    print(before, ChangeSet.objects.using("default").count(), ChangeSet.objects.count())
+print(ChangeSet.objects.count())
+"""
+
+
+def test_the_backup_reads_one_snapshot_while_another_session_commits(instances):
+    env = instances.new(_suite_kind())
+    assert run(env, "shell", "-c", SNAPSHOT).stdout.splitlines()[-2:] == ["0 0 0", "1"]
+
+
 @pytest.mark.skipif(not _pg_available(), reason="PostgreSQL is not reachable from this run")
 def test_a_backup_moves_between_sqlite_and_postgresql_and_back(instances, source, tmp_path):
     _, path, _, expected = source
