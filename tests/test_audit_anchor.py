@@ -166,3 +166,26 @@ def test_sealing_an_older_database_records_what_its_version_did_not(advanced):
     baseline = Change.objects.filter(entity="bao_cao").order_by("-id").first()
     assert baseline.after["submitted_by"] == "to-vth" and baseline.changeset.actor == "quan-tri"
     run("verify")
+
+
+def test_the_history_moves_to_a_new_key(advanced, monkeypatch, tmp_path):
+    old = tmp_path / "khoa-cu"
+    old.write_text("khoa-nhat-ky-cua-bo-kiem-thu\n")
+    with pytest.raises(CommandError, match="Khóa cũ và khóa hiện có là một"):
+        run("rekey", "--old-key-file", str(old))
+    monkeypatch.setenv("THIDUA_AUDIT_KEY", "khoa-moi-cua-nam-2022")
+    assert "không phải khóa của cơ sở dữ liệu này" in chain_verify(key=audit_key()).broken
+    assert "Đã xác thực lại 3 mục bằng khóa mới" in run("rekey", "--old-key-file", str(old))
+    run("verify")
+    assert ChangeSet.objects.get(seq=4).reason == "Đổi khóa nhật ký"
+    assert not chain_verify(key=b"khoa-nhat-ky-cua-bo-kiem-thu").ok
+
+
+def test_a_new_key_is_refused_when_the_old_one_does_not_authenticate(advanced, monkeypatch, tmp_path):
+    old = tmp_path / "khoa-sai"
+    old.write_text("khong-phai-khoa-cu\n")
+    monkeypatch.setenv("THIDUA_AUDIT_KEY", "khoa-moi-cua-nam-2022")
+    with pytest.raises(CommandError, match="không xác thực được bằng khóa cũ"):
+        run("rekey", "--old-key-file", str(old))
+    with pytest.raises(CommandError, match="Cần --old-key-file"):
+        run("rekey")

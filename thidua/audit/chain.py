@@ -9,6 +9,7 @@ history up to it is unchanged.
 """
 
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass
 
@@ -19,6 +20,7 @@ from django.utils.timezone import localtime
 
 from .keys import audit_key, entry_mac, key_place, mac_holds
 from .models import ChainHead, Change, ChangeSet
+from .services import changeset_open
 
 GENESIS = "0" * 64
 VERIFY_BATCH = 1000
@@ -206,3 +208,25 @@ def chain_seal_legacy() -> int:
         cs.mac = entry_mac(key, cs.seq, cs.hash)
     ChangeSet.objects.bulk_update(legacy, ["mac"], batch_size=VERIFY_BATCH)
     return len(legacy)
+
+
+@transaction.atomic
+def chain_rekey(*, old_key: bytes, actor: str, reason: str) -> int:
+    """Move the history to a new key (the one in place now): once every act verifies with the old key, give each
+    one the MAC of the new key, and record the change of key as an act; return how many acts were re-authenticated."""
+    ChainHead.objects.select_for_update().get(pk=1)
+    new_key = audit_key(create=True)
+    if hmac.compare_digest(new_key, old_key):
+        raise SealError("Khóa cũ và khóa hiện có là một: đặt khóa mới (biến THIDUA_AUDIT_KEY hoặc tệp khóa) trước.")
+    report = chain_verify(key=old_key)
+    if not report.ok:
+        raise SealError(f"Nhật ký không xác thực được bằng khóa cũ, không đổi khóa: {report.broken}.")
+    entries = list(ChangeSet.objects.filter(seq__isnull=False).only("id", "seq", "hash"))
+    for cs in entries:
+        cs.mac = entry_mac(new_key, cs.seq, cs.hash)
+    ChangeSet.objects.bulk_update(entries, ["mac"], batch_size=VERIFY_BATCH)
+    act = changeset_open(campaign=None, actor=actor, source="cli", reason=reason)
+    act.summary = {"audit_key": {"reauthenticated": len(entries)}}
+    act.save(update_fields=["summary"])
+    changeset_seal(act)
+    return len(entries)

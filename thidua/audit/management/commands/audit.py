@@ -1,3 +1,5 @@
+from pathlib import Path
+
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.timezone import localtime
 
@@ -7,6 +9,7 @@ from thidua.audit.chain import (
     anchor_parse,
     anchor_verify,
     chain_anchor,
+    chain_rekey,
     chain_seal_legacy,
     chain_verify,
 )
@@ -14,26 +17,46 @@ from thidua.audit.keys import audit_key, key_place, mac_holds
 from thidua.intake.integrity import data_verify, history_baseline
 
 LEGACY_REASON = "Xác thực nhật ký ghi trước khi có khóa nhật ký (nâng cấp)"
+REKEY_REASON = "Đổi khóa nhật ký"
 
 
 class Command(BaseCommand):
     help = ("Nhật ký thay đổi. `verify`: kiểm tra chuỗi băm và mã xác thực của mọi mục, rồi đối chiếu mọi dữ liệu "
             "quyết định xếp hạng với nhật ký; chỉ ra chỗ đầu tiên bị sửa, thêm hoặc xóa thẳng trong cơ sở dữ liệu "
             "(`--anchor SỐ:MÃ_BĂM`: chứng minh nhật ký tới mốc đó không đổi). `anchor`: in mốc cuối của chuỗi để lưu "
-            "vào báo cáo. `seal-legacy`: xác thực một lần các mục ghi trước khi có khóa nhật ký.")
+            "vào báo cáo. `seal-legacy`: xác thực một lần các mục ghi trước khi có khóa nhật ký. `rekey "
+            "--old-key-file TỆP`: chuyển nhật ký sang khóa mới.")
 
     def add_arguments(self, parser):
-        parser.add_argument("action", choices=["verify", "anchor", "seal-legacy"])
+        parser.add_argument("action", choices=["verify", "anchor", "seal-legacy", "rekey"])
         parser.add_argument("--anchor", default="", help="verify: mốc SỐ:MÃ_BĂM do `thidua audit anchor` in ra")
-        parser.add_argument("--reason", default=LEGACY_REASON, help="seal-legacy: lý do ghi vào nhật ký")
-        parser.add_argument("--actor", default="quan-tri", help="seal-legacy: người thực hiện ghi vào nhật ký")
+        parser.add_argument("--old-key-file", default="", help="rekey: tệp chứa khóa nhật ký cũ (khóa mới đã đặt vào "
+                            "chỗ của khóa)")
+        parser.add_argument("--reason", default="", help="seal-legacy, rekey: lý do ghi vào nhật ký")
+        parser.add_argument("--actor", default="quan-tri", help="seal-legacy, rekey: người thực hiện ghi vào nhật ký")
 
-    def handle(self, *args, action, anchor, reason, actor, **options):
+    def handle(self, *args, action, anchor, reason, actor, old_key_file, **options):
         if action == "anchor":
             return self._anchor()
         if action == "seal-legacy":
-            return self._seal_legacy(actor, reason)
+            return self._seal_legacy(actor, reason or LEGACY_REASON)
+        if action == "rekey":
+            return self._rekey(old_key_file, actor, reason or REKEY_REASON)
         return self._verify(anchor)
+
+    def _rekey(self, old_key_file: str, actor: str, reason: str):
+        try:
+            old_key = Path(old_key_file).read_text(encoding="ascii").strip().encode()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CommandError("Cần --old-key-file: tệp chứa khóa nhật ký cũ (một dòng), đọc được.") from exc
+        if not old_key:
+            raise CommandError(f"Tệp {old_key_file} trống: cần khóa nhật ký cũ.")
+        try:
+            count = chain_rekey(old_key=old_key, actor=actor, reason=reason)
+        except SealError as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(f"Đã xác thực lại {count} mục bằng khóa mới ({key_place()}); việc đổi khóa được ghi vào "
+                          "nhật ký. Hủy bản khóa cũ sau khi đã kiểm tra `thidua audit verify`.")
 
     def _verify(self, anchor_text: str):
         key = audit_key()
