@@ -189,3 +189,21 @@ def test_a_new_key_is_refused_when_the_old_one_does_not_authenticate(advanced, m
         run("rekey", "--old-key-file", str(old))
     with pytest.raises(CommandError, match="Cần --old-key-file"):
         run("rekey")
+
+
+def test_sealing_refuses_a_database_sealed_already_so_that_nothing_changed_is_vouched_for(advanced):
+    from thidua.intake.integrity import data_verify
+    from thidua.intake.models import Assignment
+
+    Assignment.objects.filter(machine__code="M-NBA-02").update(quota=1)
+    with pytest.raises(CommandError, match="không có gì cần xác thực bù"):
+        run("seal-legacy")
+    assert "chỉ tiêu trong cơ sở dữ liệu là «1»" in data_verify()
+
+
+def test_the_page_says_when_the_server_has_no_key(login, advanced, monkeypatch, settings, tmp_path):
+    client = login(Role.PC06, "PC06")
+    monkeypatch.delenv("THIDUA_AUDIT_KEY")
+    settings.THIDUA_AUDIT_KEY_FILE = tmp_path / "khong-co"
+    page = client.post(reverse("audit_verify"), follow=True).content.decode()
+    assert "máy chủ không có khóa nhật ký nên chưa xác thực được" in page

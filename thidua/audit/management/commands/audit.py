@@ -105,6 +105,10 @@ class Command(BaseCommand):
             sealed = chain_seal_legacy()
         except SealError as exc:
             raise CommandError(str(exc)) from exc
+        if not sealed:
+            # Only an older database gets a baseline: on one sealed already it would vouch for whatever was changed.
+            raise CommandError("Mọi mục của nhật ký đã có mã xác thực: không có gì cần xác thực bù. Kiểm tra bằng "
+                               "`thidua audit verify`.")
         try:
             baselined = history_baseline(actor=actor, reason=reason)
         except ValueError as exc:
