@@ -16,6 +16,7 @@ back, so each one starts from it):
 import csv
 import datetime as dt
 import io
+import os
 import zipfile
 from pathlib import Path
 
@@ -31,6 +32,9 @@ from thidua.intake.models import Assignment, EligiblePopulation, IntakeRecord, M
 from thidua.standings.selectors import forget_standings
 from thidua.territory.services import territory_load
 from thidua.units.models import Membership, Officer, Unit
+
+# The history's key of the tests (thidua/audit/keys.py), read when an act is sealed; subprocesses inherit it.
+os.environ.setdefault("THIDUA_AUDIT_KEY", "khoa-nhat-ky-cua-bo-kiem-thu")
 
 REPO = Path(__file__).resolve().parent.parent
 CAMPAIGN_FILE = REPO / "campaigns" / "hau-giang-2021.toml"

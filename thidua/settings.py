@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "thidua.accounts",
     "thidua.standings",
     "thidua.demo",
+    "thidua.backup",
     "thidua.web",
     "thidua.api",
 ]
@@ -204,6 +205,9 @@ THIDUA_IMPORT_MAX_BYTES = env_int("THIDUA_IMPORT_MAX_BYTES", 512 * 1024 * 1024)
 THIDUA_IMPORT_MAX_UNZIPPED_BYTES = env_int("THIDUA_IMPORT_MAX_UNZIPPED_BYTES", 2 * 1024 * 1024 * 1024)
 # Files uploaded on the import page wait here between the preview and the confirmation (a day at most).
 THIDUA_UPLOAD_DIR = Path(env_str("THIDUA_UPLOAD_DIR", str(DATA_DIR / "uploads")))
+# The history's key (thidua/audit/keys.py): the variable THIDUA_AUDIT_KEY, read when used and never kept here, or
+# this file, created at random by the first act. Keep it apart from the database and its backups (docs/operations.md).
+THIDUA_AUDIT_KEY_FILE = Path(env_str("THIDUA_AUDIT_KEY_FILE", str(DATA_DIR / "audit-key")))
 
 LOGGING = {
     "version": 1,

@@ -29,6 +29,9 @@ class ChangeSet(models.Model):
     seq = models.PositiveBigIntegerField(null=True, blank=True, unique=True)
     prev_hash = models.CharField(max_length=64, blank=True)
     hash = models.CharField(max_length=64, blank=True)
+    # HMAC-SHA256 of (seq, hash) with the history's key, kept outside the database (keys.py): empty only for acts
+    # sealed before the key existed, until `thidua audit seal-legacy`.
+    mac = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["-at", "-id"]

@@ -7,7 +7,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from .models import Change, ChangeSet
 
 
-def _plain(value):
+def plain(value):
     """Return JSON-ready values (dates and decimals as text) so that before/after compare as stored."""
     return None if value is None else json.loads(json.dumps(value, cls=DjangoJSONEncoder))
 
@@ -21,13 +21,13 @@ def changeset_open(*, campaign, actor: str, source: str, reason: str = "", file_
 
 def record_change(changeset: ChangeSet, entity: str, key: str, before, after) -> Change:
     """Record one record's change."""
-    return Change.objects.create(changeset=changeset, entity=entity, key=key, before=_plain(before),
-                                 after=_plain(after))
+    return Change.objects.create(changeset=changeset, entity=entity, key=key, before=plain(before),
+                                 after=plain(after))
 
 
 def record_changes(changeset: ChangeSet, rows: list[tuple[str, str, object, object]]) -> None:
     """Record many changes at once: (entity, key, before, after) each."""
     Change.objects.bulk_create(
-        [Change(changeset=changeset, entity=e, key=k, before=_plain(b), after=_plain(a)) for e, k, b, a in rows],
+        [Change(changeset=changeset, entity=e, key=k, before=plain(b), after=plain(a)) for e, k, b, a in rows],
         batch_size=1000,
     )

@@ -11,16 +11,19 @@ from django.utils import timezone
 
 from thidua.accounts.models import Role
 from thidua.accounts.services import user_create
+from thidua.audit.chain import changeset_seal
 from thidua.audit.models import Source
+from thidua.audit.services import changeset_open, record_changes
 from thidua.campaigns.config import load_config
 from thidua.campaigns.models import Status
-from thidua.campaigns.services import campaign_init
+from thidua.campaigns.services import campaign_advance, campaign_init
 from thidua.exchange.importer import workbook_import
+from thidua.intake.integrity import report_state
 from thidua.intake.models import DailyReport, IntakeRecord, ReportStatus
 from thidua.territory.services import territory_load
 from thidua.units.models import Unit
 
-from .synthetic import build_plan
+from .synthetic import SYNTHETIC_LABEL, build_plan
 
 REFERENCE_CAMPAIGN = Path(__file__).resolve().parents[2] / "campaigns" / "hau-giang-2021.toml"
 DEMO_PASSWORD = "ThiDua@2021"
@@ -50,8 +53,8 @@ def demo_setup(*, seed: int, until: dt.date | None = None, config_path: Path = R
         raise DemoError("Dữ liệu mô phỏng không nhập được:\n" + "\n".join(str(e) for e in report.errors[:20]))
     with transaction.atomic():
         campaign.synthetic = True
-        campaign.status = Status.RUNNING
-        campaign.save(update_fields=["synthetic", "status"])
+        campaign.save(update_fields=["synthetic"])
+        campaign = campaign_advance(campaign=campaign, to=Status.RUNNING, actor="demo", reason=SYNTHETIC_LABEL)
         _reports(campaign, seed)
         units = {u.code: u for u in Unit.objects.filter(campaign=campaign)}
         district = plan.districts[0]
@@ -87,3 +90,9 @@ def _reports(campaign, seed: int) -> None:
                                    verified_at=sent + dt.timedelta(hours=14) if status == ReportStatus.VERIFIED
                                    else None))
     DailyReport.objects.bulk_create(reports, batch_size=1000)
+    # Recorded like the steps of the pages, so that the history reproduces every report (intake/integrity.py).
+    codes = dict(Unit.objects.filter(campaign=campaign).values_list("id", "code"))
+    changeset = changeset_open(campaign=campaign, actor="demo", source=Source.DEMO, reason=SYNTHETIC_LABEL)
+    record_changes(changeset, [("bao_cao", f"{codes[r.team_id]}|{r.day.isoformat()}", None, report_state(r))
+                               for r in reports])
+    changeset_seal(changeset)

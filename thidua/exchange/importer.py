@@ -276,7 +276,7 @@ def _import_units(ctx: _Context, sheet: SheetSource) -> None:
         if group is not None:
             after["nhom_thi_dua"] = group
         if areas is not None:
-            after["dia_ban"] = ";".join(sorted(areas))
+            after["dia_ban"] = ";".join(sorted(set(areas)))  # as stored: a code given twice is one area
         if unit is None:
             unit = Unit(campaign=ctx.campaign, code=code, name=name, kind=kind,
                         group_id=group_id if group is not None else None)
@@ -376,7 +376,7 @@ def _import_officers(ctx: _Context, sheet: SheetSource) -> None:
                                              position=position or "",
                                              issues_cards=None if not direct else direct == "co")
             Membership.objects.create(officer=officer, unit=unit, start=since or ctx.config.start)
-            after["ma_don_vi"] = unit_code
+            after["ma_don_vi"], after["tu_ngay"] = unit_code, since or ctx.config.start
             ctx.changes.append(("can_bo", code, None, after))
             counts.added += 1
             continue

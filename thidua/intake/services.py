@@ -16,6 +16,7 @@ from thidua.audit.chain import changeset_seal
 from thidua.audit.services import changeset_open, record_change, record_changes
 from thidua.campaigns.models import Campaign
 
+from .integrity import report_state
 from .models import DailyReport, IntakeRecord, ReportStatus
 from .rules import IntakeRules
 
@@ -130,14 +131,15 @@ def report_save(*, campaign: Campaign, team, day: dt.date, rows: list[tuple[str,
 
 
 def _move(report: DailyReport, to: str, actor: str, reason: str, source: str, **fields) -> DailyReport:
-    before = {"status": report.status}
+    """Move a report to another status; its whole state before and after is recorded, so that the history
+    reproduces it (thidua/intake/integrity.py)."""
+    before = report_state(report)
     report.status = to
     for name, value in fields.items():
         setattr(report, name, value)
     report.save()
     changeset = changeset_open(campaign=report.campaign, actor=actor, source=source, reason=reason.strip())
-    record_change(changeset, "bao_cao", f"{report.team.code}|{report.day.isoformat()}", before,
-                  {"status": to, **{k: v for k, v in fields.items() if k in ("late",)}})
+    record_change(changeset, "bao_cao", f"{report.team.code}|{report.day.isoformat()}", before, report_state(report))
     changeset_seal(changeset)
     return report
 

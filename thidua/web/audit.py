@@ -14,11 +14,12 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from thidua.accounts.scopes import AUDIT_ROLES, VERIFY_CHAIN_ROLES, campaigns_of, role_of
-from thidua.audit.chain import chain_verify
+from thidua.audit.chain import chain_anchor, chain_verify
+from thidua.audit.keys import audit_key
 from thidua.audit.models import ChangeSet, Source
 from thidua.audit.selectors import ENTITY_LABELS, ActFilter, acts, record_history, team_day_history
 from thidua.campaigns.models import Campaign
-from thidua.intake.integrity import intake_verify
+from thidua.intake.integrity import data_verify
 from thidua.intake.models import Assignment, IntakeRecord
 from thidua.units.models import Kind, Unit
 
@@ -63,10 +64,11 @@ def audit_list(request):
     page = Paginator(acts(f), ACTS_PER_PAGE).get_page(g.get("trang"))
     query = g.copy()
     query.pop("trang", None)
+    anchor, head = chain_anchor()
     return render(request, "web/audit_list.html", {
         "page": page, "f": f, "campaigns": campaigns, "chosen": chosen, "sources": Source.choices,
         "entities": ENTITY_LABELS.items(), "query": query.urlencode(),
-        "may_verify_chain": role_of(request.user) in VERIFY_CHAIN_ROLES,
+        "may_verify_chain": role_of(request.user) in VERIFY_CHAIN_ROLES, "anchor": anchor, "head": head,
     })
 
 
@@ -105,15 +107,20 @@ def audit_verify(request):
     """Recompute the whole chain and check every count against it; say whether all holds, or where it breaks."""
     if role_of(request.user) not in VERIFY_CHAIN_ROLES:
         raise PermissionDenied("Chỉ Quản trị và PC06 kiểm tra chuỗi nhật ký.")
-    report = chain_verify()
-    problem = intake_verify() if report.ok else None
+    key = audit_key()
+    report = chain_verify(key=key)
+    problem = data_verify() if report.ok else None
     if not report.ok:
         messages.error(request, f"Chuỗi nhật ký bị phá: {report.broken}.")
     elif problem:
         messages.error(request, f"Chuỗi nhật ký nguyên vẹn ({report.entries} mục) nhưng số liệu không khớp: {problem}.")
+    elif key is None:
+        messages.error(request, f"Chuỗi băm nguyên vẹn ({report.entries} mục) và mọi số liệu khớp với nhật ký, nhưng "
+                                "máy chủ không có khóa nhật ký nên chưa xác thực được: báo quản trị hệ thống.")
     else:
-        messages.success(request, f"Chuỗi nhật ký nguyên vẹn: {report.entries} mục, không mục nào bị sửa, xóa hay "
-                                  "chèn thêm; mọi số liệu thu nhận khớp với nhật ký.")
+        messages.success(request, f"Chuỗi nhật ký nguyên vẹn và xác thực bằng khóa: {report.entries} mục, không mục "
+                                  "nào bị sửa, xóa hay chèn thêm; mọi số liệu thu nhận và mọi dữ liệu quyết định xếp "
+                                  "hạng khớp với nhật ký.")
     return redirect(reverse("audit_list"))
 
 

@@ -1,0 +1,215 @@
+"""Everything that decides a rank is reproduced by the history: `thidua audit verify` finds each change made directly
+in the database (a count moved to another team or machine, an assignment's dates or quota, a report's status, a unit
+moved in the tree or to another group, an officer's unit, the population, a campaign's settings, status or dates),
+while every change made through the services, the import and the demo verifies."""
+
+import dataclasses
+import datetime as dt
+import re
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from thidua.campaigns.models import Campaign, CompetitionGroup, Status
+from thidua.campaigns.services import campaign_advance, campaign_init
+from thidua.intake.integrity import data_verify
+from thidua.intake.models import Assignment, DailyReport, EligiblePopulation, IntakeRecord, Machine, ReportStatus
+from thidua.intake.services import report_reopen, report_save, report_submit, report_verify
+from thidua.territory.models import AdminUnit
+from thidua.units.models import Membership, Unit
+
+pytestmark = pytest.mark.django_db
+DAY = dt.date(2021, 3, 10)
+
+
+def unit(code):
+    return Unit.objects.get(code=code)
+
+
+@pytest.fixture
+def reported(campaign):
+    """A day of TO-VTH-1 entered on the page, submitted and verified."""
+    team = unit("TO-VTH-1")
+    report_save(campaign=campaign, team=team, day=DAY, rows=[("M-VTH-01", "31318", 90)], actor="to-vth")
+    report = report_submit(campaign=campaign, team=team, day=DAY, actor="to-vth",
+                           now=dt.datetime(2021, 3, 10, 10, 30, tzinfo=dt.UTC))
+    return report_verify(report=report, actor="huyen-vth")
+
+
+def found(*fragments):
+    problem = data_verify()
+    assert problem is not None, "the change made in the database was not found"
+    for fragment in fragments:
+        assert fragment in problem, problem
+    return problem
+
+
+def test_the_base_data_and_every_step_through_the_services_verify(campaign, reported):
+    report_reopen(report=reported, actor="pc06", reason="Tổ báo sai")
+    campaign_advance(campaign=campaign, to=Status.RUNNING, actor="pc06", reason="Phát động")
+    assert data_verify() is None
+    call_command("audit", "verify")
+
+
+# --- the counts -----------------------------------------------------------------------------------------------
+
+def test_an_imported_count_moved_to_another_team_is_found(campaign):
+    IntakeRecord.objects.filter(day=dt.date(2021, 3, 1), commune__code="31318").update(team=unit("TO-NBA-1"))
+    found("ngày 2021-03-01, máy M-VTH-01, xã 31318 được tính cho tổ TO-NBA-1", "thuộc tổ TO-VTH-1")
+
+
+def test_a_count_entered_on_a_page_moved_to_another_team_is_found(campaign, reported):
+    IntakeRecord.objects.filter(day=DAY).update(team=unit("TO-NBA-1"))
+    found("được tính cho tổ TO-NBA-1", "chuyển thẳng")
+
+
+def test_a_count_moved_to_another_machine_is_found(campaign):
+    IntakeRecord.objects.filter(day=dt.date(2021, 3, 2), machine__code="M-NBA-01").update(
+        machine=Machine.objects.get(code="M-NBA-02"))
+    found("sửa, thêm hoặc xóa thẳng")
+
+
+def test_a_count_moved_to_another_day_is_found(campaign, reported):
+    IntakeRecord.objects.filter(day=DAY).update(day=DAY + dt.timedelta(days=1))
+    found()
+
+
+# --- assignments ----------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("field", "value", "shown"), [
+    ("end", dt.date(2021, 4, 30), "đến ngày trong cơ sở dữ liệu là «2021-04-30», nhật ký ghi «2021-05-31»"),
+    ("daily_target", 900, "chỉ tiêu ngày trong cơ sở dữ liệu là «900», nhật ký ghi «90»"),
+])
+def test_an_assignment_changed_in_the_database_is_found(campaign, field, value, shown):
+    Assignment.objects.filter(machine__code="M-NBA-01").update(**{field: value})
+    found("Phân công máy «M-NBA-01|2021-03-01»", shown)
+
+
+def test_an_assignments_quota_changed_is_found(campaign):
+    Assignment.objects.filter(machine__code="M-NBA-02").update(quota=900)
+    found("chỉ tiêu trong cơ sở dữ liệu là «900», nhật ký ghi «9000»")
+
+
+def test_an_assignment_given_to_another_team_with_its_counts_is_found(campaign):
+    other = unit("TO-VTH-1")
+    Assignment.objects.filter(machine__code="M-NBA-01").update(team=other)
+    IntakeRecord.objects.filter(machine__code="M-NBA-01").update(team=other)
+    found("tổ trong cơ sở dữ liệu là «TO-VTH-1», nhật ký ghi «TO-NBA-1»")
+
+
+def test_an_assignment_slipped_into_the_database_is_found(campaign):
+    machine = Machine.objects.create(campaign=campaign, code="M-LAU")
+    Assignment.objects.create(machine=machine, team=unit("TO-VTH-1"), start=dt.date(2021, 3, 1),
+                              end=dt.date(2021, 3, 31), daily_target=500)
+    found("Phân công máy «M-LAU|2021-03-01»", "thêm thẳng")
+
+
+def test_an_assignment_deleted_from_the_database_is_found(campaign):
+    IntakeRecord.objects.filter(machine__code="M-NBA-02").delete()
+    Assignment.objects.filter(machine__code="M-NBA-02").delete()
+    found("Phân công máy «M-NBA-02|2021-03-01»", "xóa thẳng")
+
+
+# --- daily reports --------------------------------------------------------------------------------------------
+
+def test_a_reports_status_changed_is_found(campaign, reported):
+    DailyReport.objects.filter(pk=reported.pk).update(status=ReportStatus.SUBMITTED)
+    found("Báo cáo ngày «TO-VTH-1|2021-03-10»", "trạng thái trong cơ sở dữ liệu là «submitted», nhật ký ghi "
+                                                "«verified»")
+
+
+@pytest.mark.parametrize(("field", "value", "name"), [("late", True, "trễ hạn"),
+                                                      ("verified_by", "nguoi-khac", "người xác nhận")])
+def test_a_reports_other_fields_changed_are_found(campaign, reported, field, value, name):
+    DailyReport.objects.filter(pk=reported.pk).update(**{field: value})
+    found(f"{name} trong cơ sở dữ liệu")
+
+
+def test_a_verified_report_slipped_into_the_database_is_found(campaign):
+    DailyReport.objects.create(campaign=campaign, team=unit("TO-NBA-1"), day=DAY, status=ReportStatus.VERIFIED)
+    found("Báo cáo ngày «TO-NBA-1|2021-03-10»", "thêm thẳng")
+
+
+def test_a_draft_report_opened_by_a_save_needs_no_record(campaign):
+    report_save(campaign=campaign, team=unit("TO-VTH-1"), day=DAY, rows=[("M-VTH-01", "31318", 9)], actor="to-vth")
+    assert DailyReport.objects.filter(day=DAY, status=ReportStatus.DRAFT).exists()
+    assert data_verify() is None
+
+
+# --- units, officers, population ------------------------------------------------------------------------------
+
+def test_a_unit_moved_in_the_tree_is_found(campaign):
+    Unit.objects.filter(code="TO-NBA-1").update(parent=unit("CAH-VTH"))
+    found("Đơn vị «TO-NBA-1»", "đơn vị cấp trên trong cơ sở dữ liệu là «CAH-VTH», nhật ký ghi «CAH-NBA»")
+
+
+def test_a_unit_moved_to_another_group_is_found(campaign):
+    Unit.objects.filter(code="CAH-NBA").update(group=CompetitionGroup.objects.get(code="cap_tinh"))
+    found("Đơn vị «CAH-NBA»", "nhóm thi đua trong cơ sở dữ liệu là «cap_tinh», nhật ký ghi «cap_huyen»")
+
+
+def test_a_unit_moved_to_a_group_of_another_campaign_is_found(campaign):
+    other, _ = campaign_init(config=dataclasses.replace(campaign.config, code="khac"), actor="pc06")
+    group = CompetitionGroup.objects.get(campaign=other, code="cap_huyen")
+    Unit.objects.filter(code="CAH-NBA").update(group=group)
+    found("Đơn vị «CAH-NBA»", "cap_huyen (của đợt thi đua khác)")
+
+
+def test_a_units_area_changed_is_found(campaign):
+    unit("TO-VTH-1").areas.add(AdminUnit.objects.get(code="31340"))
+    found("Đơn vị «TO-VTH-1»", "địa bàn trong cơ sở dữ liệu là «31318;31321;31340», nhật ký ghi «31318;31321»")
+
+
+def test_a_units_kind_changed_is_found(campaign):
+    Unit.objects.filter(code="CAH-NBA").update(kind="to")
+    found("loại trong cơ sở dữ liệu là «to», nhật ký ghi «cong_an_huyen»")
+
+
+def test_an_officers_unit_changed_is_found(campaign):
+    Membership.objects.filter(officer__code="CB-002").update(unit=unit("TO-VTH-1"))
+    found("Cán bộ «CB-002»", "đơn vị trong cơ sở dữ liệu là «TO-VTH-1», nhật ký ghi «TO-NBA-1»")
+
+
+def test_the_population_changed_is_found(campaign):
+    EligiblePopulation.objects.filter(commune__code="31340").update(people=1)
+    found("Dân số trong độ tuổi của xã «31340»", "là «1», nhật ký ghi «7100»")
+
+
+# --- the campaign ---------------------------------------------------------------------------------------------
+
+def test_a_campaign_setting_changed_is_found(campaign):
+    settings = dict(campaign.settings, scale={**campaign.settings["scale"], "intake_points": 90})
+    Campaign.objects.filter(pk=campaign.pk).update(settings=settings)
+    found("Đợt thi đua «hau-giang-2021»", "cài đặt (settings.scale.intake_points) trong cơ sở dữ liệu là «90», "
+                                           "nhật ký ghi «70»")
+
+
+def test_a_campaigns_deadline_changed_is_found(campaign):
+    Campaign.objects.filter(pk=campaign.pk).update(deadline=dt.date(2021, 6, 1))
+    found("hạn cuối trong cơ sở dữ liệu là «2021-06-01», nhật ký ghi «2021-07-01»")
+
+
+def test_a_campaigns_status_changed_is_found(campaign):
+    campaign_advance(campaign=campaign, to=Status.RUNNING, actor="pc06", reason="Phát động")
+    Campaign.objects.filter(pk=campaign.pk).update(status=Status.DRAFT)
+    found("Trạng thái đợt thi đua «hau-giang-2021»", "«draft», nhật ký ghi «running»")
+    Campaign.objects.filter(pk=campaign.pk).update(status=Status.DECIDED)
+    found("«decided», nhật ký ghi «running»")
+
+
+def test_a_competition_group_renamed_or_added_is_found(campaign):
+    CompetitionGroup.objects.filter(code="cap_huyen").update(kind="nomination")
+    found("nhóm thi đua «cap_huyen»", "đợt hau-giang-2021")
+    CompetitionGroup.objects.filter(code="cap_huyen").update(kind="scored")
+    assert data_verify() is None
+    CompetitionGroup.objects.create(campaign=campaign, code="moi", name="Mới", kind="scored")
+    found("nhóm thi đua «moi»")
+
+
+def test_the_command_names_the_record_in_vietnamese(campaign):
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE intake_assignment SET daily_target = 1000 WHERE daily_target = 120")
+    with pytest.raises(CommandError, match=re.escape("Phân công máy «M-VTH-01|2021-02-25» (đợt hau-giang-2021): chỉ "
+                                                     "tiêu ngày trong cơ sở dữ liệu là «1000»")):
+        call_command("audit", "verify")
