@@ -47,8 +47,9 @@ def upload(client, campaign, file, **fields):
 
 
 def confirm(client, campaign, response, **fields):
+    """Post the confirmation form of a preview: its file's hash and its signed token (if it offered one)."""
     return client.post(reverse("import_confirm", args=[campaign.code]),
-                       {"sha256": response.context["sha"], **fields})
+                       {"sha256": response.context["sha"], "ma": response.context["token"] or "", **fields})
 
 
 def test_a_preview_shows_the_counts_and_changes_nothing(login, campaign, snapshot):
@@ -134,7 +135,11 @@ def test_two_users_previewing_the_same_file_do_not_disturb_each_other(login, cam
     second = upload(login(Role.ADMIN, "PC06"), campaign, intake_csv(GOOD))
     assert first.context["sha"] == second.context["sha"]
     assert confirm(login(Role.PC06, "PC06"), campaign, first).status_code == 302
-    assert confirm(login(Role.ADMIN, "PC06"), campaign, second).status_code == 302  # nothing new: a message, no act
+    # The second preview said "add 2": the rows are there now, so confirming it would do something else than it
+    # showed. Refused, nothing written; the fresh preview says there is nothing new.
+    again = confirm(login(Role.ADMIN, "PC06"), campaign, second)
+    assert again.status_code == 409 and "Số liệu đã thay đổi từ lúc xem trước" in again.content.decode()
+    assert again.context["nothing_new"] and again.context["token"] is None
     assert ChangeSet.objects.filter(file_name="thu_nhan.csv").count() == 1
 
 

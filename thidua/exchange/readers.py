@@ -341,8 +341,8 @@ class _WorkbookReader:
         self.reader, self.zf, self.file_name = reader, zf, file_name
 
     def read(self):
-        from openpyxl.xml.constants import SHARED_STRINGS
         from openpyxl.styles.stylesheet import apply_stylesheet
+        from openpyxl.xml.constants import SHARED_STRINGS
 
         r = self.reader
         r.read_manifest()
