@@ -23,6 +23,7 @@ from thidua.campaigns.models import Campaign, CompetitionGroup
 from thidua.intake.integrity import DIGEST_KEY, created_digest
 from thidua.intake.models import Assignment, EligiblePopulation, IntakeRecord, Machine, ReportStatus
 from thidua.intake.rules import IntakeRules
+from thidua.lib import vn
 from thidua.territory.models import AdminUnit, Level
 from thidua.units.models import Kind, Membership, Officer, Unit
 
@@ -136,8 +137,8 @@ class _Context:
         errors = self.report.errors
         errors.append(RowError(sheet, row, column, message))
         if len(errors) >= self.max_errors:
-            errors.append(RowError(sheet, None, None, f"dừng kiểm tra sau {len(errors):,} lỗi: hãy sửa các lỗi này "
-                                                      "rồi nhập lại".replace(",", ".")))
+            errors.append(RowError(sheet, None, None, f"dừng kiểm tra sau {vn.number(len(errors))} lỗi: hãy sửa "
+                                                      "các lỗi này rồi nhập lại"))
             raise _TooManyErrors
 
     def conflict_message(self, what: str, before: str, after: str) -> str:
@@ -185,8 +186,8 @@ def _records(ctx: _Context, sheet: SheetSource):
             continue
         read += 1
         if read > MAX_REFERENCE_ROWS:
-            raise FileRejected(f"Trang {sheet.name} có hơn {MAX_REFERENCE_ROWS:,} dòng: một đợt thi đua không có "
-                               "nhiều đơn vị, cán bộ, máy hay xã như vậy; hãy kiểm tra lại tệp.".replace(",", "."))
+            raise FileRejected(f"Trang {sheet.name} có hơn {vn.number(MAX_REFERENCE_ROWS)} dòng: một đợt thi đua "
+                               "không có nhiều đơn vị, cán bộ, máy hay xã như vậy; hãy kiểm tra lại tệp.")
         yield number, values
 
 

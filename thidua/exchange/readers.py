@@ -28,6 +28,8 @@ from pathlib import Path
 
 from django.conf import settings
 
+from thidua.lib import vn
+
 from .cells import Unreadable, quote
 from .schema import SHEETS, SHEETS_BY_NAME
 
@@ -91,8 +93,8 @@ class _Budget:
     def cells(self, count: int) -> None:
         self.cells_left -= count
         if self.cells_left < 0:
-            raise FileRejected(f"Tệp «{self.file_name}» có hơn {settings.THIDUA_IMPORT_MAX_CELLS:,} ô: hãy bỏ các cột "
-                               "không thuộc mẫu hoặc chia thành nhiều tệp.".replace(",", "."))
+            raise FileRejected(f"Tệp «{self.file_name}» có hơn {vn.number(settings.THIDUA_IMPORT_MAX_CELLS)} ô: hãy "
+                               "bỏ các cột không thuộc mẫu hoặc chia thành nhiều tệp.")
 
 
 def _damaged(file_name: str, part: str | None = None) -> FileRejected:
@@ -211,8 +213,8 @@ def _check_directory(path: Path) -> None:
     _sig, _disk, _disk_cd, _entries_here, entries, directory_bytes, _offset, _comment = end_record.unpack_from(tail, at)
     # 0xFFFF entries or 0xFFFFFFFF bytes mean "see the zip64 record": no honest workbook needs it either.
     if entries >= MAX_MEMBERS or directory_bytes > MAX_DIRECTORY_BYTES:
-        raise FileRejected(f"Tệp «{path.name}» chứa quá nhiều tệp con (tối đa {MAX_MEMBERS:,}): tệp không đúng mẫu."
-                           .replace(",", "."))
+        raise FileRejected(f"Tệp «{path.name}» chứa quá nhiều tệp con (tối đa {vn.number(MAX_MEMBERS)}): tệp không "
+                           "đúng mẫu.")
 
 
 def _check_zip(zf: zipfile.ZipFile, name: str) -> None:
@@ -225,13 +227,14 @@ def _check_zip(zf: zipfile.ZipFile, name: str) -> None:
         if info.flag_bits & 0x1:
             raise FileRejected(f"Tệp «{name}» được mã hóa bằng mật khẩu: hãy bỏ mật khẩu rồi nhập lại.")
         total += info.file_size
-        if info.file_size > RATIO_FROM_BYTES and info.file_size > MAX_RATIO * info.compress_size:
-            raise FileRejected(f"Tệp «{name}»: phần «{quote(info.filename)}» nén bất thường (giải nén gấp hơn "
-                               f"{MAX_RATIO} lần): có thể là tệp độc hại, không nhập.")
     limit = settings.THIDUA_IMPORT_MAX_UNZIPPED_BYTES
     if total > limit:
         raise FileRejected(f"Tệp «{name}» khi giải nén quá lớn ({total / 2**20:.0f} MiB; tối đa "
                            f"{limit / 2**20:.0f} MiB).")
+    for info in members:
+        if info.file_size > RATIO_FROM_BYTES and info.file_size > MAX_RATIO * info.compress_size:
+            raise FileRejected(f"Tệp «{name}»: phần «{quote(info.filename)}» nén bất thường (giải nén gấp hơn "
+                               f"{MAX_RATIO} lần): có thể là tệp độc hại, không nhập.")
 
 
 def _refuse_not_zip(path: Path, what: str) -> None:
@@ -281,14 +284,14 @@ def _csv_rows(opener, origin: str, budget: _Budget):
                                    "dạng UTF-8.") from None
             except csv.Error:
                 raise FileRejected(f"{origin}: dòng {number + 1} không đọc được như CSV (một ô dài hơn "
-                                   f"{CSV_FIELD_CHARS:,} ký tự, hoặc dấu ngoặc kép không đóng): hãy lưu lại tệp "
-                                   "bằng Excel dạng CSV UTF-8.".replace(",", ".")) from None
+                                   f"{vn.number(CSV_FIELD_CHARS)} ký tự, hoặc dấu ngoặc kép không đóng): hãy lưu lại "
+                                   "tệp bằng Excel dạng CSV UTF-8.") from None
     return rows
 
 
 def _too_many_rows(origin: str, limit: int) -> FileRejected:
-    return FileRejected(f"{origin}: có hơn {limit:,} dòng (tối đa {limit:,} dòng một trang): hãy chia thành nhiều "
-                        "tệp.".replace(",", "."))
+    return FileRejected(f"{origin}: có hơn {vn.number(limit)} dòng (tối đa {vn.number(limit)} dòng một trang): hãy "
+                        "chia thành nhiều tệp.")
 
 
 def _open_csv_file(path: Path, budget: _Budget):
@@ -370,9 +373,9 @@ class _WorkbookReader:
                 strings.append(text)
                 if len(strings) > max_count or chars > max_chars:
                     raise FileRejected(
-                        f"Tệp «{self.file_name}» có quá nhiều văn bản khác nhau (tối đa {max_count:,} chuỗi, "
-                        f"{max_chars:,} ký tự): hãy bỏ các cột không thuộc mẫu hoặc chia thành nhiều tệp."
-                        .replace(",", "."))
+                        f"Tệp «{self.file_name}» có quá nhiều văn bản khác nhau (tối đa {vn.number(max_count)} chuỗi, "
+                        f"{vn.number(max_chars)} ký tự): hãy bỏ các cột không thuộc mẫu hoặc chia thành nhiều tệp."
+                        )
         return strings
 
 
@@ -382,6 +385,14 @@ def _xlsx_rows(zf: _Zip, wb, strings: list[str], title: str, part: str, origin: 
     max_rows = min(settings.THIDUA_IMPORT_MAX_ROWS, EXCEL_MAX_ROWS)
 
     def rows():
+        try:
+            yield from read()
+        except FileRejected:
+            raise
+        except Exception:  # the XML parser's own errors (malformed, an entity, a DTD): never shown as such
+            raise _damaged(budget.file_name, part) from None
+
+    def read():
         # openpyxl's cell parser gives its meaning to each cell (shared strings, dates by style, formulas as
         # text, never evaluated); the row loop is ours: rows released as read, no padding of empty cells.
         parser = WorkSheetParser(None, strings, data_only=False, epoch=wb.epoch, date_formats=wb._date_formats,
