@@ -109,6 +109,15 @@ def read_date(value) -> dt.date:
     raise CellError(f"«{value}» không phải là ngày (dùng dd/mm/yyyy hoặc yyyy-mm-dd)")
 
 
+def _is_number(text: str) -> bool:
+    """Say whether a text is a number of another form (1e3, 1E999, inf, nan): then it is not a whole number."""
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def read_count(value) -> int:
     """Return a whole number from 0 to MAX_COUNT; negative, fractional, non-numeric and huge values are refused."""
     if isinstance(value, bool):
@@ -133,7 +142,8 @@ def read_count(value) -> int:
             raise CellError(f"«{quote(text)}» là số lẻ hoặc có dấu phân cách, cần số nguyên không dấu phân cách")
         else:
             refuse_controls(text)
-            raise CellError(f"«{quote(text)}» không phải là số nguyên")
+            raise CellError(f"«{quote(text)}» không phải là số nguyên" if _is_number(text)
+                            else f"«{quote(text)}» không phải là số")
     elif isinstance(value, Unreadable):
         raise CellError(f"«{quote(value.raw)}» không phải là số nguyên")
     else:
