@@ -47,8 +47,9 @@ def upload(client, campaign, file, **fields):
 
 
 def confirm(client, campaign, response, **fields):
+    """Post the confirmation form of a preview: its file's hash and its signed token (if it offered one)."""
     return client.post(reverse("import_confirm", args=[campaign.code]),
-                       {"sha256": response.context["sha"], **fields})
+                       {"sha256": response.context["sha"], "ma": response.context.get("token") or "", **fields})
 
 
 def test_a_preview_shows_the_counts_and_changes_nothing(login, campaign, snapshot):
@@ -134,7 +135,11 @@ def test_two_users_previewing_the_same_file_do_not_disturb_each_other(login, cam
     second = upload(login(Role.ADMIN, "PC06"), campaign, intake_csv(GOOD))
     assert first.context["sha"] == second.context["sha"]
     assert confirm(login(Role.PC06, "PC06"), campaign, first).status_code == 302
-    assert confirm(login(Role.ADMIN, "PC06"), campaign, second).status_code == 302  # nothing new: a message, no act
+    # The second preview said "add 2": the rows are there now, so confirming it would do something else than it
+    # showed. Refused, nothing written; the fresh preview says there is nothing new.
+    again = confirm(login(Role.ADMIN, "PC06"), campaign, second)
+    assert again.status_code == 409 and "Số liệu đã thay đổi từ lúc xem trước" in again.content.decode()
+    assert again.context["nothing_new"] and again.context.get("token") is None
     assert ChangeSet.objects.filter(file_name="thu_nhan.csv").count() == 1
 
 
@@ -235,3 +240,73 @@ def test_the_import_page_is_linked_for_roles_that_import(login, campaign):
     link = reverse("import_upload", args=[campaign.code])
     assert link in login(Role.TEAM, "TO-VTH-1").get(reverse("campaign_detail", args=[campaign.code])).content.decode()
     assert link not in login(Role.VIEWER, "PC06").get(reverse("campaign_detail", args=[campaign.code])).content.decode()
+
+
+# --- the confirmation applies exactly what the preview showed (issue 8, point 2) ---------------------------------
+
+CHANGED = [["01/03/2021", "M-VTH-01", "31318", "86"]]  # the base has 85 there
+
+
+def test_options_posted_with_the_confirmation_must_be_the_previewed_ones(login, campaign, snapshot):
+    client = login(Role.PC06, "PC06")
+    preview = upload(client, campaign, intake_csv(GOOD))
+    before = snapshot()
+    response = confirm(client, campaign, preview, sua="1", ly_do="Không xem trước")
+    assert response.status_code == 400 and "khác với lúc xem trước" in response.content.decode()
+    assert snapshot() == before
+
+
+def test_a_correction_that_was_never_previewed_is_not_applied(login, campaign, snapshot):
+    client = login(Role.PC06, "PC06")
+    preview = upload(client, campaign, intake_csv(CHANGED))  # without the box: a conflict, no confirmation offered
+    assert preview.status_code == 400 and preview.context.get("token") is None
+    assert "Xác nhận nhập</button>" not in preview.content.decode()
+    before = snapshot()
+    forged = client.post(reverse("import_confirm", args=[campaign.code]),
+                         {"sha256": preview.context["sha"], "sua": "1", "ly_do": "Sửa lén"})
+    assert forged.status_code == 400 and "không khớp với một bản xem trước" in forged.content.decode()
+    assert snapshot() == before
+    # What it shows is a fresh preview of that correction, which may then be confirmed as shown.
+    assert confirm(client, campaign, forged, sua="1", ly_do="Sửa lén").status_code == 302
+    assert IntakeRecord.objects.get(day=dt.date(2021, 3, 1), machine__code="M-VTH-01",
+                                    commune__code="31318").applications == 86
+
+
+def test_a_direct_confirmation_of_a_file_with_errors_says_the_file_has_errors(login, campaign, snapshot):
+    client = login(Role.PC06, "PC06")
+    preview = upload(client, campaign, intake_csv(BAD))
+    assert preview.context.get("token") is None and "Xác nhận nhập</button>" not in preview.content.decode()
+    before = snapshot()
+    response = client.post(reverse("import_confirm", args=[campaign.code]), {"sha256": preview.context["sha"]})
+    body = response.content.decode()
+    assert response.status_code == 400 and "Tệp có lỗi" in body and "đã thay đổi" not in body
+    assert snapshot() == before
+
+
+def test_a_token_of_another_preview_or_expired_is_refused(login, campaign, snapshot, monkeypatch):
+    from thidua.web import imports
+
+    client = login(Role.PC06, "PC06")
+    good = upload(client, campaign, intake_csv(GOOD))
+    other = upload(client, campaign, intake_csv(GOOD[:1]))
+    before = snapshot()
+    swapped = client.post(reverse("import_confirm", args=[campaign.code]),
+                          {"sha256": other.context["sha"], "ma": good.context["token"]})
+    assert swapped.status_code == 400 and "không khớp" in swapped.content.decode()
+    monkeypatch.setattr(imports, "CONFIRM_MAX_AGE", -1)
+    expired = confirm(client, campaign, good)
+    assert expired.status_code == 400 and "không khớp" in expired.content.decode()
+    assert snapshot() == before
+
+
+def test_rows_added_by_someone_else_since_the_preview_refuse_the_confirmation(login, campaign, snapshot):
+    client = login(Role.PC06, "PC06")
+    preview = upload(client, campaign, intake_csv(GOOD))
+    # Meanwhile the same row, with the same count, arrives by the team's report: no error, but not the plan.
+    report_save(campaign=campaign, team=Unit.objects.get(code="TO-VTH-1"), day=DAY,
+                rows=[("M-VTH-01", "31318", 50)], actor="to-vth")
+    before = snapshot()
+    response = confirm(client, campaign, preview)
+    assert response.status_code == 409 and "Số liệu đã thay đổi từ lúc xem trước" in response.content.decode()
+    assert response.context["totals"].added == 1 and response.context["totals"].unchanged == 1
+    assert snapshot() == before

@@ -125,3 +125,113 @@ def test_a_process_killed_half_way_leaves_nothing_then_the_import_completes(data
     done = _run(env, "import", "hau-giang-2021", str(path))
     assert f"thu_nhan: thêm {rows}," in done.stdout
     assert query("SELECT COUNT(*), SUM(applications) FROM intake_intakerecord") == (rows, total)
+
+
+def _postgres_only():
+    if not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        pytest.skip("PostgreSQL's timeouts (SQLite has one writer at a time and no server to keep a lock)")
+
+
+def _campaign_free(env) -> bool:
+    """Say whether the campaign row can be locked at once (no import holds it)."""
+    import psycopg
+
+    with psycopg.connect(env["DATABASE_URL"].replace("postgres://", "postgresql://")) as conn:
+        try:
+            conn.execute("SELECT id FROM campaigns_campaign WHERE code = 'hau-giang-2021' FOR UPDATE NOWAIT")
+            return True
+        except psycopg.errors.LockNotAvailable:
+            return False
+
+
+def test_a_killed_import_on_postgresql_releases_the_campaign_within_seconds(database, tmp_path):
+    _postgres_only()
+    import psycopg
+
+    env, query = database
+    path, _rows, _total = _intake(tmp_path / "c", machines=5)
+    with psycopg.connect(env["DATABASE_URL"].replace("postgres://", "postgresql://")) as holder:
+        # Someone keeps the intake table busy, so that the import's last statement (the INSERT of its rows) runs
+        # long on the server: a backend busy in a statement does not read from its client, dead or not.
+        holder.execute("LOCK TABLE intake_intakerecord IN EXCLUSIVE MODE")
+        proc = subprocess.Popen([sys.executable, "-m", "thidua", "import", "hau-giang-2021", str(path)],
+                                env={**env, "THIDUA_IMPORT_LOCK_TIMEOUT": "120"}, cwd=REPO,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 120
+        while query("SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                    "AND query LIKE 'INSERT INTO intake_intakerecord%'") == (0,):
+            assert time.monotonic() < deadline and proc.poll() is None, "the import never reached its INSERT"
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+        killed = time.monotonic()
+        # client_connection_check_interval: the backend finds its client gone and ends, releasing the campaign,
+        # while the table is still held (without it, it would wait for the table as long as the holder keeps it).
+        while not _campaign_free(env):
+            assert time.monotonic() - killed < 5, "the killed import's backend still holds the campaign"
+            time.sleep(0.2)
+    assert query("SELECT COUNT(*) FROM intake_intakerecord") == (0,)
+
+
+def test_a_second_import_waiting_for_the_campaign_gets_a_clear_message(database, tmp_path):
+    _postgres_only()
+    import psycopg
+
+    env, query = database
+    path, _rows, _total = _intake(tmp_path / "d", machines=1)
+    # Someone holds the campaign (another import running): the second one waits for the lock timeout only.
+    with psycopg.connect(env["DATABASE_URL"].replace("postgres://", "postgresql://")) as holder:
+        holder.execute("SELECT id FROM campaigns_campaign WHERE code = 'hau-giang-2021' FOR UPDATE")
+        started = time.monotonic()
+        done = _run({**env, "THIDUA_IMPORT_LOCK_TIMEOUT": "2"}, "import", "hau-giang-2021", str(path), check=False)
+        waited = time.monotonic() - started
+    assert done.returncode != 0 and "Đang có một lần nhập khác vào đợt thi đua này" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr and waited < 30
+    assert query("SELECT COUNT(*) FROM intake_intakerecord") == (0,)
+
+
+# --- a hostile workbook of 5 MB: answered within 200 MiB and 10 s (issue 8, point 6) ---------------------------
+
+MEASURE = """
+import sys, time
+started = time.perf_counter()
+from thidua.__main__ import main
+sys.argv = ["thidua", "import", "hau-giang-2021", sys.argv[1]]
+try:
+    main()
+except SystemExit as exit:
+    code = exit.code
+# VmHWM, not ru_maxrss: Linux keeps the latter across exec, from the (large) test process that started this one.
+peak = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+print(f"MEASURED {time.perf_counter() - started:.2f} {peak // 1024}", file=sys.stderr)
+"""
+
+
+def _hostile_workbooks(folder: Path) -> dict[str, Path]:
+    from hostile_files import parts, patch_central, random_strings, row, shared_strings, sheet, write_zip
+    from openpyxl.utils import get_column_letter
+
+    folder.mkdir()
+    many = random_strings(700_000)  # distinct, hardly compressible: about 5 MB packed, past the limit of 500,000
+    columns = [get_column_letter(c) for c in range(1, 16_385)]
+    wide = "".join(f'<row r="{n}">' + "".join(f'<c r="{c}{n}"/>' for c in columns) + "</row>" for n in range(2, 60))
+    return {
+        "shared strings": write_zip(folder / "chuoi.xlsx", parts(sheet(row(2)), shared_strings(many))),
+        "rows 16,384 cells wide": write_zip(folder / "rong.xlsx", parts(sheet(wide))),
+        "a lying member": patch_central(write_zip(folder / "doi.xlsx", parts(sheet("<row/>" * (100 * 2**20 // 6))),
+                                                  level=9), "xl/worksheets/sheet1.xml", file_size=2**20),
+        "a sheet bomb": write_zip(folder / "bom.xlsx", parts(sheet("<row/>" * (200 * 2**20 // 6))), level=9),
+    }
+
+
+def test_hostile_workbooks_of_5_mb_are_answered_within_200_mib_and_10_s(database, tmp_path):
+    env, query = database
+    for what, path in _hostile_workbooks(tmp_path / "hostile").items():
+        assert path.stat().st_size < 6 * 2**20, (what, path.stat().st_size)
+        done = subprocess.run([sys.executable, "-c", MEASURE, str(path)], env=env, cwd=REPO, capture_output=True,
+                              text=True, timeout=120)
+        seconds, mib = map(float, done.stderr.rsplit("MEASURED", 1)[1].split())
+        print(f"{what}: {path.stat().st_size / 2**20:.1f} MB, {seconds:.1f} s, {mib:.0f} MiB")
+        assert "Traceback" not in done.stderr and "Không nhập gì" in done.stderr, done.stderr[-2000:]
+        assert seconds < 10 and mib < 200, (what, seconds, mib)
+    assert query("SELECT COUNT(*) FROM intake_intakerecord") == (0,)

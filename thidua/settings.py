@@ -116,6 +116,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 30,
     }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A backend running a long statement for a client that died (an import killed half-way) notices it within
+    # this many milliseconds, and ends, releasing its locks, instead of running on until it next writes to it.
+    DATABASES["default"]["OPTIONS"] = {"options": "-c client_connection_check_interval=1000"}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The instance's own files: its generated secrets and the uploads waiting for a confirmation. One folder per
@@ -203,6 +207,18 @@ THIDUA_LOGIN_MAX_DELAY = env_int("THIDUA_LOGIN_MAX_DELAY", 60)
 # Imports: a larger file is refused before it is read (bytes on disk, and bytes once unzipped).
 THIDUA_IMPORT_MAX_BYTES = env_int("THIDUA_IMPORT_MAX_BYTES", 512 * 1024 * 1024)
 THIDUA_IMPORT_MAX_UNZIPPED_BYTES = env_int("THIDUA_IMPORT_MAX_UNZIPPED_BYTES", 2 * 1024 * 1024 * 1024)
+# Kept while a file is read, so that a hostile file stops early: rows of one sheet (Excel's own limit), cells of one
+# file, distinct texts of a workbook and their characters (openpyxl holds them all in memory), errors named.
+THIDUA_IMPORT_MAX_ROWS = env_int("THIDUA_IMPORT_MAX_ROWS", 1_048_576)
+THIDUA_IMPORT_MAX_CELLS = env_int("THIDUA_IMPORT_MAX_CELLS", 20_000_000)
+THIDUA_IMPORT_MAX_SHARED_STRINGS = env_int("THIDUA_IMPORT_MAX_SHARED_STRINGS", 500_000)
+THIDUA_IMPORT_MAX_SHARED_CHARS = env_int("THIDUA_IMPORT_MAX_SHARED_CHARS", 20_000_000)
+THIDUA_IMPORT_MAX_ERRORS = env_int("THIDUA_IMPORT_MAX_ERRORS", 100_000)
+# PostgreSQL, per import transaction (seconds): waiting for another import of the campaign, one statement (a
+# million rows need about a minute in all), idle inside the transaction (a frozen importer keeps no lock for long).
+THIDUA_IMPORT_LOCK_TIMEOUT = env_int("THIDUA_IMPORT_LOCK_TIMEOUT", 10)
+THIDUA_IMPORT_STATEMENT_TIMEOUT = env_int("THIDUA_IMPORT_STATEMENT_TIMEOUT", 600)
+THIDUA_IMPORT_IDLE_TIMEOUT = env_int("THIDUA_IMPORT_IDLE_TIMEOUT", 300)
 # Files uploaded on the import page wait here between the preview and the confirmation (a day at most).
 THIDUA_UPLOAD_DIR = Path(env_str("THIDUA_UPLOAD_DIR", str(DATA_DIR / "uploads")))
 # The history's key (thidua/audit/keys.py): the variable THIDUA_AUDIT_KEY, read when used and never kept here, or

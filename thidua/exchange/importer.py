@@ -8,11 +8,13 @@ table and compared with the stored records in SQL, so that a million rows import
 
 import datetime as dt
 import hashlib
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db import connection, transaction
+from django.conf import settings
+from django.db import DatabaseError, OperationalError, connection, transaction
 
 from thidua.audit.chain import changeset_seal
 from thidua.audit.models import Source
@@ -21,14 +23,42 @@ from thidua.campaigns.models import Campaign, CompetitionGroup
 from thidua.intake.integrity import DIGEST_KEY, created_digest
 from thidua.intake.models import Assignment, EligiblePopulation, IntakeRecord, Machine, ReportStatus
 from thidua.intake.rules import IntakeRules
+from thidua.lib import vn
 from thidua.territory.models import AdminUnit, Level
 from thidua.units.models import Kind, Membership, Officer, Unit
 
-from .cells import CellError, is_blank, read_count, read_date, read_text
+from .cells import CellError, is_blank, quote, read_code, read_count, read_date, read_text
 from .readers import FileRejected, SheetSource, open_source
 from .schema import SHEETS_BY_NAME, UNIT_KINDS, YES_NO
 
 STAGING_BATCH = 5000
+# The reference sheets (units, officers, machines, population) are held in memory while checked: a province has
+# thousands of rows there, never this many.
+MAX_REFERENCE_ROWS = 100_000
+
+
+def _length(model, name: str = "code") -> int:
+    return model._meta.get_field(name).max_length
+
+
+# The columns' lengths are the database's: a longer text is named here on SQLite as on PostgreSQL.
+LENGTHS = {
+    "ma_don_vi": _length(Unit), "ten_don_vi": _length(Unit, "name"), "ma_don_vi_cap_tren": _length(Unit),
+    "nhom_thi_dua": _length(CompetitionGroup), "ma_can_bo": _length(Officer), "ho_ten": _length(Officer, "full_name"),
+    "cap_bac": _length(Officer, "rank"), "chuc_vu": _length(Officer, "position"), "ma_may": _length(Machine),
+    "ma_to": _length(Unit), "ma_xa": _length(AdminUnit),
+}
+PLAN_CHANGED = ("Số liệu đã thay đổi từ lúc xem trước: nhập bây giờ sẽ khác với những gì đã xem trước, nên chưa nhập "
+                "gì. Hãy xem lại bản xem trước mới rồi xác nhận.")
+CAMPAIGN_BUSY = ("Đang có một lần nhập khác vào đợt thi đua này: chưa nhập gì. Hãy chờ lần nhập đó xong rồi thử "
+                 "lại.")
+DATABASE_REFUSED = ("Cơ sở dữ liệu từ chối số liệu của tệp (giá trị quá dài, quá lớn hoặc có ký tự không hợp lệ): "
+                    "chưa nhập gì. Hãy kiểm tra lại tệp.")
+TOO_LONG = ("Việc nhập chạy quá lâu nên đã dừng: chưa nhập gì. Hãy chia tệp thành nhiều tệp nhỏ hơn rồi nhập "
+            "lần lượt.")
+# PostgreSQL's codes for "lock not available" (lock_timeout) and "query canceled" (statement_timeout).
+LOCK_NOT_AVAILABLE = "55P03"
+QUERY_CANCELED = "57014"
 
 
 @dataclass(frozen=True)
@@ -62,6 +92,9 @@ class ImportReport:
     counts: dict[str, SheetCounts] = field(default_factory=dict)
     ignored_sheets: list[str] = field(default_factory=list)
     changeset_id: int | None = None
+    sha256: str = ""
+    plan: str = ""
+    plan_changed: bool = False
 
     @property
     def ok(self) -> bool:
@@ -81,6 +114,10 @@ class _Rollback(Exception):
     """Raised inside the transaction to undo everything once errors were found."""
 
 
+class _TooManyErrors(_Rollback):
+    """Raised when a file has so many bad rows that naming more would only fill memory."""
+
+
 class _Context:
     def __init__(self, campaign: Campaign, report: ImportReport, replace: bool, reason: str, changeset,
                  teams: frozenset[int] | None = None):
@@ -92,10 +129,17 @@ class _Context:
         self.reason = reason
         self.changeset = changeset
         self.changes: list[tuple[str, str, object, object]] = []
+        self.intake_changes: list[tuple[str, str, object, object]] = []
         self.created_digest: str | None = None
+        self.max_errors = settings.THIDUA_IMPORT_MAX_ERRORS
 
     def error(self, sheet: str, row: int | None, column: str | None, message: str) -> None:
-        self.report.errors.append(RowError(sheet, row, column, message))
+        errors = self.report.errors
+        errors.append(RowError(sheet, row, column, message))
+        if len(errors) >= self.max_errors:
+            errors.append(RowError(sheet, None, None, f"dừng kiểm tra sau {vn.number(len(errors))} lỗi: hãy sửa "
+                                                      "các lỗi này rồi nhập lại"))
+            raise _TooManyErrors
 
     def conflict_message(self, what: str, before: str, after: str) -> str:
         return (f"{what} đã có giá trị «{before}», tệp ghi «{after}»: đây là sửa số liệu, "
@@ -109,7 +153,7 @@ def _header(ctx: _Context, sheet: SheetSource, rows) -> dict[str, int] | None:
     """Read the first row; return the position of each known column, or None after naming what is wrong."""
     spec = SHEETS_BY_NAME[sheet.name]
     try:
-        first = next(rows)
+        number, first = next(rows)
     except StopIteration:
         ctx.error(sheet.name, 1, None, "trang trống, thiếu dòng tiêu đề")
         return None
@@ -118,14 +162,14 @@ def _header(ctx: _Context, sheet: SheetSource, rows) -> dict[str, int] | None:
         key = cell.strip() if isinstance(cell, str) else cell
         if key in spec.keys:
             if key in positions:
-                ctx.error(sheet.name, 1, key, "cột bị lặp lại ở dòng tiêu đề")
+                ctx.error(sheet.name, number, key, "cột bị lặp lại ở dòng tiêu đề")
                 return None
             positions[key] = i
     missing = [k for k in spec.required if k not in positions]
     if sheet.name == "may" and "chi_tieu" not in positions and "chi_tieu_ngay" not in positions:
         missing.append("chi_tieu hoặc chi_tieu_ngay")
     for key in missing:
-        ctx.error(sheet.name, 1, key, "thiếu cột bắt buộc ở dòng tiêu đề")
+        ctx.error(sheet.name, number, key, "thiếu cột bắt buộc ở dòng tiêu đề")
     return None if missing else positions
 
 
@@ -135,10 +179,15 @@ def _records(ctx: _Context, sheet: SheetSource):
     positions = _header(ctx, sheet, rows)
     if positions is None:
         return
-    for number, row in enumerate(rows, start=2):
+    read = 0
+    for number, row in rows:
         values = {k: (row[i] if i < len(row) else None) for k, i in positions.items()}
         if all(is_blank(v) for v in values.values()):
             continue
+        read += 1
+        if read > MAX_REFERENCE_ROWS:
+            raise FileRejected(f"Trang {sheet.name} có hơn {vn.number(MAX_REFERENCE_ROWS)} dòng: một đợt thi đua "
+                               "không có nhiều đơn vị, cán bộ, máy hay xã như vậy; hãy kiểm tra lại tệp.")
         yield number, values
 
 
@@ -158,7 +207,7 @@ class _Row:
 
     def text(self, key: str, required: bool = False, choices: tuple[str, ...] = ()) -> str | None:
         try:
-            value = read_text(self.values.get(key))
+            value = read_text(self.values.get(key), LENGTHS.get(key))
         except CellError as exc:
             self.fail(key, str(exc))
             return None
@@ -166,7 +215,19 @@ class _Row:
             self.fail(key, "ô bắt buộc đang trống")
             return None
         if value and choices and value not in choices:
-            self.fail(key, f"«{value}» không hợp lệ; chỉ nhận: {', '.join(choices)}")
+            self.fail(key, f"«{quote(value)}» không hợp lệ; chỉ nhận: {', '.join(choices)}")
+            return None
+        return value
+
+    def code(self, key: str, required: bool = False) -> str | None:
+        """Return a code of a unit, officer, machine or group: CODE's form, within its column's length."""
+        try:
+            value = read_code(self.values.get(key), LENGTHS[key])
+        except CellError as exc:
+            self.fail(key, str(exc))
+            return None
+        if required and not value:
+            self.fail(key, "ô bắt buộc đang trống")
             return None
         return value
 
@@ -223,23 +284,20 @@ def _import_units(ctx: _Context, sheet: SheetSource) -> None:
     parsed, seen = [], {}
     for number, values in _records(ctx, sheet):
         r = _Row(ctx, "don_vi", number, values)
-        code = r.text("ma_don_vi", required=True)
+        code = r.code("ma_don_vi", required=True)
         name = r.text("ten_don_vi", required=True)
         kind = r.text("loai", required=True, choices=UNIT_KINDS)
-        parent = r.text("ma_don_vi_cap_tren") if r.has("ma_don_vi_cap_tren") else None
+        parent = r.code("ma_don_vi_cap_tren") if r.has("ma_don_vi_cap_tren") else None
         areas = None
         if r.has("dia_ban"):
-            areas = []
-            for part in (r.text("dia_ban") or "").split(";"):
-                part = part.strip()
-                if not part:
-                    continue
-                if part not in territory:
-                    r.fail("dia_ban", f"mã địa bàn «{part}» không thuộc tỉnh {ctx.campaign.province_code} "
-                                      f"(cấu trúc {ctx.campaign.structure})")
-                else:
-                    areas.append(part)
-        group = r.text("nhom_thi_dua") if r.has("nhom_thi_dua") else None
+            parts = [p.strip() for p in (r.text("dia_ban") or "").split(";") if p.strip()]
+            areas = [p for p in parts if p in territory]
+            unknown = [p for p in parts if p not in territory]
+            if unknown:
+                shown = ", ".join(f"«{quote(p)}»" for p in unknown[:5]) + (" …" if len(unknown) > 5 else "")
+                r.fail("dia_ban", f"mã địa bàn {shown} không thuộc tỉnh {ctx.campaign.province_code} "
+                                  f"(cấu trúc {ctx.campaign.structure})")
+        group = r.code("nhom_thi_dua") if r.has("nhom_thi_dua") else None
         if group and group not in groups:
             r.fail("nhom_thi_dua", f"nhóm thi đua «{group}» không có trong đợt thi đua "
                                    f"(có: {', '.join(groups)})")
@@ -348,9 +406,9 @@ def _import_officers(ctx: _Context, sheet: SheetSource) -> None:
     seen: dict = {}
     for number, values in _records(ctx, sheet):
         r = _Row(ctx, "can_bo", number, values)
-        code = r.text("ma_can_bo", required=True)
+        code = r.code("ma_can_bo", required=True)
         name = r.text("ho_ten", required=True)
-        unit_code = r.text("ma_don_vi", required=True)
+        unit_code = r.code("ma_don_vi", required=True)
         rank = r.text("cap_bac") if r.has("cap_bac") else None
         position = r.text("chuc_vu") if r.has("chuc_vu") else None
         direct = r.text("truc_tiep_cap_cccd", choices=YES_NO) if r.has("truc_tiep_cap_cccd") else None
@@ -443,8 +501,8 @@ def _import_assignments(ctx: _Context, sheet: SheetSource) -> None:
     parsed, seen = [], {}
     for number, values in _records(ctx, sheet):
         r = _Row(ctx, "may", number, values)
-        machine = r.text("ma_may", required=True)
-        team = r.text("ma_to", required=True)
+        machine = r.code("ma_may", required=True)
+        team = r.code("ma_to", required=True)
         start = r.date("tu_ngay") if not is_blank(values.get("tu_ngay")) else config.start
         end = r.date("den_ngay") if not is_blank(values.get("den_ngay")) else config.deadline
         quota = r.count("chi_tieu")
@@ -570,7 +628,7 @@ def _import_population(ctx: _Context, sheet: SheetSource) -> None:
     seen: dict = {}
     for number, values in _records(ctx, sheet):
         r = _Row(ctx, "dan_so", number, values)
-        code = r.text("ma_xa", required=True)
+        code = r.code("ma_xa", required=True)
         people = r.count("so_nguoi_trong_do_tuoi", required=True)
         if code:
             found = territory.get(code)
@@ -671,7 +729,7 @@ def _stage_intake(ctx: _Context, sheet: SheetSource, staging: _Staging) -> int:
     adapt = connection.ops.adapt_datefield_value
     error = ctx.error
     read = 0
-    for number, row in enumerate(rows, start=2):
+    for number, row in rows:
         if len(row) < width:
             row = tuple(row) + (None,) * (width - len(row))
         raw_day, raw_machine, raw_commune, raw_count = row[i_day], row[i_machine], row[i_commune], row[i_count]
@@ -759,6 +817,7 @@ def _settle_intake(ctx: _Context, staging: _Staging, read: int) -> None:
         day_text = day if isinstance(day, str) else day.isoformat()
         changes.append(("thu_nhan", f"{day_text}|{machine}|{commune}", {"so_ho_so": before}, {"so_ho_so": after}))
     record_changes(ctx.changeset, changes)
+    ctx.intake_changes.extend(changes)
     if added:
         # The created counts are not each a Change: their digest goes into the act (see intake/integrity.py).
         ctx.created_digest = created_digest(changeset_id)
@@ -791,14 +850,50 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _fingerprint(ctx: _Context) -> str:
+    """Return the SHA-256 of what the import does: the file, the options, every sheet's counts, every change of a
+    stored record (before and after) and the digest of the counts it creates."""
+    plan = {
+        "file": ctx.report.sha256, "replace": ctx.replace, "reason": ctx.reason,
+        "teams": sorted(ctx.teams) if ctx.teams is not None else None,
+        "counts": {name: vars(counts) for name, counts in ctx.report.counts.items()},
+        "changes": [*ctx.changes, *ctx.intake_changes], "created": ctx.created_digest,
+    }
+    text = json.dumps(plan, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _limit_waits() -> None:
+    """Bound, on PostgreSQL, how long this import waits for the campaign and how long a statement of it may run
+    (see docs/import.md); the settings hold for this transaction only."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('lock_timeout', %s, true), set_config('statement_timeout', %s, true), "
+                       "set_config('idle_in_transaction_session_timeout', %s, true)",
+                       [f"{settings.THIDUA_IMPORT_LOCK_TIMEOUT}s", f"{settings.THIDUA_IMPORT_STATEMENT_TIMEOUT}s",
+                        f"{settings.THIDUA_IMPORT_IDLE_TIMEOUT}s"])
+
+
+def _stopped(exc: OperationalError) -> str | None:
+    """Return why the database stopped the import, if it stopped it on purpose: it would not wait any longer for
+    the campaign (another import holds it), or a statement ran too long."""
+    code = getattr(exc.__cause__, "sqlstate", None)
+    if code == LOCK_NOT_AVAILABLE or (connection.vendor == "sqlite" and "locked" in str(exc)):
+        return CAMPAIGN_BUSY
+    return TOO_LONG if code == QUERY_CANCELED else None
+
+
 def workbook_import(*, campaign: Campaign, path: str | Path, actor: str, replace: bool = False, reason: str = "",
                     source: str = Source.IMPORT, teams: frozenset[int] | None = None,
-                    dry_run: bool = False) -> ImportReport:
+                    dry_run: bool = False, expected_plan: str | None = None) -> ImportReport:
     """Import a workbook, CSV folder or .zip into a campaign; all or nothing. Return the report.
 
     A correction (a stored value changed) is refused unless `replace` is set with a `reason`. `teams` limits the
     file to intake rows of those teams (a district's or a team's own import); `dry_run` checks everything and
-    counts what would change, then changes nothing (the preview of the web import).
+    counts what would change, then changes nothing (the preview of the web import). The report's `plan` is a
+    fingerprint of what the import does; `expected_plan` refuses to apply anything but the plan a preview showed
+    (the data changed in between: `plan_changed`, nothing written).
     """
     path = Path(path)
     report = ImportReport(file_name=path.name)
@@ -807,6 +902,7 @@ def workbook_import(*, campaign: Campaign, path: str | Path, actor: str, replace
         return report
     try:
         with transaction.atomic():
+            _limit_waits()
             locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
             if not locked.accepts_data:
                 report.errors.append(RowError(path.name, None, None, f"đợt thi đua đang ở trạng thái "
@@ -814,8 +910,9 @@ def workbook_import(*, campaign: Campaign, path: str | Path, actor: str, replace
                 raise _Rollback
             with open_source(path) as src:
                 report.ignored_sheets = src.ignored
+                report.sha256 = _sha256(path)
                 changeset = changeset_open(campaign=locked, actor=actor, source=source, reason=reason.strip(),
-                                           file_name=path.name, file_sha256=_sha256(path))
+                                           file_name=path.name, file_sha256=report.sha256)
                 ctx = _Context(locked, report, replace, reason.strip(), changeset, teams)
                 if teams is not None:
                     for sheet in src.sheets:
@@ -834,9 +931,16 @@ def workbook_import(*, campaign: Campaign, path: str | Path, actor: str, replace
                             _settle_intake(ctx, staging, read)
                         finally:
                             staging.close()
+                if report.errors:
+                    raise _Rollback
+                report.plan = _fingerprint(ctx)
+                if expected_plan is not None and expected_plan != report.plan:
+                    report.plan_changed = True
+                    report.errors.append(RowError(path.name, None, None, PLAN_CHANGED))
+                    raise _Rollback
                 totals = report.totals()
-                if report.errors or totals.added + totals.replaced == 0 or dry_run:
-                    # Nothing to keep: a bad file, a file already imported (no empty act in the history), a preview.
+                if totals.added + totals.replaced == 0 or dry_run:
+                    # Nothing to keep: a file already imported (no empty act in the history), a preview.
                     raise _Rollback
                 record_changes(changeset, ctx.changes)
                 changeset.summary = {k: vars(v) for k, v in report.counts.items()}
@@ -849,6 +953,13 @@ def workbook_import(*, campaign: Campaign, path: str | Path, actor: str, replace
         pass
     except FileRejected as exc:
         report.errors.append(RowError(path.name, None, None, str(exc)))
+    except OperationalError as exc:
+        if (why := _stopped(exc)) is None:
+            raise
+        report.errors.append(RowError(path.name, None, None, why))
+    except DatabaseError:
+        # The checks above keep every value within its column: this is a last guard, never a server error.
+        report.errors.append(RowError(path.name, None, None, DATABASE_REFUSED))
     if report.errors:
         report.changeset_id = None
     return report

@@ -8,14 +8,18 @@ import datetime as dt
 from collections import defaultdict
 from typing import NamedTuple
 
-from thidua.exchange.cells import CellError, is_blank, read_count, read_date, read_text
+from thidua.exchange.cells import CellError, is_blank, read_code, read_count, read_date, read_text
 from thidua.territory.models import AdminUnit
 from thidua.units.models import Unit
 from thidua.units.selectors import unit_areas
 
 from .models import Assignment, Machine
 
+MACHINE_CODE_LENGTH = Machine._meta.get_field("code").max_length
+COMMUNE_CODE_LENGTH = AdminUnit._meta.get_field("code").max_length
+
 EMPTY = "ô bắt buộc đang trống"
+DAYS_CACHED = 10_000
 
 
 class Checked(NamedTuple):
@@ -35,6 +39,16 @@ def _text(value) -> str:
         return read_text(value)
     except CellError:
         return ""
+
+
+def _not_found(raw, max_length: int, unknown) -> str:
+    """Return what is wrong with a code that matched nothing: empty, not a code at all, or unknown(code)."""
+    if is_blank(raw):
+        return EMPTY
+    try:
+        return unknown(read_code(raw, max_length))
+    except CellError as exc:
+        return str(exc)
 
 
 class IntakeRules:
@@ -70,6 +84,8 @@ class IntakeRules:
                            f"{self.deadline:%d/%m/%Y})")
             except CellError as exc:
                 day = str(exc)
+            if len(self._days) >= DAYS_CACHED:
+                self._days.clear()  # a hostile file of a million distinct dates: keep memory bounded
             self._days[raw] = day
         return day
 
@@ -83,14 +99,14 @@ class IntakeRules:
         code = _text(raw_machine)
         machine_id = self.machines.get(code)
         if machine_id is None:
-            problems.append(("ma_may", EMPTY if not code else f"không có máy mã «{code}»"))
+            problems.append(("ma_may", _not_found(raw_machine, MACHINE_CODE_LENGTH, "không có máy mã «{}»".format)))
         commune_code = _text(raw_commune)
         commune_id = self.communes.get(commune_code)
         if commune_id is None:
-            problems.append(("ma_xa", EMPTY if not commune_code else
-                             f"«{commune_code}» không phải mã xã của tỉnh {self.province}"))
+            problems.append(("ma_xa", _not_found(raw_commune, COMMUNE_CODE_LENGTH,
+                                                 f"«{{}}» không phải mã xã của tỉnh {self.province}".format)))
         applications = None
-        if isinstance(raw_count, str) and raw_count.isascii() and raw_count.isdigit():
+        if isinstance(raw_count, str) and raw_count.isascii() and raw_count.isdigit() and len(raw_count) < 10:
             applications = int(raw_count)
         elif is_blank(raw_count):
             problems.append(("so_ho_so", EMPTY))

@@ -1,9 +1,12 @@
 """The workbook import in the site: upload → preview (every error listed, nothing changed) → confirm.
 
-The preview runs the real import in a transaction that is rolled back (`dry_run`), so that what it shows is
-what the confirmation will do, unless someone changed the data in between — then the confirmation says so.
-Between the two steps the file waits in THIDUA_UPLOAD_DIR under its SHA-256; the confirmation names that
-hash, and the file is checked against it again before it is imported.
+The preview runs the real import in a transaction that is rolled back (`dry_run`), and signs what it showed: the
+file's SHA-256, the options (correction or not, reason), the campaign, the user, their teams and the plan (the
+importer's fingerprint of what it would add and change). The confirmation applies exactly that: different options,
+another file, an expired or foreign token are refused, and the import itself is refused, nothing written, if it
+would now do anything else than the preview showed (someone changed the data in between); a fresh preview is then
+shown. A preview with errors signs nothing and offers no confirmation. Between the two steps the file waits in
+THIDUA_UPLOAD_DIR under its SHA-256, and is checked against it again before it is imported.
 """
 
 import csv
@@ -18,6 +21,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -33,6 +37,14 @@ from .views import _campaign_and_scope
 SUFFIXES = (".xlsx", ".zip", ".csv")
 SHOWN_ERRORS = 500
 KEEP_SECONDS = 24 * 3600
+CONFIRM_SALT = "thidua.web.imports.confirm"
+CONFIRM_MAX_AGE = KEEP_SECONDS
+CHANGED_SINCE = "Số liệu đã thay đổi từ lúc xem trước: chưa nhập gì. Hãy xem lại bản xem trước mới dưới đây."
+FILE_HAS_ERRORS = "Tệp có lỗi: không nhập gì. Sửa các dòng dưới đây rồi tải tệp lên lại."
+NOT_PREVIEWED = ("Xác nhận này không khớp với một bản xem trước còn hiệu lực của bạn: chưa nhập gì. Hãy kiểm tra bản "
+                 "xem trước dưới đây rồi bấm «Xác nhận nhập».")
+OPTIONS_CHANGED = ("Lựa chọn sửa số liệu hoặc lý do sửa khác với lúc xem trước: chưa nhập gì. Hãy kiểm tra bản xem "
+                   "trước dưới đây rồi bấm «Xác nhận nhập».")
 
 
 def _import_scope(request, code):
@@ -126,19 +138,29 @@ def _render_form(request, campaign, teams, status=200, **context):
                                                "tab": "import", **context}, status=status)
 
 
-def _preview(request, campaign, teams, sha, path, replace, reason, changed_since=False):
+def _teams_key(teams) -> list[int] | None:
+    return sorted(teams) if teams is not None else None
+
+
+def _preview(request, campaign, teams, sha, path, replace, reason, form_error=None, status=None, if_bad=None):
+    """Check the file without changing anything; show what it would do, with a signed confirmation if it is
+    good and changes something (`if_bad`: the message instead of form_error when the file has errors)."""
     report = workbook_import(campaign=campaign, path=path, actor=request.user.get_username(), replace=replace,
                              reason=reason, teams=teams, dry_run=True)
     if report.errors:
         (_waiting(request, sha) / "errors.csv").write_bytes(_errors_csv(report))
+        form_error = if_bad or form_error
     totals = report.totals()
+    nothing_new = report.ok and totals.added + totals.replaced == 0
+    token = None
+    if report.ok and not nothing_new:
+        token = signing.dumps({"sha256": sha, "sua": replace, "ly_do": reason, "dot": campaign.pk,
+                               "by": request.user.pk, "teams": _teams_key(teams), "plan": report.plan},
+                              salt=CONFIRM_SALT)
     return _render_form(request, campaign, teams, report=report, totals=totals, sha=sha, replace=replace,
-                        reason=reason, shown_errors=report.errors[:SHOWN_ERRORS],
-                        more_errors=max(0, len(report.errors) - SHOWN_ERRORS),
-                        nothing_new=report.ok and totals.added + totals.replaced == 0,
-                        form_error="Số liệu đã thay đổi từ lúc xem trước: không nhập gì. Xem lại các lỗi dưới đây."
-                        if changed_since else None,
-                        status=(409 if changed_since else 400) if report.errors else 200)
+                        reason=reason, shown_errors=report.errors[:SHOWN_ERRORS], token=token,
+                        more_errors=max(0, len(report.errors) - SHOWN_ERRORS), nothing_new=nothing_new,
+                        form_error=form_error, status=status or (400 if report.errors else 200))
 
 
 @login_required
@@ -187,11 +209,22 @@ def import_confirm(request, code):
             "Tệp đã đổi từ lúc xem trước: hãy tải tệp lên lại."))
     replace = request.POST.get("sua") == "1"
     reason = request.POST.get("ly_do", "").strip()
+    try:
+        token = signing.loads(request.POST.get("ma", ""), salt=CONFIRM_SALT, max_age=CONFIRM_MAX_AGE)
+    except signing.BadSignature:  # absent, forged or expired
+        token = None
+    if token is None or (token["sha256"], token["dot"], token["by"], token["teams"]) != (
+            sha, campaign.pk, request.user.pk, _teams_key(teams)):
+        # Never previewed as confirmable (a file with errors is not), or by someone else: show what it is now.
+        return _preview(request, campaign, teams, sha, path, replace, reason, form_error=NOT_PREVIEWED, status=400,
+                        if_bad=FILE_HAS_ERRORS)
+    if (token["sua"], token["ly_do"]) != (replace, reason):
+        return _preview(request, campaign, teams, sha, path, replace, reason, form_error=OPTIONS_CHANGED, status=400)
     report = workbook_import(campaign=campaign, path=path, actor=request.user.get_username(), replace=replace,
-                             reason=reason, teams=teams)
+                             reason=reason, teams=teams, expected_plan=token["plan"])
     if report.errors:
-        # The data changed since the preview (another import, a report): show what is wrong now.
-        return _preview(request, campaign, teams, sha, path, replace, reason, changed_since=True)
+        # The data changed since the preview (another import, a report): nothing written; show what it is now.
+        return _preview(request, campaign, teams, sha, path, replace, reason, form_error=CHANGED_SINCE, status=409)
     _forget(request, sha)
     t = report.totals()
     messages.success(request, f"Đã nhập «{report.file_name}»: thêm {t.added}, sửa {t.replaced}, không đổi "
