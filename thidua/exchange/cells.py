@@ -76,7 +76,3 @@ def read_count(value) -> int:
         raise CellError(f"«{number}» là số âm, cần số ≥ 0")
     return number
 
-
-def escape_formula(text: str) -> str:
-    """Return text safe to write to a CSV: a leading =, +, -, @ is prefixed with an apostrophe."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text

@@ -6,9 +6,7 @@ Between the two steps the file waits in THIDUA_UPLOAD_DIR under its SHA-256; the
 hash, and the file is checked against it again before it is imported.
 """
 
-import csv
 import hashlib
-import io
 import json
 import shutil
 import tempfile
@@ -24,6 +22,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from thidua.accounts.scopes import IMPORT_ROLES
+from thidua.exchange.error_list import errors_csv
 from thidua.exchange.importer import workbook_import
 from thidua.exchange.template import workbook_template
 from thidua.units.models import Kind, Unit
@@ -111,15 +110,6 @@ def _save_upload(upload, request, campaign) -> tuple[str, Path]:
     return sha, path
 
 
-def _errors_csv(report) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(["trang", "dong", "cot", "loi"])
-    for e in report.errors:
-        writer.writerow([e.sheet, e.row or "", e.column or "", e.message])
-    return buffer.getvalue().encode("utf-8-sig")  # with a BOM, so that Excel reads the Vietnamese right
-
-
 def _render_form(request, campaign, teams, status=200, **context):
     return render(request, "web/import.html", {"campaign": campaign, "restricted": teams is not None,
                                                "max_mib": settings.THIDUA_IMPORT_MAX_BYTES // (1024 * 1024),
@@ -130,7 +120,7 @@ def _preview(request, campaign, teams, sha, path, replace, reason, changed_since
     report = workbook_import(campaign=campaign, path=path, actor=request.user.get_username(), replace=replace,
                              reason=reason, teams=teams, dry_run=True)
     if report.errors:
-        (_waiting(request, sha) / "errors.csv").write_bytes(_errors_csv(report))
+        (_waiting(request, sha) / "errors.csv").write_bytes(errors_csv(report.errors))
     totals = report.totals()
     return _render_form(request, campaign, teams, report=report, totals=totals, sha=sha, replace=replace,
                         reason=reason, shown_errors=report.errors[:SHOWN_ERRORS],
