@@ -43,6 +43,9 @@ def token_create(*, user, name: str, actor: str, source: str = Source.CLI) -> tu
     name = name.strip()
     if not name:
         raise TokenError("Mã truy cập cần một tên (để nhận ra nó về sau).")
+    longest = ApiToken._meta.get_field("name").max_length
+    if len(name) > longest:
+        raise TokenError(f"Tên của mã truy cập dài {len(name)} ký tự; tối đa {longest}: hãy đặt tên ngắn hơn.")
     prefix = secrets.token_hex(4)
     while ApiToken.objects.filter(prefix=prefix).exists():
         prefix = secrets.token_hex(4)

@@ -5,6 +5,7 @@ import re
 
 _DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 _YMD = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+MAX_DIGITS = 18  # more than any count; a whole number of more digits is refused before it is read
 
 
 class CellError(ValueError):
@@ -64,6 +65,8 @@ def read_count(value) -> int:
     elif isinstance(value, str):
         text = value.strip()
         if text.isascii() and text.isdigit():
+            if len(text) > MAX_DIGITS:  # Python refuses to read a number of thousands of digits
+                raise CellError(f"«{text[:MAX_DIGITS]}…» có {len(text)} chữ số: quá lớn")
             return int(text)
         if text.startswith("-") and text[1:].isascii() and text[1:].isdigit():
             raise CellError(f"«{text}» là số âm, cần số ≥ 0")

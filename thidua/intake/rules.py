@@ -8,7 +8,7 @@ import datetime as dt
 from collections import defaultdict
 from typing import NamedTuple
 
-from thidua.exchange.cells import CellError, is_blank, read_count, read_date, read_text
+from thidua.exchange.cells import MAX_DIGITS, CellError, is_blank, read_count, read_date, read_text
 from thidua.territory.models import AdminUnit
 from thidua.units.models import Unit
 from thidua.units.selectors import unit_areas
@@ -90,7 +90,7 @@ class IntakeRules:
             problems.append(("ma_xa", EMPTY if not commune_code else
                              f"«{commune_code}» không phải mã xã của tỉnh {self.province}"))
         applications = None
-        if isinstance(raw_count, str) and raw_count.isascii() and raw_count.isdigit():
+        if isinstance(raw_count, str) and raw_count.isascii() and raw_count.isdigit() and len(raw_count) <= MAX_DIGITS:
             applications = int(raw_count)
         elif is_blank(raw_count):
             problems.append(("so_ho_so", EMPTY))

@@ -32,6 +32,7 @@ from .views import _campaign_and_scope
 SUFFIXES = (".xlsx", ".zip", ".csv")
 SHOWN_ERRORS = 500
 KEEP_SECONDS = 24 * 3600
+MAX_NAME_BYTES = 255  # the longest file name the file system keeps (the file waits under its own name)
 
 
 def _import_scope(request, code):
@@ -148,6 +149,8 @@ def import_upload(request, code):
         form_error = "Chưa chọn tệp."
     elif not upload.name.lower().endswith(SUFFIXES):
         form_error = f"Tệp «{upload.name}» không phải .xlsx, .zip hay .csv."
+    elif len(upload.name.encode()) > MAX_NAME_BYTES:
+        form_error = "Tên tệp quá dài để lưu: hãy đổi tên tệp cho ngắn hơn rồi tải lên lại."
     elif upload.size > settings.THIDUA_IMPORT_MAX_BYTES:
         form_error = (f"Tệp «{upload.name}» lớn hơn mức cho phép "
                       f"({settings.THIDUA_IMPORT_MAX_BYTES // (1024 * 1024)} MiB).")
