@@ -20,8 +20,8 @@ import pytest
 from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.signals import got_request_exception, request_finished
-from django.db import close_old_connections, transaction
+from django.core.signals import got_request_exception
+from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
@@ -170,11 +170,8 @@ class Walk:
         sid = transaction.savepoint()
         try:
             response = getattr(self.client, method)(path, headers=headers, **kwargs)
-            if response.streaming:
-                body = b"".join(response.streaming_content)
-                response.close()
-            else:
-                body = response.content
+            # The client closes a streamed answer once read, as a server would.
+            body = b"".join(response.streaming_content) if response.streaming else response.content
         finally:
             transaction.savepoint_rollback(sid)
         # The rollback undid any login, logout or password change: the next request is the same persona again.
@@ -218,9 +215,6 @@ def walker(world):
     level, requests_logger.level = requests_logger.level, logging.ERROR
     got_request_exception.connect(on_exception)
     logger.addHandler(handler)
-    # A streamed download is closed here, not by the client: the end of its request must not close the database
-    # connection, which holds the test's transaction on PostgreSQL.
-    request_finished.disconnect(close_old_connections)
 
     def make(persona: str) -> Walk:
         walks.append(Walk(users.get(persona), tokens.get(persona)))
@@ -228,7 +222,6 @@ def walker(world):
 
     yield make
     requests_logger.setLevel(level)
-    request_finished.connect(close_old_connections)
     got_request_exception.disconnect(on_exception)
     logger.removeHandler(handler)
 

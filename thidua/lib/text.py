@@ -16,18 +16,27 @@ def has_control(text: str) -> bool:
 
 def json_control_path(value) -> tuple | None:
     """Return the path (keys and indexes) to the first string of a decoded JSON value, key or value at any depth,
-    that holds a control character; None when there is none. Iterative: a deeply nested body is no problem."""
-    stack: list[tuple[tuple, object]] = [((), value)]
+    that holds a control character; None when there is none. Iterative, each step linked to its parent: a deeply
+    nested value costs no more than a flat one."""
+    stack: list[tuple[object, tuple | None]] = [(value, None)]  # (item, (key, parent's link) or None)
     while stack:
-        path, item = stack.pop()
+        item, link = stack.pop()
         if isinstance(item, str):
             if has_control(item):
-                return path
+                return _path(link)
         elif isinstance(item, dict):
             for key, inner in item.items():
                 if has_control(key):
-                    return (*path, key)
-                stack.append(((*path, key), inner))
+                    return _path((key, link))
+                stack.append((inner, (key, link)))
         elif isinstance(item, list):
-            stack.extend(((*path, i), inner) for i, inner in enumerate(item))
+            stack.extend((inner, (i, link)) for i, inner in enumerate(item))
     return None
+
+
+def _path(link: tuple | None) -> tuple:
+    parts = []
+    while link is not None:
+        key, link = link
+        parts.append(key)
+    return tuple(reversed(parts))
