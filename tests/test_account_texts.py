@@ -83,22 +83,26 @@ def test_the_audit_page_of_a_users_import_act_shows_its_counts(campaign, client,
 
 # --- the login form and the password change ---------------------------------------------------------------------
 
-@pytest.mark.parametrize(("username", "password", "message"), [
-    ("a\x00b", PASSWORD, "Không được có ký tự NUL"),
-    ("to_vth", "Mat\x00khau", "Không được có ký tự NUL"),
-    ("a" * 10_000, PASSWORD, "Tên đăng nhập và mật khẩu"),
-    ("to_vth", "x" * 100_000, "Tên đăng nhập và mật khẩu"),
-    ("a\x01b", PASSWORD, "Tên đăng nhập và mật khẩu"),
+# Control characters never reach the form: the site's guard (web/middleware.py) refuses the request first.
+GUARDED = "có ký tự điều khiển (như NUL)"
+
+
+@pytest.mark.parametrize(("username", "password", "status", "message"), [
+    ("a\x00b", PASSWORD, 400, GUARDED),
+    ("to_vth", "Mat\x00khau", 400, GUARDED),
+    ("a" * 10_000, PASSWORD, 200, "Tên đăng nhập và mật khẩu"),
+    ("to_vth", "x" * 100_000, 200, "Tên đăng nhập và mật khẩu"),
+    ("a\x01b", PASSWORD, 400, GUARDED),
 ])
-def test_a_hostile_login_is_refused_in_vietnamese(username, password, message, client, clerk):
+def test_a_hostile_login_is_refused_in_vietnamese(username, password, status, message, client, clerk):
     response = client.post(reverse("login"), {"username": username, "password": password})
-    assert response.status_code == 200 and message in response.content.decode()
+    assert response.status_code == status and message in response.content.decode()
     assert "_auth_user_id" not in client.session
     assert all(len(name) <= 150 and "\x00" not in name
                for name in LoginFailure.objects.values_list("username", flat=True))
 
 
-@pytest.mark.parametrize(("new", "message"), [("Rieng\x00cua-toi-77", "Không được có ký tự NUL"),
+@pytest.mark.parametrize(("new", "message"), [("Rieng\x00cua-toi-77", GUARDED),
                                               ("Rieng-cua-toi-77" * 20, "Mật khẩu quá dài: tối đa 128 ký tự.")])
 def test_a_hostile_new_password_is_refused_in_vietnamese(new, message, client, clerk):
     client.force_login(clerk)
@@ -112,11 +116,12 @@ def test_a_hostile_new_password_is_refused_in_vietnamese(new, message, client, c
 # --- the user pages and the services behind them ----------------------------------------------------------------
 
 @pytest.mark.parametrize(("field", "value", "message"), [
-    ("full_name", "Lê\x00Văn", "Không được có ký tự NUL"),
-    ("full_name", "Lê\x07Văn", "Họ tên có ký tự điều khiển (U+0007)"),
+    ("full_name", "Lê\x00Văn", GUARDED),
+    ("full_name", "Lê\x07Văn", GUARDED),
+    ("full_name", "Lê\tVăn", "Họ tên có ký tự điều khiển (U+0009)"),
     ("full_name", "A" * 151, "150"),
-    ("reason", "lý\x00do", "Không được có ký tự NUL"),
-    ("reason", "lý\x1bdo", "Lý do có ký tự điều khiển (U+001B)"),
+    ("reason", "lý\x00do", GUARDED),
+    ("reason", "lý\x1bdo", GUARDED),
     ("reason", "x" * 501, "500"),
 ])
 def test_hostile_text_on_the_user_pages_is_refused(field, value, message, client, admin, clerk, unit):

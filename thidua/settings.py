@@ -73,15 +73,18 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outermost, so that every answer has its headers, also a refusal of the middleware below.
+    "thidua.web.middleware.content_security_policy",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "thidua.web.middleware.language_from_cookie",  # Vietnamese unless the footer's switch chose English
+    # Before anything reads the session, the user or a form: NUL and other control characters never go further.
+    "thidua.web.middleware.refuse_control_characters",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "thidua.accounts.middleware.one_time_password",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "thidua.web.middleware.content_security_policy",
 ]
 
 ROOT_URLCONF = "thidua.urls"

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth import get_user_model
 from django.utils import translation
 
+from thidua.lib.sheets import csv_unescape
 from thidua.units.models import Unit
 
 from .models import CAMPAIGN_WIDE_ROLES, Role
@@ -149,8 +150,9 @@ def _csv_error(exc: csv.Error) -> str:
 
 
 def _clean(cell: str) -> str:
-    # Vietnamese typed on some systems arrives decomposed (NFD): compare and store it composed.
-    return unicodedata.normalize("NFC", cell).strip()
+    # Vietnamese typed on some systems arrives decomposed (NFD): compare and store it composed. A cell the users'
+    # CSV export escaped from formulas (`?dot=`, lib/sheets.py) is read back as it was.
+    return csv_unescape(unicodedata.normalize("NFC", cell).strip())
 
 
 def _records(report: UsersImportReport, data: bytes):

@@ -6,8 +6,6 @@ clear and never cached by the browser (no-store).
 
 import base64
 import binascii
-import csv
-import io
 from functools import wraps
 
 from django.contrib import messages
@@ -25,6 +23,7 @@ from django.views.decorators.http import require_http_methods
 
 from thidua.audit.models import Source
 from thidua.campaigns.models import Campaign
+from thidua.lib.sheets import csv_bytes
 
 from .forms import (
     PasswordResetForm,
@@ -87,11 +86,7 @@ def _no_store(response):
 
 def _passwords_link(rows: list[tuple[str, str, str]]) -> str:
     """Return the one-time passwords as a CSV file in a data: link, so that it downloads from this very page."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(["ten_dang_nhap", "ho_ten", "mat_khau_dung_mot_lan"])
-    writer.writerows(rows)
-    data = base64.b64encode(buffer.getvalue().encode("utf-8-sig")).decode()
+    data = base64.b64encode(csv_bytes(("ten_dang_nhap", "ho_ten", "mat_khau_dung_mot_lan"), rows)).decode()
     return f"data:text/csv;charset=utf-8;base64,{data}"
 
 
@@ -302,20 +297,18 @@ def _confirm(request, admin, campaigns):
 @user_admin_required
 def users_template(request, admin):
     """Download the CSV template of users; `?dot=CODE` fills it with the users of that campaign one manages."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
+    rows = []
     name = "mau-nguoi-dung.csv"
     code = request.GET.get("dot")
     if code:
         campaign = get_object_or_404(_import_campaigns(admin), code=code)
         profiles = Profile.objects.filter(Q(unit__campaign=campaign) | Q(unit__isnull=True),
                                           user__in=admin.users(get_user_model().objects.all()))
-        for p in profiles.select_related("user", "unit").order_by("user__username"):
-            writer.writerow([p.user.username, p.user.first_name, p.role, p.unit.code if p.unit else "",
-                             "co" if p.user.is_active else "khong"])
+        rows = [[p.user.username, p.user.first_name, p.role, p.unit.code if p.unit else "",
+                 "co" if p.user.is_active else "khong"]
+                for p in profiles.select_related("user", "unit").order_by("user__username")]
         name = f"nguoi-dung-{campaign.code}.csv"
-    response = HttpResponse(buffer.getvalue().encode("utf-8-sig"), content_type="text/csv; charset=utf-8")
+    response = HttpResponse(csv_bytes(COLUMNS, rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return _no_store(response)
 

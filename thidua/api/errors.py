@@ -44,6 +44,9 @@ MESSAGES = {
     500: "Lỗi hệ thống; lỗi đã được ghi lại, xin báo cho quản trị.",
 }
 UNREADABLE_BODY = "Không đọc được thân yêu cầu: cần JSON (Content-Type: application/json)."
+# A 400 of its own: a control character (NUL…) in the path, a parameter or the body, refused before any operation
+# (thidua/web/middleware.py).
+CONTROL_CHARACTER = "ky_tu_khong_hop_le"
 
 
 class ErrorDetail(Schema):
@@ -53,7 +56,8 @@ class ErrorDetail(Schema):
 
 
 class ErrorBody(Schema):
-    ma: str = Field(description="Mã lỗi cố định, để chương trình đọc: " + ", ".join(sorted(set(CODES.values()))))
+    ma: str = Field(description="Mã lỗi cố định, để chương trình đọc: "
+                    + ", ".join(sorted({*CODES.values(), CONTROL_CHARACTER})))
     thong_diep: str = Field(description="Câu tiếng Việt cho người đọc.")
     chi_tiet: list[ErrorDetail] = Field(default_factory=list)
 

@@ -43,7 +43,8 @@ CampaignCode = Annotated[str, Path(max_length=60, pattern=TEXT)]
 UnitCode = Annotated[str, Path(max_length=40, pattern=TEXT)]
 Day = Annotated[dt.date, Path(description="YYYY-MM-DD")]
 
-READ_ERRORS = {frozenset({401, 404, 422, 500}): ErrorOut}
+# 400 everywhere: a control character in the path, a parameter or the body (thidua/web/middleware.py).
+READ_ERRORS = {frozenset({400, 401, 404, 422, 500}): ErrorOut}
 WRITE_ERRORS = {frozenset({400, 401, 403, 404, 422, 500}): ErrorOut}
 
 
@@ -238,7 +239,7 @@ def report_reopen_view(request, code: CampaignCode, ma_to: UnitCode, ngay: Day, 
 
 # --- standings ------------------------------------------------------------------------------------------------
 
-@api.get("/campaigns/{code}/standings", response={200: StandingsOut, **READ_ERRORS, 400: ErrorOut},
+@api.get("/campaigns/{code}/standings", response={200: StandingsOut, **READ_ERRORS},
          exclude_unset=True, summary="Bảng xếp hạng", tags=["Xếp hạng"])
 def standings(request, code: CampaignCode, ngay: dt.date | None = None):
     """Bảng xếp hạng đến một ngày (mặc định hôm nay, tối đa hạn cuối): đúng JSON của `thidua score --format json`.

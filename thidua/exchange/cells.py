@@ -154,7 +154,3 @@ def read_count(value) -> int:
         raise CellError(f"«{quote(str(number))}» quá lớn (tối đa {MAX_COUNT})")
     return number
 
-
-def escape_formula(text: str) -> str:
-    """Return text safe to write to a CSV: a leading =, +, -, @ is prefixed with an apostrophe."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text

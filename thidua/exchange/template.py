@@ -15,6 +15,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from thidua.campaigns.models import Campaign
 from thidua.intake.models import Assignment, EligiblePopulation
+from thidua.lib.sheets import xlsx_append, xlsx_cell
 from thidua.territory.models import AdminUnit
 from thidua.units.models import Membership, Officer, Unit
 
@@ -25,14 +26,6 @@ OPTIONAL_FILL = PatternFill("solid", fgColor="EDEDED")
 LISTS_SHEET = "danh_muc"
 GUIDE_SHEET = "huong_dan"
 LAST_ROW = 100_000
-
-
-def set_text(cell, value) -> None:
-    """Write a value; text beginning with =, +, -, @ is written as text (never a formula) and shown as such."""
-    cell.value = value
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        cell.data_type = "s"
-        cell.quotePrefix = True
 
 
 def _column_ranges(sheet_name: str) -> dict[str, str]:
@@ -60,17 +53,18 @@ def _lists(wb: Workbook, campaign: Campaign) -> dict[str, str]:
     formulas = {}
     for i, (name, values) in enumerate(columns.items(), start=1):
         letter = get_column_letter(i)
-        ws.cell(1, i, name).font = Font(bold=True)
+        xlsx_cell(ws.cell(1, i), name)
+        ws.cell(1, i).font = Font(bold=True)
         for r, value in enumerate(values, start=2):
-            ws.cell(r, i, value)
+            xlsx_cell(ws.cell(r, i), value)
         formulas[name] = f"{LISTS_SHEET}!${letter}$2:${letter}${max(len(values), 1) + 1}"
     start = len(columns) + 2
     for j, title in enumerate(("ma_xa", "ten_xa", "huyen"), start=start):
-        ws.cell(1, j, title).font = Font(bold=True)
+        xlsx_cell(ws.cell(1, j), title)
+        ws.cell(1, j).font = Font(bold=True)
     for r, c in enumerate(communes, start=2):
-        ws.cell(r, start, c.code)
-        ws.cell(r, start + 1, c.name)
-        ws.cell(r, start + 2, c.parent.name if c.parent_id else "")
+        for j, value in enumerate((c.code, c.name, c.parent.name if c.parent_id else ""), start=start):
+            xlsx_cell(ws.cell(r, j), value)
     return formulas
 
 
@@ -89,23 +83,24 @@ def _guide(wb: Workbook, campaign: Campaign) -> None:
         ("", False),
     ]
     for text, bold in lines:
-        ws.append([text])
+        row = xlsx_append(ws, [text])
         if bold:
-            ws.cell(ws.max_row, 1).font = Font(bold=True, size=13)
-    ws.append(["Trang", "Mã cột", "Tên cột", "Bắt buộc", "Ghi chú"])
+            ws.cell(row, 1).font = Font(bold=True, size=13)
+    xlsx_append(ws, ["Trang", "Mã cột", "Tên cột", "Bắt buộc", "Ghi chú"])
     for cell in ws[ws.max_row]:
         cell.font = Font(bold=True)
     for sheet in SHEETS:
         for col in sheet.columns:
-            ws.append([f"{sheet.name} ({sheet.label})", col.key, col.label, "có" if col.required else "",
-                       col.hint or (", ".join(col.choices) if col.choices else "")])
+            xlsx_append(ws, [f"{sheet.name} ({sheet.label})", col.key, col.label, "có" if col.required else "",
+                             col.hint or (", ".join(col.choices) if col.choices else "")])
     for letter, width in zip("ABCDE", (28, 24, 34, 10, 60), strict=True):
         ws.column_dimensions[letter].width = width
 
 
 def _header(ws, sheet) -> None:
     for i, col in enumerate(sheet.columns, start=1):
-        cell = ws.cell(1, i, col.key)
+        cell = ws.cell(1, i)
+        xlsx_cell(cell, col.key)
         cell.font = Font(bold=True)
         cell.fill = REQUIRED_FILL if col.required else OPTIONAL_FILL
         cell.alignment = Alignment(horizontal="center")
@@ -178,12 +173,10 @@ def workbook_template(*, campaign: Campaign, path: str | Path, with_data: bool =
         ws = wb.create_sheet(sheet.name)
         _header(ws, sheet)
         for values in data.get(sheet.name, []):
-            ws.append([None] * len(values))
+            row = xlsx_append(ws, values)
             for i, value in enumerate(values, start=1):
-                cell = ws.cell(ws.max_row, i)
-                set_text(cell, value)
                 if hasattr(value, "year"):
-                    cell.number_format = "DD/MM/YYYY"
+                    ws.cell(row, i).number_format = "DD/MM/YYYY"
         sheets.append((ws, sheet.name))
     formulas = _lists(wb, campaign)
     for ws, name in sheets:

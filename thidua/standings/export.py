@@ -8,8 +8,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from thidua.exchange.template import set_text
 from thidua.lib import vn
+from thidua.lib.sheets import xlsx_cell
 from thidua.scoring.core import RULE_LABELS, Standing
 
 from .selectors import CampaignStandings
@@ -142,7 +142,7 @@ def _sheet_header(ws, result: CampaignStandings, title: str, width: int) -> int:
     if c.synthetic:
         rows.append(SYNTHETIC_NOTE)
     for i, text in enumerate(rows, start=1):
-        set_text(ws.cell(i, 1), text)
+        xlsx_cell(ws.cell(i, 1), text)
         ws.merge_cells(start_row=i, start_column=1, end_row=i, end_column=width)
         ws.cell(i, 1).font = Font(bold=i <= 2, size=13 if i == 1 else 11, color="A40000" if text == SYNTHETIC_NOTE
                                   else None)
@@ -153,14 +153,15 @@ def _sheet_header(ws, result: CampaignStandings, title: str, width: int) -> int:
 def _table(ws, top: int, headers, rows, widths) -> None:
     ws.row_dimensions[top].height = 32
     for j, h in enumerate(headers, start=1):
-        cell = ws.cell(top, j, h)
+        cell = ws.cell(top, j)
+        xlsx_cell(cell, h)
         cell.font, cell.fill, cell.border = Font(bold=True), HEAD_FILL, BORDER
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         ws.column_dimensions[get_column_letter(j)].width = widths[j - 1]
     for i, values in enumerate(rows, start=top + 1):
         for j, value in enumerate(values, start=1):
             cell = ws.cell(i, j)
-            set_text(cell, value)
+            xlsx_cell(cell, value)
             cell.border = BORDER
             cell.alignment = Alignment(vertical="top", wrap_text=True)
     ws.print_title_rows = f"{top}:{top}"

@@ -9,9 +9,7 @@ shown. A preview with errors signs nothing and offers no confirmation. Between t
 THIDUA_UPLOAD_DIR under its SHA-256, and is checked against it again before it is imported.
 """
 
-import csv
 import hashlib
-import io
 import json
 import shutil
 import tempfile
@@ -28,6 +26,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from thidua.accounts.scopes import IMPORT_ROLES
+from thidua.exchange.error_list import errors_csv
 from thidua.exchange.importer import workbook_import
 from thidua.exchange.template import workbook_template
 from thidua.units.models import Kind, Unit
@@ -45,6 +44,7 @@ NOT_PREVIEWED = ("Xác nhận này không khớp với một bản xem trước 
                  "xem trước dưới đây rồi bấm «Xác nhận nhập».")
 OPTIONS_CHANGED = ("Lựa chọn sửa số liệu hoặc lý do sửa khác với lúc xem trước: chưa nhập gì. Hãy kiểm tra bản xem "
                    "trước dưới đây rồi bấm «Xác nhận nhập».")
+MAX_NAME_BYTES = 255  # the longest file name the file system keeps (the file waits under its own name)
 
 
 def _import_scope(request, code):
@@ -123,15 +123,6 @@ def _save_upload(upload, request, campaign) -> tuple[str, Path]:
     return sha, path
 
 
-def _errors_csv(report) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(["trang", "dong", "cot", "loi"])
-    for e in report.errors:
-        writer.writerow([e.sheet, e.row or "", e.column or "", e.message])
-    return buffer.getvalue().encode("utf-8-sig")  # with a BOM, so that Excel reads the Vietnamese right
-
-
 def _render_form(request, campaign, teams, status=200, **context):
     return render(request, "web/import.html", {"campaign": campaign, "restricted": teams is not None,
                                                "max_mib": settings.THIDUA_IMPORT_MAX_BYTES // (1024 * 1024),
@@ -148,7 +139,7 @@ def _preview(request, campaign, teams, sha, path, replace, reason, form_error=No
     report = workbook_import(campaign=campaign, path=path, actor=request.user.get_username(), replace=replace,
                              reason=reason, teams=teams, dry_run=True)
     if report.errors:
-        (_waiting(request, sha) / "errors.csv").write_bytes(_errors_csv(report))
+        (_waiting(request, sha) / "errors.csv").write_bytes(errors_csv(report.errors))
         form_error = if_bad or form_error
     totals = report.totals()
     nothing_new = report.ok and totals.added + totals.replaced == 0
@@ -180,6 +171,8 @@ def import_upload(request, code):
         form_error = "Chưa chọn tệp."
     elif not upload.name.lower().endswith(SUFFIXES):
         form_error = f"Tệp «{upload.name}» không phải .xlsx, .zip hay .csv."
+    elif len(upload.name.encode()) > MAX_NAME_BYTES:
+        form_error = "Tên tệp quá dài để lưu: hãy đổi tên tệp cho ngắn hơn rồi tải lên lại."
     elif upload.size > settings.THIDUA_IMPORT_MAX_BYTES:
         form_error = (f"Tệp «{upload.name}» lớn hơn mức cho phép "
                       f"({settings.THIDUA_IMPORT_MAX_BYTES // (1024 * 1024)} MiB).")

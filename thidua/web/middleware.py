@@ -1,8 +1,26 @@
-"""Middleware of the site's own: the response headers the framework does not set by itself, the language."""
+"""Middleware of the site's own: the response headers the framework does not set by itself, the language, and the
+guard that refuses control characters in any request before a view or the database sees them."""
+
+import json
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.http import JsonResponse
+from django.shortcuts import render
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext_lazy as _
+
+from thidua.api.errors import CODES, CONTROL_CHARACTER, UNREADABLE_BODY, VALIDATION_MESSAGES, error_body
+from thidua.lib.text import has_control, json_control_path
+
+API_PREFIX = "/api/"
+REFUSED = _("Yêu cầu bị từ chối: {where} có ký tự điều khiển (như NUL), hệ thống không nhận nên không làm gì. "
+            "Xóa ký tự đó (thường lẫn vào khi sao chép) rồi gửi lại.")
+PLACES = {"path": _("địa chỉ trang"), "query": _("tham số «{name}» của địa chỉ"), "form": _("ô «{name}» của biểu mẫu"),
+          "file": _("tên tệp gửi lên"), "cookie": _("cookie «{name}» của trình duyệt"), "json": _("nội dung JSON")}
+SHOWN_NAME = 40
+CONTROL_IN_FIELD = VALIDATION_MESSAGES["string_pattern_mismatch"]
 
 
 def content_security_policy(get_response):
@@ -32,5 +50,83 @@ def language_from_cookie(get_response):
         patch_vary_headers(response, ("Cookie",))
         response.headers.setdefault("Content-Language", language)
         return response
+
+    return middleware
+
+
+def _pairs(querydict):
+    for key, values in querydict.lists():
+        for value in values:
+            yield key, value
+
+
+def _shown(name: str) -> str:
+    return "?" if has_control(name) else name[:SHOWN_NAME]
+
+
+def _control_in_request(request) -> tuple[str, str]:
+    """Return (place, name) of the first control character in the request's path, cookies, query, form (names and
+    values) or uploaded files' names; ("", "") when there is none. The API's body is read by `_control_in_json`."""
+    if has_control(request.path_info):
+        return "path", ""
+    places = [("cookie", request.COOKIES.items()), ("query", _pairs(request.GET))]
+    if request.method == "POST" and not request.path_info.startswith(API_PREFIX):
+        places += [("form", _pairs(request.POST)),
+                   ("file", ((name, upload.name or "") for name, upload in _pairs(request.FILES)))]
+    for place, pairs in places:
+        for name, value in pairs:
+            if has_control(name) or has_control(value):
+                return place, _shown(name)
+    return "", ""
+
+
+def _control_in_json(request) -> tuple | None:
+    """Return the path to a control character in the request's JSON body (a key or a value at any depth), or None
+    when there is none or the body is not JSON (the API then says so itself). RecursionError: too deep to read."""
+    try:
+        body = json.loads(request.body) if request.body else None
+    except (ValueError, RequestDataTooBig):
+        return None
+    return json_control_path(body)
+
+
+def _api_answer(code: str, message: str, details=()) -> JsonResponse:
+    return JsonResponse(error_body(code, message, details), status=400, json_dumps_params={"ensure_ascii": False})
+
+
+def _api_refusal(place: str, name: str, json_path: tuple | None) -> JsonResponse:
+    """Return the API's answer (Vietnamese only, like all its messages) to a control character."""
+    with translation.override("vi"):
+        message = str(REFUSED).format(where=str(PLACES[place]).format(name=name))
+    details = ()
+    if json_path is not None:
+        row = next((p for p in json_path if isinstance(p, int)), None)
+        field = json_path[-1] if json_path and isinstance(json_path[-1], str) else None
+        details = [(row, field if field and not has_control(field) else None, CONTROL_IN_FIELD)]
+    return _api_answer(CONTROL_CHARACTER, message, details)
+
+
+def refuse_control_characters(get_response):
+    """Refuse a request holding a control character (NUL, ESC, DEL… but not tab or line breaks) anywhere a view
+    could read it: 400 with a Vietnamese page, or the API's error shape under /api/. No view sees it, hence neither
+    the database (PostgreSQL refuses NUL in text) nor a page."""
+
+    def middleware(request):
+        place, name = _control_in_request(request)
+        if not request.path_info.startswith(API_PREFIX):
+            if not place:
+                return get_response(request)
+            message = str(REFUSED).format(where=str(PLACES[place]).format(name=name))
+            return render(request, "400.html", {"message": message}, status=400)
+        json_path = None
+        if not place:
+            try:
+                json_path = _control_in_json(request)
+            except RecursionError:
+                return _api_answer(CODES[400], UNREADABLE_BODY)
+            if json_path is None:
+                return get_response(request)
+            place = "json"
+        return _api_refusal(place, name, json_path)
 
     return middleware

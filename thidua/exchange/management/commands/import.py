@@ -1,8 +1,10 @@
 import getpass
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
 from thidua.campaigns.models import Campaign
+from thidua.exchange.error_list import errors_csv
 from thidua.exchange.importer import workbook_import
 
 SHOWN_ERRORS = 1000
@@ -16,7 +18,7 @@ class Command(BaseCommand):
         parser.add_argument("path", help="Tệp .xlsx, .zip, SHEET.csv hoặc thư mục chứa các tệp CSV")
         parser.add_argument("--replace", action="store_true", help="Cho phép sửa số liệu đã có (cần --reason)")
         parser.add_argument("--reason", default="", help="Lý do sửa số liệu, ghi vào lịch sử")
-        parser.add_argument("--errors", metavar="FILE", help="Ghi đủ danh sách lỗi ra tệp này")
+        parser.add_argument("--errors", metavar="FILE", help="Ghi đủ danh sách lỗi ra tệp CSV này")
         parser.add_argument("--actor", default="", help="Người nhập (mặc định: người dùng hệ thống)")
 
     def handle(self, *args, campaign, path, replace, reason, errors, actor, **options):
@@ -31,8 +33,7 @@ class Command(BaseCommand):
         if report.ignored_sheets:
             self.stdout.write("Bỏ qua (không phải trang của mẫu): " + ", ".join(report.ignored_sheets))
         if errors:
-            with open(errors, "w", encoding="utf-8") as fh:
-                fh.writelines(f"{e}\n" for e in report.errors)
+            Path(errors).write_bytes(errors_csv(report.errors))
         if report.ok:
             t = report.totals()
             self.stdout.write(f"Đã nhập «{report.file_name}»: thêm {t.added}, không đổi {t.unchanged}, "
