@@ -1,5 +1,8 @@
 """Forms of the user management pages; the rules they check live in scopes.py and services.py."""
 
+import base64
+import binascii
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.validators import RegexValidator
@@ -166,6 +169,13 @@ class UsersPreviewForm(forms.Form):
     def __init__(self, *args, campaigns, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["dot"].queryset = campaigns
+
+    def clean_noi_dung(self) -> bytes:
+        """Return the previewed file's bytes; text that is not the page's base64 (not even ASCII) is refused."""
+        try:
+            return base64.b64decode(self.cleaned_data["noi_dung"].encode("ascii"), validate=True)
+        except (UnicodeEncodeError, binascii.Error):
+            raise forms.ValidationError("Nội dung tệp đã xem trước không hợp lệ.") from None
 
 
 class UsersConfirmForm(UsersPreviewForm):
