@@ -13,6 +13,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
 
+from thidua.accounts.importing import NOT_MANAGED
 from thidua.accounts.models import Profile, Role
 from thidua.accounts.scopes import MUST_BIND, user_admin_of
 from thidua.accounts.services import IMPORT_REASON_REQUIRED, PLAN_CHANGED, user_create, user_update, users_import
@@ -222,6 +223,23 @@ def test_a_unit_bound_admin_cannot_import_users_bound_to_no_unit(campaign):
     assert users_tables() == before
 
 
+def test_a_unit_bound_admin_learns_nothing_of_an_account_they_do_not_manage(campaign, admin_client):
+    other = Campaign.objects.create(code="tinh-khac", name="Đợt khác", province_code="92", start=campaign.start,
+                                    deadline=campaign.deadline, settings=campaign.settings)
+    user_create(username="bto", password="Mat-khau-2021", role=Role.TEAM, actor="kiem-thu",
+                unit=Unit.objects.create(campaign=other, code="TO-B", name="Tổ B", kind="to"))
+    user_create(username="pc06_tinh", password="Mat-khau-2021", role=Role.PC06, actor="kiem-thu")
+    before = users_tables()
+    response = upload(admin_client, csv_bytes([HEADER, ["bto", "x", "xem", "", "co"],
+                                               ["pc06_tinh", "x", "xem", "", "co"]]))
+    body = response.content.decode()
+    errors = [(e.row, e.column, e.message) for e in response.context["report"].errors]
+    assert errors == [(2, "ten_dang_nhap", NOT_MANAGED.format(username="bto")),
+                      (3, "ten_dang_nhap", NOT_MANAGED.format(username="pc06_tinh"))]
+    assert "tinh-khac" not in body and "Đợt khác" not in body
+    assert users_tables() == before
+
+
 # --- the web page: upload → preview → confirm -------------------------------------------------------------------
 
 @pytest.fixture
@@ -310,6 +328,17 @@ def test_users_changed_since_the_preview_are_not_overwritten(admin_client, exist
     response = admin_client.post(reverse("users_import"), data)
     assert response.status_code == 400 and PLAN_CHANGED in response.content.decode()
     assert (users_tables(), Change.objects.count()) == before
+
+
+@pytest.mark.parametrize("noi_dung", ["é", "bm9u\u00e9", "\u200b", "không phải base64"])
+@pytest.mark.parametrize("confirming", [False, True])
+def test_a_previewed_file_that_is_not_base64_is_a_stale_preview_not_a_server_error(noi_dung, confirming,
+                                                                                   admin_client, unchanged):
+    data = {"noi_dung": noi_dung, "ten_tep": "u.csv", "dot": Campaign.objects.get(code="hau-giang-2021").pk,
+            "ly_do": "", **({"ma": "x"} if confirming else {})}
+    response = admin_client.post(reverse("users_import"), data)
+    assert response.status_code == 400 and STALE_PREVIEW in response.content.decode()
+    unchanged()
 
 
 def reason_data(response) -> dict:

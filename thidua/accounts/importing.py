@@ -38,7 +38,8 @@ USERNAME = re.compile(r"\A[A-Za-z0-9.@+_-]{1,150}\Z")
 NAME_MAX = 150
 CELL_MAX = 150  # no column holds more (user names and full names are 150 at most)
 YES = {"co", "có"}
-NOT_MANAGED = "tài khoản «{username}» không thuộc phạm vi quản lý của bạn"
+NOT_MANAGED = ("tài khoản «{username}» không thuộc phạm vi quản lý của bạn: không sửa được ở đây; người dùng mới "
+               "cần tên đăng nhập khác")
 NO = {"khong", "không"}
 with translation.override("vi"):  # the file's role names are the Vietnamese ones, whatever the page's language
     ROLE_NAMES = {**{r.value.casefold(): r.value for r in Role},
@@ -294,6 +295,11 @@ def _plan_update(fail, number, user, full_name, role, unit, active, campaign, ac
     stored_unit = profile.unit if profile is not None else None
     stored_role = profile.role if profile is not None else None
     username = user.get_username()
+    if manager is not None and not manager.manages(user):
+        # Before anything is said of the account (its campaign, even whether it would change): the author learns
+        # only that the name is taken, which creating it would tell them anyway.
+        fail("ten_dang_nhap", NOT_MANAGED.format(username=username))
+        return None
     if stored_unit is not None and stored_unit.campaign_id != campaign.id:
         fail("ten_dang_nhap", f"tài khoản «{username}» gắn với đơn vị của đợt thi đua khác "
                               f"(«{stored_unit.campaign.code}»): sửa trong đợt thi đua đó")
@@ -305,10 +311,6 @@ def _plan_update(fail, number, user, full_name, role, unit, active, campaign, ac
     changed = [k for k in wanted if wanted[k] != before[k]]
     row = ImportRow(number, username, full_name, role, unit, active, "update" if changed else "unchanged",
                     before={k: before[k] for k in changed}, after={k: wanted[k] for k in changed}, user=user)
-    if manager is not None and not manager.manages(user):
-        # Even unchanged: a file must not confirm to its author what an account they do not manage holds.
-        fail("ten_dang_nhap", NOT_MANAGED.format(username=username))
-        return None
     if not changed:
         return row
     error = manager.binding_error(unit) if manager else None
