@@ -371,6 +371,19 @@ def test_a_weak_new_password_is_refused_in_vietnamese(client, unit):
     assert Profile.objects.get(user=user).must_change_password
 
 
+def test_the_one_time_password_cannot_be_kept_as_the_new_one(client, unit):
+    user = user_create(username="moi", password="Tam-thoi-2021", role=Role.TEAM, unit=unit("TO-VTH-1"),
+                       actor="qt", must_change_password=True)
+    client.force_login(user)
+    response = client.post(reverse("password_change"), {"old_password": "Tam-thoi-2021",
+                                                        "new_password1": "Tam-thoi-2021",
+                                                        "new_password2": "Tam-thoi-2021"})
+    assert response.status_code == 400
+    assert "Mật khẩu mới phải khác mật khẩu hiện tại" in response.content.decode()
+    assert Profile.objects.get(user=user).must_change_password
+    assert not Change.objects.filter(entity="user", key="moi", after__password="changed").exists()
+
+
 def test_the_history_shows_a_password_reset_without_noise(login, client, target):
     login("quan_tri")
     client.post(PAGES["reset"](target), {"reason": "Quên"})

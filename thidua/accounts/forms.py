@@ -5,6 +5,7 @@ import binascii
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import PasswordChangeForm
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
@@ -184,3 +185,15 @@ class UsersConfirmForm(UsersPreviewForm):
 
     ly_do = forms.CharField(widget=forms.HiddenInput, required=False, max_length=REASON_MAX)
     ma = forms.CharField(widget=forms.HiddenInput)
+
+
+class OwnPasswordChangeForm(PasswordChangeForm):
+    """A user's change of their own password: the new one must differ from the current one, so that a one-time
+    password given by an administrator (who knows it) cannot be kept."""
+
+    def clean(self):
+        data = super().clean()
+        old, new = data.get("old_password"), data.get("new_password2")
+        if old and new and old == new:  # old_password is the current password: its own check passed
+            self.add_error("new_password2", _("Mật khẩu mới phải khác mật khẩu hiện tại: hãy chọn mật khẩu khác."))
+        return data

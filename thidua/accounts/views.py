@@ -10,7 +10,6 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth import get_user_model, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import PasswordChangeForm
 from django.core import signing
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -25,6 +24,7 @@ from thidua.campaigns.models import Campaign
 from thidua.lib.sheets import csv_bytes
 
 from .forms import (
+    OwnPasswordChangeForm,
     PasswordResetForm,
     UserCreateForm,
     UserEditForm,
@@ -312,7 +312,7 @@ def users_template(request, admin):
 @login_required
 def password_change(request):
     """Let a user change their own password; the page every page leads to while a one-time password is held."""
-    form = PasswordChangeForm(request.user, request.POST or None)
+    form = OwnPasswordChangeForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         user_password_change(user=request.user, password=form.cleaned_data["new_password1"],
                              actor=request.user.get_username())
