@@ -42,6 +42,17 @@ def test_numbers_dates_and_plain_text_are_written_as_they_are(value):
     assert not formula_like(value)
 
 
+# Texts beginning with an apostrophe, alone or before each formula character: the escape's own character.
+APOSTROPHED = ("'quoted", "'", "''", *(f"'{c}1+1" for c in FORMULA_STARTS), *(f"''{c}1" for c in FORMULA_STARTS))
+
+
+@pytest.mark.parametrize("text", [*HOSTILE, *APOSTROPHED, "Tổ 1", "a=b", ""])
+def test_every_text_comes_back_from_a_csv_file_exactly_as_it_was_written(text):
+    rows = list(csv.reader(io.StringIO(csv_bytes(("x",), [[text]]).decode("utf-8-sig"), newline="")))
+    assert not rows[1][0].startswith(FORMULA_STARTS)
+    assert csv_unescape(rows[1][0]) == text
+
+
 def test_a_workbook_cell_of_formula_like_text_is_text(tmp_path):
     wb = openpyxl.Workbook()
     for i, value in enumerate((*HOSTILE, 7, dt.date(2021, 3, 10), "a\x00b"), start=1):
@@ -132,6 +143,16 @@ def test_users_csv_template_escapes_names_beginning_with_a_tab_or_a_carriage_ret
         get_user_model().objects.filter(username=username).update(first_name=name)
     data = admin_client.get(reverse("users_template"), {"dot": campaign.code}).content
     assert_csv_safe(data, expect_escaped=2 + 2)
+
+
+def test_full_names_beginning_with_an_apostrophe_come_back_unchanged_from_the_users_template(admin_client,
+                                                                                               campaign):
+    _users(campaign, ["'=1+1", "'+84", "''@x", "'quoted"])
+    data = admin_client.get(reverse("users_template"), {"dot": campaign.code}).content
+    preview = admin_client.post(reverse("users_import"), {"campaign": campaign.pk,
+                                                          "tep": SimpleUploadedFile("nguoi-dung.csv", data)})
+    report = preview.context["report"]
+    assert report.ok and not report.creates and not report.updates, [(r.username, r.after) for r in report.updates]
 
 
 def test_one_time_passwords_file_escapes_formulas(admin_client, campaign):

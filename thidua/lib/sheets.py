@@ -2,7 +2,8 @@
 formula by the spreadsheet that opens it (OWASP's "CSV injection").
 
 A text beginning with `=`, `+`, `-`, `@`, a tab or a carriage return is what a spreadsheet takes for a formula:
-in a CSV file it is prefixed with an apostrophe (the spreadsheet then shows it as text, apostrophe included); in a
+in a CSV file it is prefixed with an apostrophe (the spreadsheet then shows it as text, apostrophe included), and so
+is a text whose leading apostrophes come before such a character, so that reading the file back is exact; in a
 workbook it is written as a text cell, never a formula, and marked to stay text when edited (its value unchanged,
 so that a workbook exported and imported again gives back the same data). Numbers, dates and empty cells are
 written as they are: a number stays a number.
@@ -22,14 +23,22 @@ def formula_like(value) -> bool:
     return isinstance(value, str) and value.startswith(FORMULA_STARTS)
 
 
+def _escaped_in_csv(value) -> bool:
+    # A text whose leading apostrophes come before a formula's first character: escaping also the one that
+    # begins with an apostrophe ('=1+1) keeps `csv_unescape` from taking its own apostrophe for the escape.
+    return isinstance(value, str) and formula_like(value.lstrip("'"))
+
+
 def csv_cell(value):
-    """Return a value as it is written to a CSV file: a formula-like text prefixed with an apostrophe."""
-    return "'" + value if formula_like(value) else value
+    """Return a value as it is written to a CSV file: a formula-like text, or one whose leading apostrophes come
+    before a formula's first character, prefixed with an apostrophe."""
+    return "'" + value if _escaped_in_csv(value) else value
 
 
 def csv_unescape(text: str) -> str:
-    """Return a CSV cell's text as it was before `csv_cell`, so that an exported file can be imported again."""
-    return text[1:] if text.startswith("'") and formula_like(text[1:]) else text
+    """Return a CSV cell's text as it was before `csv_cell` (the exact inverse), so that an exported file can be
+    imported again."""
+    return text[1:] if text.startswith("'") and _escaped_in_csv(text[1:]) else text
 
 
 def csv_bytes(header, rows) -> bytes:
