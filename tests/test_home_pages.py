@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from thidua.accounts.models import Role
+from thidua.campaigns.models import Campaign
 from thidua.intake.services import report_save, report_submit
 from thidua.units.models import Unit
 
@@ -83,8 +84,29 @@ def test_the_admin_sees_the_users_to_look_after(login, campaign, client):
 
     for _ in range(5):
         LoginFailure.objects.create(username="doan-mat-khau", ip="10.0.0.9")
-    page = login(Role.ADMIN, "PC06").get(reverse("home"))
+    page = login(Role.ADMIN, None).get(reverse("home"))
     assert page.context["users"]["locked"] == ["doan-mat-khau"]
     body = page.content.decode()
     assert "doan-mat-khau" in body and reverse("user_list") in body
     assert login(Role.PC06, "PC06").get(reverse("home")).context["users"] is None
+
+
+def test_a_unit_bound_admin_sees_only_the_locked_names_of_users_they_manage(login, campaign, client):
+    from thidua.accounts.models import LoginFailure
+    from thidua.accounts.services import user_create
+
+    other = Campaign.objects.create(code="tinh-khac", name="Đợt khác", province_code="92", start=campaign.start,
+                                    deadline=campaign.deadline, settings=campaign.settings)
+    user_create(username="to-cua-minh", password="x", role=Role.TEAM, actor="kiem-thu",
+                unit=Unit.objects.get(campaign=campaign, code="TO-VTH-1"))
+    user_create(username="to-dot-khac", password="x", role=Role.TEAM, actor="kiem-thu",
+                unit=Unit.objects.create(campaign=other, code="TO-B", name="Tổ B", kind="to"))
+    user_create(username="pc06-tinh", password="x", role=Role.PC06, actor="kiem-thu")
+    for name in ("to-cua-minh", "to-dot-khac", "pc06-tinh", "doan-mat-khau"):
+        LoginFailure.objects.bulk_create([LoginFailure(username=name, ip="10.0.0.9") for _ in range(5)])
+    page = login(Role.ADMIN, "PC06").get(reverse("home"))
+    assert page.context["users"]["locked"] == ["to-cua-minh"]
+    body = page.content.decode()
+    assert not [name for name in ("to-dot-khac", "pc06-tinh", "doan-mat-khau") if name in body]
+    everyone = login(Role.ADMIN, None).get(reverse("home")).context["users"]["locked"]
+    assert everyone == ["doan-mat-khau", "pc06-tinh", "to-cua-minh", "to-dot-khac"]

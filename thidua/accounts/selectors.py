@@ -69,7 +69,8 @@ def user_history(username: str) -> list[dict]:
 
 def users_summary(admin: UserAdmin, now=None) -> dict:
     """Return what a Quản trị watches: users active and not, one-time passwords not yet changed, and the user
-    names locked out now by failed logins (guessed names included). Two queries."""
+    names locked out now by failed logins — of the users they manage, and, for those who manage every campaign,
+    the guessed names of no account. Three queries."""
     now = now or timezone.now()
     counts = admin.users(get_user_model().objects.all()).aggregate(
         active=Count("id", filter=Q(is_active=True)), inactive=Count("id", filter=Q(is_active=False)),
@@ -78,4 +79,9 @@ def users_summary(admin: UserAdmin, now=None) -> dict:
     locked = list(LoginFailure.objects.filter(at__gte=window).values("username").annotate(n=Count("id"))
                   .filter(n__gte=settings.THIDUA_LOGIN_MAX_FAILURES).order_by("username")
                   .values_list("username", flat=True))
-    return {**counts, "locked": locked}
+    accounts = list(get_user_model().objects.filter(username__in=locked).select_related("profile__unit"))
+    # An administrator bound to a unit learns nothing of accounts beyond their campaign, nor of guessing at them.
+    shown = {u.username for u in accounts if admin.manages(u)}
+    if admin.manages_unbound:
+        shown |= set(locked) - {u.username for u in accounts}
+    return {**counts, "locked": [name for name in locked if name in shown]}
