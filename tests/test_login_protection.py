@@ -214,6 +214,18 @@ def test_the_administration_login_is_protected_too(client, officer):
     assert "Đăng nhập sai quá nhiều lần" in login(client, PASSWORD, url=url).content.decode()
 
 
+def test_a_right_password_refused_by_the_administration_site_is_not_counted_as_a_failure(client, officer):
+    response = login(client, PASSWORD, url=reverse("admin:login"))  # not staff: refused, but the password was right
+    assert response.status_code == 200 and "_auth_user_id" not in client.session
+    assert not LoginFailure.objects.exists()
+
+
+def test_an_attempt_without_a_password_is_not_counted(client, officer):
+    for _ in range(5):
+        assert login(client, "").status_code == 200
+    assert not LoginFailure.objects.exists() and login(client, PASSWORD).status_code == 302
+
+
 def test_pages_carry_the_security_headers(client):
     response = client.get(reverse("login"))
     csp = response.headers["Content-Security-Policy"]

@@ -341,6 +341,22 @@ def test_a_previewed_file_that_is_not_base64_is_a_stale_preview_not_a_server_err
     unchanged()
 
 
+def test_a_name_taken_between_the_plan_and_the_write_leaves_nothing_half_written(run, monkeypatch, snapshot):
+    from thidua.accounts import services
+
+    def plan_then_someone_creates_a_user(**options):
+        report = plan(**options)
+        User.objects.create_user(username="pc06_lan", password="x")  # a writer that takes no lock (the admin site)
+        return report
+
+    plan = services.plan_users_import
+    monkeypatch.setattr(services, "plan_users_import", plan_then_someone_creates_a_user)
+    before = snapshot(), User.objects.count()
+    report = run(GOOD)
+    assert [e.message for e in report.errors] == [PLAN_CHANGED] and not report.passwords
+    assert (snapshot(), User.objects.count()) == (before[0], before[1] + 1)  # only the other writer's user
+
+
 def reason_data(response) -> dict:
     form = response.context["reason_form"]
     return {field.name: field.value() for field in form}

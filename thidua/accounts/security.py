@@ -9,6 +9,9 @@
   (a signed cookie) is not slowed down for that name, so a guesser holding the address cannot keep its users out.
 - The address is REMOTE_ADDR; behind the reverse proxy (THIDUA_BEHIND_PROXY) it is the one the nearest trusted proxy
   appended to X-Forwarded-For (THIDUA_PROXY_HOPS from the right). A header the proxies did not write is never read.
+- An attempt is recorded as a failure before its password is checked, in the same step as the counting (locked per
+  user name and per address), and forgotten when the password was right: attempts sent at once are counted one after
+  the other, so that they check no more passwords than the limits allow.
 """
 
 import datetime as dt
@@ -22,11 +25,13 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Count, Max
 from django.dispatch import receiver
 from django.utils import timezone
 
 from .importing import control_character
+from .locks import PREFIX, hold
 from .models import LoginFailure
 
 LOCKED_MESSAGE = ("Đăng nhập sai quá nhiều lần: tài khoản tạm khóa, thử lại sau {minutes} phút. "
@@ -37,6 +42,12 @@ USERNAME_MAX = 150  # LoginFailure.username
 KNOWN_DEVICE_COOKIE = "thidua_thiet_bi"
 KNOWN_DEVICE_SALT = "thidua.accounts.known_device"
 KNOWN_DEVICE_DAYS = 180
+# Set on a request whose login form recorded its attempt already (the failure signal then records nothing more).
+ATTEMPT_RECORDED = "thidua_login_attempt"
+
+
+class LoginRefused(Exception):
+    """A login refused before its password is checked; the message says why and until when."""
 
 
 def _address(text: str) -> str | None:
@@ -88,6 +99,22 @@ def login_refusal(username: str, ip: str | None, *, known_device: bool = False,
     return SLOWED_MESSAGE.format(seconds=seconds) if seconds else None
 
 
+@transaction.atomic
+def login_attempt_start(*, username: str, ip: str | None, known_device: bool = False) -> int:
+    """Record a login attempt as a failure before its password is checked and return its id, or raise LoginRefused
+    (recording nothing) when the user name is locked or the address slowed down.
+
+    The counting and the record are one step for the user name and for the address (both locked until it is
+    written): each attempt counts every one before it, failed or still being checked.
+    """
+    name = _stored_name(username)
+    hold(f"{PREFIX}login-name:{name}", *([f"{PREFIX}login-address:{ip}"] if ip else []))
+    refusal = login_refusal(username, ip, known_device=known_device)
+    if refusal:
+        raise LoginRefused(refusal)
+    return LoginFailure.objects.create(username=name, ip=ip).id
+
+
 def address_wait(ip: str, *, now: dt.datetime | None = None) -> int:
     """Return how many seconds an attempt from this address must still wait (0: none)."""
     now = now or timezone.now()
@@ -109,6 +136,8 @@ def _known_device(request, username: str) -> bool:
 
 @receiver(user_login_failed)
 def _record_failure(sender, credentials, request=None, **kwargs):
+    if getattr(request, ATTEMPT_RECORDED, False):
+        return
     LoginFailure.objects.create(username=_stored_name(credentials.get("username") or ""),
                                 ip=client_address(request))
 
@@ -123,11 +152,24 @@ class _Throttled:
 
     def clean(self):
         username = self.cleaned_data.get("username") or ""
-        refusal = login_refusal(username, client_address(self.request),
-                                known_device=_known_device(self.request, username))
-        if refusal:
-            raise forms.ValidationError(refusal, code="locked")
-        return super().clean()
+        ip, known_device = client_address(self.request), _known_device(self.request, username)
+        if not (username and self.cleaned_data.get("password")):  # no password will be checked: nothing to count
+            refusal = login_refusal(username, ip, known_device=known_device)
+            if refusal:
+                raise forms.ValidationError(refusal, code="locked")
+            return super().clean()
+        try:
+            attempt = login_attempt_start(username=username, ip=ip, known_device=known_device)
+        except LoginRefused as refused:
+            raise forms.ValidationError(str(refused), code="locked") from None
+        if self.request is not None:
+            setattr(self.request, ATTEMPT_RECORDED, True)
+        try:
+            return super().clean()
+        finally:
+            if self.user_cache is not None:
+                # The password was right, even if this account may not sign in here: no guess to count.
+                LoginFailure.objects.filter(pk=attempt).delete()
 
 
 class ThrottledAuthenticationForm(_Throttled, AuthenticationForm):

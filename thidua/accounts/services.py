@@ -5,13 +5,14 @@ it records that a password was reset or changed, never the password.
 """
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.crypto import get_random_string
 
 from thidua.audit.chain import changeset_seal
 from thidua.audit.models import ChangeSet, Source
 from thidua.audit.services import changeset_open, record_change, record_changes
 
+from . import locks
 from .importing import NAME_MAX, USERNAME, UsersImportReport, plan_users_import, text_error
 from .models import CAMPAIGN_WIDE_ROLES, LoginFailure, Profile, Role
 from .scopes import lockout_error
@@ -23,6 +24,7 @@ REASON_REQUIRED = "Đổi vai trò hoặc đơn vị cần ghi lý do."
 IMPORT_REASON_REQUIRED = "tệp đổi vai trò hoặc đơn vị của người dùng đã có: cần ghi lý do"
 PLAN_CHANGED = "Dữ liệu người dùng đã thay đổi từ lúc xem trước: không nhập gì. Hãy xem trước lại."
 BAD_USERNAME = "Tên đăng nhập không hợp lệ: chỉ gồm chữ không dấu, chữ số và các dấu . @ + - _ (tối đa 150 ký tự)."
+NAME_TAKEN = "Tên đăng nhập «{username}» đã có: hãy chọn tên khác."
 # Longest texts the history keeps of an act (reasons: as long as the forms take them).
 ACTOR_MAX = ChangeSet._meta.get_field("actor").max_length
 FILE_NAME_MAX = ChangeSet._meta.get_field("file_name").max_length
@@ -88,6 +90,17 @@ def _campaign_of(user):
     return profile.unit.campaign if profile is not None and profile.unit else None
 
 
+def _new_user(*, username: str, password: str, **fields):
+    """Create a user, or raise AccountError when the name is taken (by a writer that committed just now too)."""
+    if get_user_model().objects.filter(username=username).exists():
+        raise AccountError(NAME_TAKEN.format(username=username))
+    try:
+        with transaction.atomic():
+            return get_user_model().objects.create_user(username=username, password=password, **fields)
+    except IntegrityError:  # created meanwhile by a writer that takes no lock (the administration site)
+        raise AccountError(NAME_TAKEN.format(username=username)) from None
+
+
 @transaction.atomic
 def user_create(*, username: str, password: str, role: str, unit=None, full_name: str = "", actor: str,
                 source: str = "cli", reason: str = "", must_change_password: bool = False) -> object:
@@ -99,7 +112,8 @@ def user_create(*, username: str, password: str, role: str, unit=None, full_name
         raise AccountError(BAD_USERNAME)
     _check_texts(actor=actor, reason=reason, full_name=full_name)
     _check_role_unit(role, unit)
-    user = get_user_model().objects.create_user(username=username, password=password, first_name=full_name)
+    locks.hold(locks.USERS)
+    user = _new_user(username=username, password=password, first_name=full_name)
     Profile.objects.create(user=user, role=role, unit=unit, must_change_password=must_change_password)
     changeset = changeset_open(campaign=unit.campaign if unit else None, actor=actor, source=source, reason=reason)
     after = {"role": role, "unit": unit.code if unit else None, "full_name": full_name}
@@ -218,8 +232,11 @@ def users_import(*, campaign, data: bytes, actor: str, file_name: str = "", reas
     the report (never stored in clear); existing users change only where the file differs, each difference
     recorded. A file that changes nothing records nothing. `manager` (a scopes.UserAdmin) limits the file to the
     users that administrator may manage; `dry_run` plans without writing (the preview); `expected_fingerprint`
-    refuses to apply anything but the plan that was previewed.
+    refuses to apply anything but the plan that was previewed. Imports that write are planned one at a time: the
+    second of two sent at once plans on what the first wrote.
     """
+    if not dry_run:
+        locks.hold(locks.USERS)
     report = plan_users_import(campaign=campaign, data=data, file_name=file_name, actor=actor, manager=manager)
     problem = _text_problem(actor=actor, reason=reason, file_name=file_name)
     if problem:
@@ -234,13 +251,25 @@ def users_import(*, campaign, data: bytes, actor: str, file_name: str = "", reas
     if report.needs_reason and not reason.strip():
         report.fail(None, None, IMPORT_REASON_REQUIRED)
         return report
+    try:
+        with transaction.atomic():
+            _users_import_apply(report, campaign=campaign, actor=actor, file_name=file_name, reason=reason,
+                                source=source)
+    except AccountError:  # a name of the plan taken meanwhile by a writer outside its lock: nothing is kept
+        report.passwords.clear()
+        report.fail(None, None, PLAN_CHANGED)
+    return report
+
+
+def _users_import_apply(report: UsersImportReport, *, campaign, actor: str, file_name: str, reason: str,
+                        source: str) -> None:
+    """Write the planned creations and updates as one act; the new users' one-time passwords go to the report."""
     changeset = changeset_open(campaign=campaign, actor=actor, source=source, reason=reason.strip(),
                                file_name=file_name, file_sha256=report.sha256)
     changes = []
     for row in report.creates:
         password = one_time_password()
-        user = get_user_model().objects.create_user(username=row.username, password=password,
-                                                    first_name=row.full_name, is_active=row.active)
+        user = _new_user(username=row.username, password=password, first_name=row.full_name, is_active=row.active)
         Profile.objects.create(user=user, role=row.role, unit=row.unit, must_change_password=True)
         report.passwords.append((row.username, row.full_name, password))
         changes.append(("user", row.username, None, {**row.after, "password": "one_time"}))
@@ -253,5 +282,4 @@ def users_import(*, campaign, data: bytes, actor: str, file_name: str = "", reas
     changeset.save(update_fields=["summary"])
     changeset_seal(changeset)
     report.changeset_id = changeset.id
-    return report
 
