@@ -142,7 +142,7 @@ def write_sheets(directory: Path, sheets: dict[str, list[list]], fmt: str, name:
 def base_data(django_db_setup, django_db_blocker, tmp_path_factory) -> Path:
     """Load the territory, the reference campaign and the base dataset once; return the base workbook."""
     with django_db_blocker.unblock():
-        territory_load(province="93")
+        territory_load(province="93", actor=ACTOR)
         campaign, _ = campaign_init(config=load_config(CAMPAIGN_FILE), actor=ACTOR)
         path = write_sheets(tmp_path_factory.mktemp("base"), BASE, "xlsx", name="co-so")
         report = workbook_import(campaign=campaign, path=path, actor=ACTOR)

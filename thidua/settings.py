@@ -49,6 +49,8 @@ DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 
 INSTALLED_APPS = [
+    # First, so that its `createsuperuser` (which records the new superuser in the history) replaces Django's.
+    "thidua.accounts",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -63,7 +65,6 @@ INSTALLED_APPS = [
     "thidua.intake",
     "thidua.audit",
     "thidua.exchange",
-    "thidua.accounts",
     "thidua.standings",
     "thidua.demo",
     "thidua.backup",

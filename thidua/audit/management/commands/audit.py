@@ -14,7 +14,7 @@ from thidua.audit.chain import (
     chain_verify,
 )
 from thidua.audit.keys import audit_key, key_place, mac_holds
-from thidua.intake.integrity import data_verify, history_baseline
+from thidua.intake.integrity import accounts_baseline, data_verify, history_baseline
 
 LEGACY_REASON = "Xác thực nhật ký ghi trước khi có khóa nhật ký (nâng cấp)"
 REKEY_REASON = "Đổi khóa nhật ký"
@@ -105,13 +105,17 @@ class Command(BaseCommand):
             sealed = chain_seal_legacy()
         except SealError as exc:
             raise CommandError(str(exc)) from exc
-        if not sealed:
-            # Only an older database gets a baseline: on one sealed already it would vouch for whatever was changed.
-            raise CommandError("Mọi mục của nhật ký đã có mã xác thực: không có gì cần xác thực bù. Kiểm tra bằng "
-                               "`thidua audit verify`.")
         try:
-            baselined = history_baseline(actor=actor, reason=reason)
+            if sealed:
+                baselined = history_baseline(actor=actor, reason=reason)
+            else:
+                # Only an older database gets a baseline: on one sealed already it would vouch for whatever was
+                # changed; of the accounts, which the version before recorded less of, only what it left, once.
+                baselined = accounts_baseline(actor=actor, reason=reason)
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
+        if not sealed and not baselined:
+            raise CommandError("Mọi mục của nhật ký đã có mã xác thực và không có tài khoản nào của phiên bản trước "
+                               "cần ghi bù: không có gì cần xác thực bù. Kiểm tra bằng `thidua audit verify`.")
         self.stdout.write(f"Đã xác thực {sealed} mục ghi trước khi có khóa ({key_place()}); "
                           f"{baselined} bản ghi mà phiên bản trước chưa ghi đủ vào nhật ký được ghi lại như hiện có.")
