@@ -62,6 +62,7 @@ class ChainReport:
     broken: str | None  # the first break, in Vietnamese; None when the chain is whole
     authenticated: bool = True  # every MAC checked with the key (False: no key at hand, only the hashes checked)
     legacy: int = 0  # the first entries carry no MAC yet: sealed before the key existed
+    act: ChangeSet | None = None  # the act the break names (its campaign says who may read about it), if any
 
     @property
     def ok(self) -> bool:
@@ -95,34 +96,34 @@ def chain_verify(*, key: bytes | None = None, until: int | None = None) -> Chain
     if unsealed is not None:
         when = f"{localtime(unsealed.at):%d/%m/%Y %H:%M}"
         return ChainReport(0, f"mục #{unsealed.id} ({when}, {unsealed.actor}) không nằm trong chuỗi: được ghi thẳng "
-                              "vào cơ sở dữ liệu", key is not None)
+                              "vào cơ sở dữ liệu", key is not None, act=unsealed)
     previous, expected_seq, count, legacy, authenticated = GENESIS, 1, 0, 0, 0
 
-    def broken(message: str) -> ChainReport:
-        return ChainReport(count, message, key is not None, legacy)
+    def broken(message: str, act: ChangeSet | None = None) -> ChainReport:
+        return ChainReport(count, message, key is not None, legacy, act)
 
     for batch in _sealed_batches(until):
         for cs, changes in batch:
             where = _where(cs)
             if cs.seq != expected_seq:
-                return broken(f"thiếu mục số {expected_seq}: chuỗi nhảy tới {where}")
+                return broken(f"thiếu mục số {expected_seq}: chuỗi nhảy tới {where}", cs)
             if cs.prev_hash != previous:
-                return broken(f"{where}: liên kết tới mục trước không khớp")
+                return broken(f"{where}: liên kết tới mục trước không khớp", cs)
             if entry_hash(cs, changes) != cs.hash:
-                return broken(f"{where}: nội dung đã bị sửa sau khi ghi")
+                return broken(f"{where}: nội dung đã bị sửa sau khi ghi", cs)
             if key is not None:
                 if not cs.mac:
                     if legacy != count:
                         return broken(f"{where}: không có mã xác thực (HMAC) dù các mục trước có: mục này đã bị ghi "
-                                      "hoặc viết lại thẳng trong cơ sở dữ liệu")
+                                      "hoặc viết lại thẳng trong cơ sở dữ liệu", cs)
                     legacy += 1
                 elif not mac_holds(key, cs.seq, cs.hash, cs.mac):
                     if authenticated == 0:
                         return broken(f"{where}: mã xác thực (HMAC) không khớp với khóa nhật ký ({key_place()}): "
                                       "hoặc khóa này không phải khóa của cơ sở dữ liệu này, hoặc nhật ký từ mục này "
-                                      "đã bị viết lại")
+                                      "đã bị viết lại", cs)
                     return broken(f"{where}: mã xác thực (HMAC) không khớp: mục này và chuỗi băm từ đó đã bị viết "
-                                  "lại thẳng trong cơ sở dữ liệu")
+                                  "lại thẳng trong cơ sở dữ liệu", cs)
                 else:
                     authenticated += 1
             previous, expected_seq, count = cs.hash, expected_seq + 1, count + 1
@@ -179,7 +180,7 @@ def anchor_verify(anchor: Anchor, *, key: bytes | None) -> ChainReport:
     if entry.hash != anchor.hash:
         return ChainReport(report.entries, f"{_where(entry)} có mã băm {entry.hash[:16]}…, mốc ghi "
                                            f"{anchor.hash[:16]}…: nhật ký tới mốc này đã bị viết lại",
-                           report.authenticated)
+                           report.authenticated, act=entry)
     return report
 
 
