@@ -228,6 +228,9 @@ THIDUA_UPLOAD_DIR = Path(env_str("THIDUA_UPLOAD_DIR", str(DATA_DIR / "uploads"))
 # The history's key (thidua/audit/keys.py): the variable THIDUA_AUDIT_KEY, read when used and never kept here, or
 # this file, created at random by the first act. Keep it apart from the database and its backups (docs/operations.md).
 THIDUA_AUDIT_KEY_FILE = Path(env_str("THIDUA_AUDIT_KEY_FILE", str(DATA_DIR / "audit-key")))
+# The journal of the chain's heads (thidua/audit/journal.py): a line appended after each act, kept off the database and
+# its backups, so that acts cut from the end of the history are found (docs/operations.md).
+THIDUA_AUDIT_JOURNAL = Path(env_str("THIDUA_AUDIT_JOURNAL", str(DATA_DIR / "anchors.log")))
 
 LOGGING = {
     "version": 1,

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from thidua.accounts.scopes import AUDIT_ROLES, VERIFY_CHAIN_ROLES, campaigns_of, role_of
 from thidua.audit.chain import chain_anchor, chain_verify
+from thidua.audit.journal import journal_verify
 from thidua.audit.keys import audit_key
 from thidua.audit.models import ChangeSet, Source
 from thidua.audit.selectors import ENTITY_LABELS, ActFilter, acts, record_history, team_day_history
@@ -122,12 +123,16 @@ def audit_verify(request):
     bound = _bound_campaigns(request.user)
     key = audit_key()
     report = chain_verify(key=key)
-    problem = data_discrepancy() if report.ok else None
+    journal = journal_verify(key=key) if report.ok else None
+    problem = data_discrepancy() if report.ok and journal.ok else None
     if not report.ok:
         if bound is None or report.act is None or report.act.campaign_id in bound:
             messages.error(request, f"Chuỗi nhật ký bị phá: {report.broken}.")
         else:
             messages.error(request, f"Chuỗi nhật ký bị phá ở mục số {report.act.seq or '?'}, {ELSEWHERE}.")
+    elif not journal.ok:
+        messages.error(request, f"Chuỗi nhật ký trong cơ sở dữ liệu nguyên vẹn ({report.entries} mục) nhưng tệp mốc "
+                                f"của máy chủ không khớp: {journal.broken}.")
     elif problem:
         shown = problem.message if bound is None or problem.campaign_id in bound else ELSEWHERE
         messages.error(request, f"Chuỗi nhật ký nguyên vẹn ({report.entries} mục) nhưng số liệu không khớp: {shown}.")
