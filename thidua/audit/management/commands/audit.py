@@ -127,5 +127,9 @@ class Command(BaseCommand):
         if not sealed and not baselined:
             raise CommandError("Mọi mục của nhật ký đã có mã xác thực và không có tài khoản nào của phiên bản trước "
                                "cần ghi bù: không có gì cần xác thực bù. Kiểm tra bằng `thidua audit verify`.")
+        if not sealed:
+            self.stdout.write(f"Đã ghi bù vào nhật ký {baselined} tài khoản hoặc khóa API mà phiên bản trước chưa ghi "
+                              "(superuser tạo bằng createsuperuser của Django, mã băm của khóa API), như hiện có.")
+            return
         self.stdout.write(f"Đã xác thực {sealed} mục ghi trước khi có khóa ({key_place()}); "
                           f"{baselined} bản ghi mà phiên bản trước chưa ghi đủ vào nhật ký được ghi lại như hiện có.")
