@@ -15,6 +15,7 @@ from thidua.accounts.services import user_create, user_password_change, user_pas
 from thidua.api.models import ApiToken
 from thidua.api.services import token_create, token_revoke
 from thidua.audit.chain import changeset_seal
+from thidua.audit.models import ChangeSet
 from thidua.audit.services import changeset_open, record_change
 from thidua.campaigns.services import campaign_init
 from thidua.exchange.importer import workbook_import
@@ -203,3 +204,10 @@ def test_seal_legacy_vouches_for_no_other_change_of_an_account(older):
 def test_seal_legacy_with_nothing_to_record_says_so(accounts):
     with pytest.raises(CommandError, match="không có gì cần xác thực bù"):
         seal_legacy()
+
+
+def test_sealing_a_database_from_before_the_key_records_an_account_gone_as_gone(accounts):
+    User.objects.filter(username="pc06").delete()
+    ChangeSet.objects.update(mac="")
+    assert "bản ghi mà phiên bản trước chưa ghi đủ" in seal_legacy()
+    assert data_verify() is None

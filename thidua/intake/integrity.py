@@ -533,9 +533,11 @@ def _baseline_write(by_campaign: dict, *, actor: str, reason: str, what: str) ->
     return sum(len(changes) for changes in by_campaign.values())
 
 
-def _recorded_state(d: Difference) -> dict:
-    """Return a record's stored state as an act records it (what the replay implies left out)."""
-    return {k: v for k, v in d.stored.items() if k != "unit_campaign"} if d.spec.entity == "user" else d.stored
+def _recorded_state(d: Difference) -> dict | None:
+    """Return a record's stored state as an act records it (what the replay implies left out; None: it is gone)."""
+    if d.stored is None or d.spec.entity != "user":
+        return d.stored
+    return {k: v for k, v in d.stored.items() if k != "unit_campaign"}
 
 
 @transaction.atomic
