@@ -5,6 +5,9 @@ anchor printed; a journal behind the database is no alarm; a forged line is name
 import datetime as dt
 import io
 import multiprocessing
+import os
+import subprocess
+import sys
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -207,3 +210,16 @@ def test_a_history_sealed_anew_after_a_lost_key_keeps_the_journals_witness(enter
     with django_capture_on_commit_callbacks(execute=True):
         call_command("audit", "seal-legacy", stdout=io.StringIO())
     assert journal_verify(key=audit_key()).ok and "khớp với nhật ký" in verify()
+
+
+def test_the_demo_made_again_starts_a_new_journal(tmp_path):
+    """`thidua demo` removes its database and makes a new one: the journal of the one removed goes with it."""
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "THIDUA_DATA_DIR", "THIDUA_AUDIT_JOURNAL"}}
+    for _ in range(2):
+        done = subprocess.run([sys.executable, "-m", "thidua", "demo", "--no-serve", "--until", "2021-03-01"], env=env,
+                              cwd=tmp_path, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'thidua-demo.sqlite3'}"
+    done = subprocess.run([sys.executable, "-m", "thidua", "audit", "verify"], env=env, cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and "khớp với nhật ký" in done.stdout, done.stderr
