@@ -166,7 +166,7 @@ def setup_campaign(province: str, adjust=None):
     from thidua.territory.services import territory_load
 
     call_command("migrate", verbosity=0)
-    territory_load(province=province)
+    territory_load(province=province, actor=ACTOR)
     config = load_config(CAMPAIGN_FILE)
     if adjust is not None:
         config = adjust(config)

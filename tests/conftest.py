@@ -138,11 +138,27 @@ def write_sheets(directory: Path, sheets: dict[str, list[list]], fmt: str, name:
 
 # --- fixtures -----------------------------------------------------------------------------------------------
 
+@pytest.fixture(scope="session", autouse=True)
+def _journal_of_the_tests(tmp_path_factory):
+    """Keep the journal of heads (thidua/audit/journal.py) of the acts the session commits (the base data) in a
+    folder of its own, never in the working copy's data folder, which another run (the other database) shares."""
+    from django.conf import settings
+
+    settings.THIDUA_AUDIT_JOURNAL = tmp_path_factory.mktemp("journal") / "anchors.log"
+
+
+@pytest.fixture(autouse=True)
+def _journal_of_each_test(settings, tmp_path):
+    """Start each test with an empty journal of heads (behind the database: no alarm), its own: a test that changes
+    the key or commits its acts leaves nothing to the next."""
+    settings.THIDUA_AUDIT_JOURNAL = tmp_path / "journal" / "anchors.log"
+
+
 @pytest.fixture(scope="session")
 def base_data(django_db_setup, django_db_blocker, tmp_path_factory) -> Path:
     """Load the territory, the reference campaign and the base dataset once; return the base workbook."""
     with django_db_blocker.unblock():
-        territory_load(province="93")
+        territory_load(province="93", actor=ACTOR)
         campaign, _ = campaign_init(config=load_config(CAMPAIGN_FILE), actor=ACTOR)
         path = write_sheets(tmp_path_factory.mktemp("base"), BASE, "xlsx", name="co-so")
         report = workbook_import(campaign=campaign, path=path, actor=ACTOR)

@@ -126,7 +126,8 @@ def test_creating_and_revoking_a_token_are_acts_of_the_history(campaign, persona
     secret = persona(Role.DISTRICT, "CAH-VTH", username="huyen")
     token = ApiToken.objects.get(user__username="huyen")
     created = Change.objects.get(entity="api_token", key=token.prefix)
-    assert created.after == {"user": "huyen", "name": "kiểm thử"} and created.changeset.campaign == campaign
+    assert created.after == {"user": "huyen", "name": "kiểm thử", "secret_sha256": token.secret_hash}
+    assert created.changeset.campaign == campaign
     assert secret not in json.dumps(created.after)
     token_revoke(user=token.user, prefix=token.prefix, actor="pc06", reason="Nghỉ việc")
     revoked = Change.objects.filter(entity="api_token", key=token.prefix).last()

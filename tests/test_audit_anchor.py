@@ -131,11 +131,12 @@ def test_the_audit_page_shows_the_anchor(login, advanced):
 
 
 def test_a_database_from_before_the_key_is_sealed_once(advanced):
+    acts = ChangeSet.objects.count()
     ChangeSet.objects.update(mac="")
     broken = chain_verify(key=audit_key()).broken
     assert "chưa có mã xác thực" in broken and "seal-legacy" in broken
     out = run("seal-legacy")
-    assert "Đã xác thực 3 mục" in out
+    assert f"Đã xác thực {acts} mục" in out
     assert chain_verify(key=audit_key()).ok
     run("verify")
 
@@ -175,9 +176,10 @@ def test_the_history_moves_to_a_new_key(advanced, monkeypatch, tmp_path):
         run("rekey", "--old-key-file", str(old))
     monkeypatch.setenv("THIDUA_AUDIT_KEY", "khoa-moi-cua-nam-2022")
     assert "không phải khóa của cơ sở dữ liệu này" in chain_verify(key=audit_key()).broken
-    assert "Đã xác thực lại 3 mục bằng khóa mới" in run("rekey", "--old-key-file", str(old))
+    acts = ChangeSet.objects.count()
+    assert f"Đã xác thực lại {acts} mục bằng khóa mới" in run("rekey", "--old-key-file", str(old))
     run("verify")
-    assert ChangeSet.objects.get(seq=4).reason == "Đổi khóa nhật ký"
+    assert ChangeSet.objects.get(seq=acts + 1).reason == "Đổi khóa nhật ký"
     assert not chain_verify(key=b"khoa-nhat-ky-cua-bo-kiem-thu").ok
 
 

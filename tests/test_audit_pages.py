@@ -120,3 +120,91 @@ def test_a_count_created_by_an_import_shows_its_creation_then_its_corrections(lo
     day = login(Role.TEAM, "TO-VTH-1").get(reverse("team_day_history", args=[campaign.code, "TO-VTH-1",
                                                                              DAY.isoformat()]))
     assert len(day.context["changes"]) == 2
+
+
+# --- acts of no campaign: about accounts bound to no unit, the territory, the history's key ---------------------
+
+@pytest.fixture
+def unbound_acts(campaign, base_data):
+    """A second campaign `khac` with a team's user; an account bound to no unit whose password was reset and who made
+    an API key: acts of no campaign. Return the campaign and those acts."""
+    import dataclasses
+
+    from thidua.accounts.services import user_create, user_password_reset
+    from thidua.api.services import token_create
+    from thidua.campaigns.services import campaign_init
+    from thidua.exchange.importer import workbook_import
+
+    other, _ = campaign_init(config=dataclasses.replace(campaign.config, code="khac"), actor="pc06")
+    assert workbook_import(campaign=other, path=base_data, actor="pc06").ok
+    chung = user_create(username="pc06-chung", password="Mat-khau-2021", role=Role.PC06, actor="goc")
+    user_password_reset(user=chung, actor="goc", reason="Quên mật khẩu")
+    token_create(user=chung, name="máy chủ", actor="pc06-chung")
+    user_create(username="to-khac", password="Mat-khau-2021", role=Role.TEAM, actor="quan-tri-khac",
+                unit=Unit.objects.get(campaign=other, code="TO-VTH-1"))
+    return other, ChangeSet.objects.filter(campaign__isnull=True)
+
+
+def as_admin_of(client, campaign, name="quan-tri-khac", superuser=False):
+    """Sign the client in as an administrator bound to the campaign's PC06 (made a superuser in the database)."""
+    from django.contrib.auth import get_user_model
+
+    from thidua.accounts.services import user_create
+
+    user = get_user_model().objects.filter(username=name).first() or user_create(
+        username=name, password="Mat-khau-2021", role=Role.ADMIN, actor="goc",
+        unit=Unit.objects.get(campaign=campaign, code="PC06"))
+    if superuser:
+        get_user_model().objects.filter(pk=user.pk).update(is_superuser=True)
+        user.refresh_from_db()
+    client.force_login(user)
+    return client
+
+
+def test_an_administrator_bound_to_a_campaign_reads_no_act_of_no_campaign(client, unbound_acts):
+    other, unbound = unbound_acts
+    client = as_admin_of(client, other)
+    listed = client.get(reverse("audit_list"), {"doi_tuong": "user"})
+    assert {a.campaign_id for a in listed.context["page"]} == {other.id}
+    assert "pc06-chung" not in listed.content.decode()
+    for query in ({}, {"doi_tuong": "api_token"}, {"nguoi": "goc"}, {"dot": other.code}):
+        assert all(a.campaign_id == other.id for a in client.get(reverse("audit_list"), query).context["page"]), query
+    for act in unbound:
+        assert client.get(reverse("audit_act", args=[act.id])).status_code == 404
+    history = client.get(reverse("record_history", args=[other.code]), {"doi_tuong": "user", "khoa": "pc06-chung"})
+    assert history.status_code == 200 and not history.context["changes"]
+
+
+@pytest.mark.parametrize("superuser", [False, True])
+def test_whoever_is_bound_to_no_unit_or_a_superuser_reads_them(client, login, unbound_acts, superuser):
+    other, unbound = unbound_acts
+    client = as_admin_of(client, other, name="sieu", superuser=True) if superuser else login(Role.COUNCIL, None)
+    listed = client.get(reverse("audit_list"), {"doi_tuong": "user"})
+    assert {a.campaign_id for a in listed.context["page"]} >= {None, other.id}
+    for act in unbound:
+        assert client.get(reverse("audit_act", args=[act.id])).status_code == 200
+
+
+def test_the_chain_check_names_a_break_of_no_campaign_only_to_whoever_reads_it(client, login, unbound_acts):
+    other, unbound = unbound_acts
+    unbound.filter(actor="pc06-chung").update(reason="sửa lén")
+    bound = as_admin_of(client, other).post(reverse("audit_verify"), follow=True).content.decode()
+    assert "Chuỗi nhật ký bị phá ở mục số" in bound and "ngoài phạm vi của bạn" in bound
+    assert "pc06-chung" not in bound
+    unbound_admin = login(Role.ADMIN, None).post(reverse("audit_verify"), follow=True).content.decode()
+    assert "Chuỗi nhật ký bị phá" in unbound_admin and "pc06-chung" in unbound_admin
+
+
+def test_the_chain_check_names_an_account_of_no_campaign_only_to_whoever_reads_it(client, login, unbound_acts):
+    from thidua.accounts.models import Profile
+
+    other, _ = unbound_acts
+    Profile.objects.filter(user__username="pc06-chung").update(role=Role.ADMIN)
+    bound = as_admin_of(client, other).post(reverse("audit_verify"), follow=True).content.decode()
+    assert "số liệu không khớp" in bound and "ngoài phạm vi của bạn" in bound and "pc06-chung" not in bound
+    unbound_admin = login(Role.ADMIN, None).post(reverse("audit_verify"), follow=True).content.decode()
+    assert "Người dùng «pc06-chung»: vai trò" in unbound_admin
+    Profile.objects.filter(user__username="pc06-chung").update(role=Role.PC06)
+    Profile.objects.filter(user__username="to-khac").update(role=Role.ADMIN)
+    bound = as_admin_of(client, other).post(reverse("audit_verify"), follow=True).content.decode()
+    assert "Người dùng «to-khac»: vai trò" in bound

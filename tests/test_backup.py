@@ -158,9 +158,14 @@ def test_a_backup_restores_to_the_same_standings_and_a_history_that_verifies(ins
     restored = Path(target["THIDUA_DATA_DIR"])
     assert (restored / "tai-lieu" / "quyet-dinh.txt").read_text(encoding="utf-8") == "Quyết định khen thưởng\n"
     assert not (restored / "uploads" / "dang-cho.xlsx").exists()
+    # The new instance's journal of heads starts from the restored head, and goes on with every act.
+    anchor = done.stdout.split("mốc nhật ký ")[1].split(")")[0]
+    journal = restored / "anchors.log"
+    assert f"Tệp mốc {journal} bắt đầu lại từ mốc của bản sao lưu" in done.stdout
+    assert journal.read_text().startswith(f"{anchor}:")
     # The new instance goes on: a new act after the restore (PostgreSQL's sequences were moved past the rows).
     run(target, "advance-campaign", CAMPAIGN, "closed", "--reason", "Kết thúc")
-    run(target, "audit", "verify")
+    assert "Tệp mốc" in run(target, "audit", "verify").stdout and journal.read_text().count("\n") == 2
 
 
 def test_the_backup_holds_no_secret_and_no_waiting_upload(source):
@@ -169,7 +174,8 @@ def test_the_backup_holds_no_secret_and_no_waiting_upload(source):
         names = archive.namelist()
         manifest = json.loads(archive.read("manifest.json"))
     assert "files/tai-lieu/quyet-dinh.txt" in names
-    assert not [n for n in names if "secret-key" in n or "audit-key" in n or "uploads" in n]
+    assert not [n for n in names if "secret-key" in n or "audit-key" in n or "uploads" in n or "anchors.log" in n]
+    assert (Path(source[0]["THIDUA_DATA_DIR"]) / "anchors.log").exists()  # the source's journal stays on its server
     assert "auth.permission" not in {t["model"] for t in manifest["tables"]}
     assert manifest["anchor"] in printed
 

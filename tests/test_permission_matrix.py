@@ -148,3 +148,17 @@ def test_scoped_lists_show_nothing_of_another_district(who, as_persona):
     home = client.get(reverse("home")).content.decode()
     for body in (day, home):
         assert "TO-NBA-1" not in body and "Ngã Bảy" not in body
+
+
+def test_an_act_of_no_campaign_is_opened_only_by_the_audit_roles_bound_to_no_unit(as_persona):
+    """An act about an account bound to no unit is of no campaign: the administrator and PC06 bound to the
+    campaign's unit do not find it (404), the council bound to no unit reads it."""
+    unbound = user_create(username="khong-don-vi", password="Mat-khau-2021", role=Role.VIEWER, actor="kiem-thu")
+    act = ChangeSet.objects.get(changes__key=unbound.username)
+    assert act.campaign_id is None
+    for who, expected in zip(ORDER, [404, 404, 200, 403, 403, 403], strict=True):
+        client = as_persona(who)
+        assert client.get(reverse("audit_act", args=[act.id])).status_code == expected, who
+        listed = client.get(reverse("audit_list"), {"doi_tuong": "user"})
+        if expected != 403:
+            assert (act in listed.context["page"]) == (expected == 200), who

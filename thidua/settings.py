@@ -49,6 +49,8 @@ DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 
 INSTALLED_APPS = [
+    # First, so that its `createsuperuser` (which records the new superuser in the history) replaces Django's.
+    "thidua.accounts",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -63,7 +65,6 @@ INSTALLED_APPS = [
     "thidua.intake",
     "thidua.audit",
     "thidua.exchange",
-    "thidua.accounts",
     "thidua.standings",
     "thidua.demo",
     "thidua.backup",
@@ -227,6 +228,9 @@ THIDUA_UPLOAD_DIR = Path(env_str("THIDUA_UPLOAD_DIR", str(DATA_DIR / "uploads"))
 # The history's key (thidua/audit/keys.py): the variable THIDUA_AUDIT_KEY, read when used and never kept here, or
 # this file, created at random by the first act. Keep it apart from the database and its backups (docs/operations.md).
 THIDUA_AUDIT_KEY_FILE = Path(env_str("THIDUA_AUDIT_KEY_FILE", str(DATA_DIR / "audit-key")))
+# The journal of the chain's heads (thidua/audit/journal.py): a line appended after each act, kept off the database and
+# its backups, so that acts cut from the end of the history are found (docs/operations.md).
+THIDUA_AUDIT_JOURNAL = Path(env_str("THIDUA_AUDIT_JOURNAL", str(DATA_DIR / "anchors.log")))
 
 LOGGING = {
     "version": 1,

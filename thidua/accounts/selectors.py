@@ -13,7 +13,9 @@ from .models import LoginFailure, Role
 from .scopes import UserAdmin
 
 FIELD_LABELS = {"role": "Vai trò", "unit": "Đơn vị", "full_name": "Họ tên", "active": "Hoạt động",
-                "password": "Mật khẩu", "must_change_password": "Phải đổi mật khẩu"}
+                "password": "Mật khẩu", "must_change_password": "Phải đổi mật khẩu", "superuser": "Superuser",
+                "staff": "Vào trang quản trị hệ thống", "unit_campaign": "Đợt thi đua của đơn vị"}
+YES_NO_FIELDS = ("active", "must_change_password", "superuser", "staff")
 PASSWORD_EVENTS = {"one_time": "cấp mật khẩu dùng một lần", "reset": "đặt lại (mật khẩu dùng một lần)",
                    "changed": "người dùng tự đổi"}
 NO_UNIT = "khong"
@@ -40,7 +42,7 @@ def _shown(field: str, value) -> str:
         return "—"
     if field == "role":
         return Role(value).label if value in Role.values else str(value)
-    if field in ("active", "must_change_password"):
+    if field in YES_NO_FIELDS:
         return "Có" if value else "Không"
     if field == "password":
         return PASSWORD_EVENTS.get(value, str(value))

@@ -124,6 +124,16 @@ def user_create(*, username: str, password: str, role: str, unit=None, full_name
     return user
 
 
+@transaction.atomic
+def superuser_record(*, user, actor: str) -> None:
+    """Record a superuser that Django's `createsuperuser` has just created (it writes no act) as its creation."""
+    changeset = changeset_open(campaign=None, actor=actor, source=Source.CLI, reason="createsuperuser")
+    record_change(changeset, "user", user.get_username(), None, {
+        "role": None, "unit": None, "full_name": user.first_name, "active": user.is_active,
+        "superuser": user.is_superuser, "staff": user.is_staff})
+    changeset_seal(changeset)
+
+
 def _apply(user, *, full_name: str | None, role: str | None, unit, active: bool | None) -> None:
     """Write the new values on the user and its profile (None: keep; `unit` is always written when role is)."""
     fields = []

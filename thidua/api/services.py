@@ -56,7 +56,9 @@ def token_create(*, user, name: str, actor: str, source: str = Source.CLI) -> tu
     secret = f"{SECRET_TAG}_{prefix}_{secrets.token_urlsafe(32)}"
     token = ApiToken.objects.create(user=user, name=name, prefix=prefix, secret_hash=_hash(secret))
     changeset = changeset_open(campaign=_campaign_of(user), actor=actor, source=source)
-    record_change(changeset, "api_token", prefix, None, {"user": user.get_username(), "name": name})
+    # The secret's hash is recorded (it cannot give the secret back): a hash replaced in the database is found.
+    record_change(changeset, "api_token", prefix, None, {"user": user.get_username(), "name": name,
+                                                         "secret_sha256": token.secret_hash})
     changeset_seal(changeset)
     return token, secret
 

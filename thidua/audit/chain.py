@@ -12,12 +12,14 @@ import hashlib
 import hmac
 import json
 from dataclasses import dataclass
+from functools import partial
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import Subquery
 from django.utils.timezone import localtime
 
+from .journal import journal_append, journal_path, journal_restart, journal_verify
 from .keys import audit_key, entry_mac, key_place, mac_holds
 from .models import ChainHead, Change, ChangeSet
 from .services import changeset_open
@@ -44,7 +46,8 @@ def entry_hash(changeset: ChangeSet, changes) -> str:
 
 
 def changeset_seal(changeset: ChangeSet) -> ChangeSet:
-    """Append an act to the chain; call it last, inside the act's transaction (the chain's end is locked)."""
+    """Append an act to the chain; call it last, inside the act's transaction (the chain's end is locked). Once the
+    transaction commits, the act's place and hash go to the journal of heads (journal.py)."""
     head = ChainHead.objects.select_for_update().get(pk=1)
     changeset.refresh_from_db(fields=["at", "summary"])
     changeset.seq, changeset.prev_hash = head.last_seq + 1, head.last_hash
@@ -53,6 +56,7 @@ def changeset_seal(changeset: ChangeSet) -> ChangeSet:
     changeset.save(update_fields=["seq", "prev_hash", "hash", "mac"])
     head.last_seq, head.last_hash = changeset.seq, changeset.hash
     head.save(update_fields=["last_seq", "last_hash"])
+    transaction.on_commit(partial(journal_append, changeset.seq, changeset.hash))
     return changeset
 
 
@@ -62,6 +66,7 @@ class ChainReport:
     broken: str | None  # the first break, in Vietnamese; None when the chain is whole
     authenticated: bool = True  # every MAC checked with the key (False: no key at hand, only the hashes checked)
     legacy: int = 0  # the first entries carry no MAC yet: sealed before the key existed
+    act: ChangeSet | None = None  # the act the break names (its campaign says who may read about it), if any
 
     @property
     def ok(self) -> bool:
@@ -95,34 +100,34 @@ def chain_verify(*, key: bytes | None = None, until: int | None = None) -> Chain
     if unsealed is not None:
         when = f"{localtime(unsealed.at):%d/%m/%Y %H:%M}"
         return ChainReport(0, f"mục #{unsealed.id} ({when}, {unsealed.actor}) không nằm trong chuỗi: được ghi thẳng "
-                              "vào cơ sở dữ liệu", key is not None)
+                              "vào cơ sở dữ liệu", key is not None, act=unsealed)
     previous, expected_seq, count, legacy, authenticated = GENESIS, 1, 0, 0, 0
 
-    def broken(message: str) -> ChainReport:
-        return ChainReport(count, message, key is not None, legacy)
+    def broken(message: str, act: ChangeSet | None = None) -> ChainReport:
+        return ChainReport(count, message, key is not None, legacy, act)
 
     for batch in _sealed_batches(until):
         for cs, changes in batch:
             where = _where(cs)
             if cs.seq != expected_seq:
-                return broken(f"thiếu mục số {expected_seq}: chuỗi nhảy tới {where}")
+                return broken(f"thiếu mục số {expected_seq}: chuỗi nhảy tới {where}", cs)
             if cs.prev_hash != previous:
-                return broken(f"{where}: liên kết tới mục trước không khớp")
+                return broken(f"{where}: liên kết tới mục trước không khớp", cs)
             if entry_hash(cs, changes) != cs.hash:
-                return broken(f"{where}: nội dung đã bị sửa sau khi ghi")
+                return broken(f"{where}: nội dung đã bị sửa sau khi ghi", cs)
             if key is not None:
                 if not cs.mac:
                     if legacy != count:
                         return broken(f"{where}: không có mã xác thực (HMAC) dù các mục trước có: mục này đã bị ghi "
-                                      "hoặc viết lại thẳng trong cơ sở dữ liệu")
+                                      "hoặc viết lại thẳng trong cơ sở dữ liệu", cs)
                     legacy += 1
                 elif not mac_holds(key, cs.seq, cs.hash, cs.mac):
                     if authenticated == 0:
                         return broken(f"{where}: mã xác thực (HMAC) không khớp với khóa nhật ký ({key_place()}): "
                                       "hoặc khóa này không phải khóa của cơ sở dữ liệu này, hoặc nhật ký từ mục này "
-                                      "đã bị viết lại")
+                                      "đã bị viết lại", cs)
                     return broken(f"{where}: mã xác thực (HMAC) không khớp: mục này và chuỗi băm từ đó đã bị viết "
-                                  "lại thẳng trong cơ sở dữ liệu")
+                                  "lại thẳng trong cơ sở dữ liệu", cs)
                 else:
                     authenticated += 1
             previous, expected_seq, count = cs.hash, expected_seq + 1, count + 1
@@ -154,6 +159,8 @@ class AnchorError(ValueError):
 
 def anchor_parse(text: str) -> Anchor:
     """Read an anchor `SEQ:HASH` (as printed by `thidua audit anchor`)."""
+    if not text.strip():
+        raise AnchorError("chưa ghi mốc: --anchor cần một mốc SỐ:MÃ_BĂM, như `thidua audit anchor` in ra")
     seq, sep, digest = text.strip().partition(":")
     digest = digest.lower()
     if not sep or not seq.isdigit() or int(seq) < 1 or len(digest) != 64 or any(c not in "0123456789abcdef"
@@ -179,7 +186,7 @@ def anchor_verify(anchor: Anchor, *, key: bytes | None) -> ChainReport:
     if entry.hash != anchor.hash:
         return ChainReport(report.entries, f"{_where(entry)} có mã băm {entry.hash[:16]}…, mốc ghi "
                                            f"{anchor.hash[:16]}…: nhật ký tới mốc này đã bị viết lại",
-                           report.authenticated)
+                           report.authenticated, act=entry)
     return report
 
 
@@ -199,6 +206,9 @@ def chain_seal_legacy() -> int:
     legacy = list(ChangeSet.objects.filter(seq__isnull=False, mac="").order_by("seq").only("id", "seq", "hash"))
     if not legacy:
         return 0
+    journal = journal_verify(key=None)  # its MACs are of a key gone; its places and hashes still count
+    if not journal.ok:
+        raise SealError(f"Tệp mốc {journal_path()} không khớp nhật ký, không xác thực: {journal.broken}.")
     first_sealed = ChangeSet.objects.exclude(mac="").order_by("seq").values_list("seq", flat=True).first()
     if legacy[-1].seq != len(legacy) or (first_sealed is not None and first_sealed < legacy[-1].seq):
         raise SealError("Chỉ các mục đầu tiên (ghi trước khi có khóa) mới được xác thực bù; mục "
@@ -207,6 +217,7 @@ def chain_seal_legacy() -> int:
     for cs in legacy:
         cs.mac = entry_mac(key, cs.seq, cs.hash)
     ChangeSet.objects.bulk_update(legacy, ["mac"], batch_size=VERIFY_BATCH)
+    transaction.on_commit(journal_restart)
     return len(legacy)
 
 
@@ -221,10 +232,14 @@ def chain_rekey(*, old_key: bytes, actor: str, reason: str) -> int:
     report = chain_verify(key=old_key)
     if not report.ok:
         raise SealError(f"Nhật ký không xác thực được bằng khóa cũ, không đổi khóa: {report.broken}.")
+    journal = journal_verify(key=old_key)
+    if not journal.ok:
+        raise SealError(f"Tệp mốc {journal_path()} không khớp nhật ký, không đổi khóa: {journal.broken}.")
     entries = list(ChangeSet.objects.filter(seq__isnull=False).only("id", "seq", "hash"))
     for cs in entries:
         cs.mac = entry_mac(new_key, cs.seq, cs.hash)
     ChangeSet.objects.bulk_update(entries, ["mac"], batch_size=VERIFY_BATCH)
+    transaction.on_commit(journal_restart)  # its lines are the old key's: a new journal, the old one kept beside
     act = changeset_open(campaign=None, actor=actor, source="cli", reason=reason)
     act.summary = {"audit_key": {"reauthenticated": len(entries)}}
     act.save(update_fields=["summary"])

@@ -24,7 +24,9 @@ ENTITY_LABELS = {
 
 @dataclass(frozen=True)
 class ActFilter:
-    campaign_ids: frozenset[int] | None = None  # None: every act; else these campaigns' and those of none
+    # None: every act; else these campaigns' only (an act of no campaign, about an account bound to no unit or the
+    # whole installation, is for whoever is bound to no unit)
+    campaign_ids: frozenset[int] | None = None
     actor: str = ""
     source: str = ""
     entity: str = ""
@@ -38,7 +40,7 @@ def acts(f: ActFilter) -> QuerySet[ChangeSet]:
     """Return the acts matching a filter, newest first, each with its number of changes (two queries a page)."""
     qs = ChangeSet.objects.select_related("campaign")
     if f.campaign_ids is not None:
-        qs = qs.filter(Q(campaign_id__in=f.campaign_ids) | Q(campaign__isnull=True))
+        qs = qs.filter(campaign_id__in=f.campaign_ids)
     if f.actor:
         qs = qs.filter(actor__icontains=f.actor)
     if f.source:

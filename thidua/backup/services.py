@@ -36,6 +36,7 @@ from django.db import DatabaseError, connection, transaction
 from django.db.migrations.recorder import MigrationRecorder
 from django.db.models import Model
 
+from thidua.audit.journal import journal_path, journal_restart
 from thidua.audit.keys import audit_key, key_place
 from thidua.audit.models import ChainHead
 
@@ -140,11 +141,15 @@ def _applied_migrations() -> list[str]:
 
 
 def _is_secret_or_transient(path: Path) -> bool:
+    """Say whether a file of the data folder stays out of backups: the secrets, the uploads waiting, and the journal
+    of heads (and the journals kept beside it), which is this server's witness, not data: a restore starts its own."""
     data = Path(settings.DATA_DIR).resolve()
     path = path.resolve()
     excluded = [data / "secret-key", Path(settings.THIDUA_AUDIT_KEY_FILE).resolve(),
                 Path(settings.THIDUA_UPLOAD_DIR).resolve()]
-    return path.name.startswith(".") or any(path == e or e in path.parents for e in excluded)
+    journal = journal_path().resolve()
+    return (path.name.startswith(".") or any(path == e or e in path.parents for e in excluded) or path == journal
+            or (path.parent == journal.parent and path.name.startswith(f"{journal.name}.")))
 
 
 def stored_files() -> list[tuple[str, Path]]:
@@ -273,6 +278,7 @@ class RestoreSummary:
     anchor: str = ""
     authenticated: bool = False
     created_at: str = ""
+    journal_kept: Path | None = None  # the journal of heads found in place, kept aside (it was another database's)
 
 
 def _read_manifest(archive: zipfile.ZipFile, *, without_key: bool) -> tuple[dict, bool]:
@@ -444,5 +450,6 @@ def backup_restore(*, path: str | Path, without_key: bool = False) -> RestoreSum
                 while block := member.read(COPY_BLOCK):
                     out.write(block)
             summary.files += 1
+    summary.journal_kept = journal_restart()
     return summary
 

@@ -43,7 +43,7 @@ class DemoError(Exception):
 def demo_setup(*, seed: int, until: dt.date | None = None, config_path: Path = REFERENCE_CAMPAIGN):
     """Load the territory and the reference campaign, import synthetic data, create a user per role."""
     config = load_config(config_path)
-    territory_load(province=config.province, structure=config.structure)
+    territory_load(province=config.province, structure=config.structure, actor="demo", source=Source.DEMO)
     campaign, _ = campaign_init(config=config, actor="demo")
     plan = build_plan(campaign, seed=seed, until=until)
     with tempfile.TemporaryDirectory() as tmp:

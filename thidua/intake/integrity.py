@@ -21,12 +21,15 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
+from django.apps import apps
+from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 
 from thidua.audit.chain import changeset_seal
 from thidua.audit.models import Change, ChangeSet, Source
 from thidua.audit.services import changeset_open, plain, record_changes
 from thidua.campaigns.models import Campaign, CompetitionGroup
+from thidua.territory.selectors import territory_digests, territory_sealed
 from thidua.units.models import Membership, Officer, Unit
 
 from .models import Assignment, DailyReport, EligiblePopulation
@@ -94,8 +97,13 @@ class Tracked:
     label: str  # what a message calls one record
     fields: dict[str, str]  # the state's keys (as the history writes them) and their names in messages
     default: dict  # a record's state before its first change: a creation records only the fields it sets
-    rows: Callable[[], Iterable[tuple[int, str, dict]]]  # (campaign id, key, state) of every stored record
+    rows: Callable[[], Iterable[tuple[int | None, str, dict]]]  # (campaign id, key, state) of every stored record
     silent_default: bool = False  # a record in its default state may be unrecorded (a new campaign, a draft report)
+    # Codes are unique per campaign, and so the records of each campaign are its own; user names and token prefixes
+    # are unique in the whole installation (their `rows` give the campaign of the account's unit, to show them).
+    per_campaign: bool = True
+    # What an act implies beyond the fields it records: (state, the act's `after`, the act's campaign code).
+    implied: Callable[[dict, dict, str | None], None] | None = None
 
 
 def _campaign_rows():
@@ -175,6 +183,39 @@ def _report_rows():
             "verified_by": verified_by, "verified_at": instant(verified_at)}
 
 
+# The accounts: who may act, and where. Read through the app registry: the accounts and the API build on this app.
+
+def _user_rows():
+    users = get_user_model().objects.values_list(
+        "username", "first_name", "is_active", "is_superuser", "is_staff", "profile__role", "profile__unit__code",
+        "profile__unit__campaign_id", "profile__unit__campaign__code", "profile__must_change_password")
+    for username, name, active, superuser, staff, role, unit, campaign_id, campaign, one_time in users.iterator():
+        yield campaign_id, username, {
+            "role": role, "unit": unit, "unit_campaign": campaign, "full_name": name, "active": active,
+            "superuser": superuser, "staff": staff, "must_change_password": bool(one_time)}
+
+
+def _user_implied(state: dict, after: dict, campaign: str | None) -> None:
+    """Complete a user's state from an act: a unit is one of the act's campaign (the services record the act in
+    the campaign of the unit they bind to); a one-time password is to be changed, a password chosen is not."""
+    if "unit" in after:
+        state["unit_campaign"] = campaign if after["unit"] is not None else None
+    if "password" in after and "must_change_password" not in after:
+        state["must_change_password"] = after["password"] != "changed"
+
+
+def _token_rows():
+    tokens = apps.get_model("api", "ApiToken").objects.values_list(
+        "prefix", "name", "secret_hash", "revoked_at", "user__username", "user__profile__unit__campaign_id")
+    for prefix, name, secret_hash, revoked_at, username, campaign_id in tokens.iterator():
+        yield campaign_id, prefix, {"user": username, "name": name, "secret_sha256": secret_hash,
+                                    "revoked": revoked_at is not None}
+
+
+USER_DEFAULT = {"role": None, "unit": None, "unit_campaign": None, "full_name": "", "active": True,
+                "superuser": False, "staff": False, "must_change_password": False}
+
+
 REPORT_DEFAULT = {"status": "draft", "late": False, "submitted_by": "", "submitted_at": None, "verified_by": "",
                   "verified_at": None}
 
@@ -201,7 +242,23 @@ TRACKED = (
                                         "submitted_at": "lúc gửi", "verified_by": "người xác nhận",
                                         "verified_at": "lúc xác nhận"}, REPORT_DEFAULT, _report_rows,
             silent_default=True),
+    Tracked("user", "Người dùng", {"superuser": "quyền superuser", "staff": "quyền vào trang quản trị hệ thống",
+                                   "active": "hoạt động", "role": "vai trò", "unit": "đơn vị",
+                                   "unit_campaign": "đợt thi đua của đơn vị", "full_name": "họ tên",
+                                   "must_change_password": "phải đổi mật khẩu"},
+            USER_DEFAULT, _user_rows, per_campaign=False, implied=_user_implied),
+    Tracked("api_token", "Khóa API", {"user": "tài khoản", "secret_sha256": "mã băm của khóa", "revoked": "đã thu hồi",
+                                      "name": "tên"}, {"revoked": False}, _token_rows, per_campaign=False),
 )
+
+
+@dataclass(frozen=True)
+class Discrepancy:
+    """What verify found first: its message in Vietnamese, and the campaign of the record it names (None: a record
+    of the whole installation, an account or the territory), so that a page shows it only to whoever sees it."""
+
+    message: str
+    campaign_id: int | None
 
 
 @dataclass(frozen=True)
@@ -217,15 +274,20 @@ class Difference:
     field: str | None = None
 
     def message(self, campaigns: dict[int, str]) -> str:
-        what = f"{self.spec.label} «{self.key}» (đợt {campaigns.get(self.campaign_id, '?')})"
+        what = f"{self.spec.label} «{self.key}»"
+        if self.spec.per_campaign:
+            what += f" (đợt {campaigns.get(self.campaign_id, '?')})"
         if self.stored is None:
             return f"{what} có trong nhật ký nhưng không còn trong cơ sở dữ liệu: đã bị xóa thẳng"
+        older = ("; hoặc, nếu nó có từ trước phiên bản ghi nó vào nhật ký, chạy `thidua audit seal-legacy` một lần "
+                 "để ghi bù" if _older_accounts_record(self) is not None else "")
         if self.expected is None:
-            return f"{what} có trong cơ sở dữ liệu nhưng nhật ký không ghi: đã được thêm thẳng vào cơ sở dữ liệu"
+            return (f"{what} có trong cơ sở dữ liệu nhưng nhật ký không ghi: đã được thêm thẳng vào cơ sở dữ liệu"
+                    f"{older}")
         path, stored, expected = _first_apart(self.stored[self.field], self.expected.get(self.field), self.field)
         name = self.spec.fields[self.field] + (f" ({path})" if path != self.field else "")
         return (f"{what}: {name} trong cơ sở dữ liệu là {_shown(stored)}, nhật ký ghi {_shown(expected)}: đã bị sửa "
-                "thẳng trong cơ sở dữ liệu")
+                f"thẳng trong cơ sở dữ liệu{older}")
 
 
 def _first_apart(stored, expected, path: str):
@@ -253,12 +315,20 @@ def _shown(value) -> str:
 def _replayed() -> dict[str, dict[tuple[int | None, str], dict | None]]:
     """Replay every change of the tracked records in the chain's order: the state each must have now (None: deleted)."""
     specs = {s.entity: s for s in TRACKED}
+    campaigns = dict(Campaign.objects.values_list("id", "code"))
     states: dict[str, dict] = {e: {} for e in specs}
     changes = (Change.objects.filter(entity__in=specs).order_by("changeset__seq", "id")
                .values_list("changeset__campaign_id", "entity", "key", "after"))
     for campaign_id, entity, key, after in changes.iterator(chunk_size=BATCH):
-        slot, known = (campaign_id, key), states[entity]
-        known[slot] = None if after is None else {**(known.get(slot) or specs[entity].default), **after}
+        spec, known = specs[entity], states[entity]
+        slot = (campaign_id if spec.per_campaign else None, key)
+        if after is None:
+            known[slot] = None
+            continue
+        state = {**(known.get(slot) or spec.default), **after}
+        if spec.implied is not None:
+            spec.implied(state, after, campaigns.get(campaign_id))
+        known[slot] = state
     return states
 
 
@@ -268,7 +338,7 @@ def record_differences() -> Iterator[Difference]:
     for spec in TRACKED:
         expected_of = states[spec.entity]
         for campaign_id, key, stored in spec.rows():
-            expected = expected_of.pop((campaign_id, key), None)
+            expected = expected_of.pop((campaign_id if spec.per_campaign else None, key), None)
             if expected is None:
                 if not (spec.silent_default and stored == spec.default):
                     yield Difference(spec, campaign_id, key, stored, None)
@@ -281,7 +351,7 @@ def record_differences() -> Iterator[Difference]:
                 yield Difference(spec, campaign_id, key, None, expected)
 
 
-def _groups_verify() -> str | None:
+def _groups_discrepancy() -> Discrepancy | None:
     """Check each campaign's competition groups against its settings (themselves checked against the history)."""
     stored = defaultdict(set)
     for campaign_id, code, name, kind in CompetitionGroup.objects.values_list("campaign_id", "code", "name", "kind"):
@@ -292,34 +362,71 @@ def _groups_verify() -> str | None:
             odd = sorted(stored[pk] ^ wanted)[0]
             where = "có trong cơ sở dữ liệu nhưng không có" if odd in stored[pk] else "có trong cài đặt nhưng không có"
             where += " trong cài đặt đã ghi nhật ký" if odd in stored[pk] else " trong cơ sở dữ liệu"
-            return (f"nhóm thi đua «{odd[0]}» ({odd[1]}, {odd[2]}) của đợt {code} {where}: đã bị sửa thẳng trong cơ "
-                    "sở dữ liệu")
+            return Discrepancy(f"nhóm thi đua «{odd[0]}» ({odd[1]}, {odd[2]}) của đợt {code} {where}: đã bị sửa thẳng "
+                               "trong cơ sở dữ liệu", pk)
     return None
+
+
+def _records_discrepancy() -> Discrepancy | None:
+    campaigns = dict(Campaign.objects.values_list("id", "code"))
+    first = next(record_differences(), None)
+    if first is not None:
+        return Discrepancy(first.message(campaigns), first.campaign_id)
+    return _groups_discrepancy()
 
 
 def records_verify() -> str | None:
     """Check every tracked record against the history; return the first discrepancy in Vietnamese, or None."""
-    campaigns = dict(Campaign.objects.values_list("id", "code"))
-    first = next(record_differences(), None)
-    if first is not None:
-        return first.message(campaigns)
-    return _groups_verify()
+    found = _records_discrepancy()
+    return None if found is None else found.message
+
+
+# --- the territory --------------------------------------------------------------------------------------------
+
+def territory_discrepancy() -> Discrepancy | None:
+    """Check each province's administrative units against the fingerprint its last load sealed in the history (a
+    commune moved to another district decides which unit's area it is in)."""
+    stored, sealed = territory_digests(), territory_sealed()
+    for structure, province in sorted(set(stored) | set(sealed)):
+        act_id, digest = sealed.get((structure, province), (None, None))
+        if stored.get((structure, province)) == digest:
+            continue
+        what = f"Địa bàn hành chính của tỉnh {province} (cấu trúc {structure})"
+        load = f"`thidua load-territory --province {province} --structure {structure}`"
+        if digest is None:
+            return Discrepancy(f"{what} chưa được ghi vào nhật ký: chạy {load}, lệnh đối chiếu nó với dữ liệu gốc (gói "
+                               "vietnamadminunits) và ghi dấu vân tay của nó vào nhật ký", None)
+        if (structure, province) not in stored:
+            return Discrepancy(f"{what} có trong nhật ký (mục #{act_id}) nhưng không còn trong cơ sở dữ liệu: đã bị "
+                               "xóa thẳng", None)
+        return Discrepancy(f"{what} không khớp dấu vân tay ghi ở mục #{act_id} của nhật ký: có đơn vị hành chính bị "
+                           f"sửa, thêm hoặc xóa thẳng trong cơ sở dữ liệu ({load} đưa chúng về dữ liệu gốc)", None)
+    return None
 
 
 # --- the counts -----------------------------------------------------------------------------------------------
 
 def _changes_by_key():
-    """Return each count key's first recorded `before` (its count, or None for a creation), its last recorded count
-    (None once deleted) and the keys whose creation is a recorded change; counts only, to keep millions small."""
+    """Return, for each count (its campaign and key: keys are unique per campaign only), its first recorded `before`
+    (its count, or None for a creation), its last recorded count (None once deleted) and the counts whose creation
+    is a recorded change; counts only, to keep millions small. In the chain's order, as the acts were sealed."""
     first_before, last_after, created = {}, {}, set()
-    for key, before, after in (Change.objects.filter(entity="thu_nhan").order_by("id")
-                               .values_list("key", "before", "after").iterator(chunk_size=BATCH)):
-        if key not in first_before:
-            first_before[key] = before.get("so_ho_so") if isinstance(before, dict) else None
+    for campaign_id, key, before, after in (
+            Change.objects.filter(entity="thu_nhan").order_by("changeset__seq", "id")
+            .values_list("changeset__campaign_id", "key", "before", "after").iterator(chunk_size=BATCH)):
+        slot = (campaign_id, key)
+        if slot not in first_before:
+            first_before[slot] = before.get("so_ho_so") if isinstance(before, dict) else None
             if before is None:
-                created.add(key)
-        last_after[key] = after.get("so_ho_so") if isinstance(after, dict) else None
+                created.add(slot)
+        last_after[slot] = after.get("so_ho_so") if isinstance(after, dict) else None
     return first_before, last_after, created
+
+
+def _named(units: dict, pk: int | None, own: int) -> str:
+    """Return a unit's code from {id: (code, campaign id)}, marked when it belongs to another campaign than `own`."""
+    code, its = units.get(pk, (None, None))
+    return _elsewhere(code, own, its)
 
 
 def _holders():
@@ -330,77 +437,158 @@ def _holders():
     return spans
 
 
-def intake_verify() -> str | None:
-    """Check every count against the history, and that it counts for the team its machine was assigned to that day
-    (the assignments are checked first); return the first discrepancy in Vietnamese, or None."""
+def _intake_discrepancy() -> Discrepancy | None:
+    """Check every count against its campaign's history, and that it counts for its machine's campaign and for the
+    team its machine was assigned to that day (the assignments are checked first); return the first discrepancy."""
     first_before, last_after, created = _changes_by_key()
-    expected = {cs_id: summary.get("thu_nhan", {}).get(DIGEST_KEY) for cs_id, summary in
-                ChangeSet.objects.filter(summary__has_key="thu_nhan").values_list("id", "summary")}
-    spans, units = _holders(), dict(Unit.objects.values_list("id", "code"))
+    expected = {cs_id: (campaign_id, summary.get("thu_nhan", {}).get(DIGEST_KEY)) for cs_id, campaign_id, summary in
+                ChangeSet.objects.filter(summary__has_key="thu_nhan").values_list("id", "campaign_id", "summary")}
+    spans = _holders()
+    units = {pk: (code, campaign_id) for pk, code, campaign_id in Unit.objects.values_list("id", "code", "campaign_id")}
+    campaigns = dict(Campaign.objects.values_list("id", "code"))
     digests: dict[int | None, Digest] = {}
-    seen = set()  # the recorded keys found (a million imported ones need not be kept)
+    seen = set()  # the recorded counts found (a million imported ones need not be kept)
     with connection.chunked_cursor() as cursor:  # server-side on PostgreSQL: the rows come in batches
         cursor.execute(ALL_ROWS)
         while batch := cursor.fetchmany(BATCH):
             for (created_in, machine_id, day, commune_id, applications, machine, commune, team_id, campaign_id,
                  machine_campaign) in batch:
                 day = _day(day)
-                key = f"{day}|{machine}|{commune}"
-                if key in last_after:
-                    seen.add(key)
-                    recorded = last_after[key]
+                # A count is its machine's: a count moved to another campaign is named below, not taken for one
+                # of that campaign.
+                slot = (machine_campaign, f"{day}|{machine}|{commune}")
+                where = f"của đợt {campaigns.get(machine_campaign, '?')} ngày {day}, máy {machine}, xã {commune}"
+                if slot in last_after:
+                    seen.add(slot)
+                    recorded = last_after[slot]
                     if recorded != applications:
-                        return (f"số hồ sơ ngày {day}, máy {machine}, xã {commune} là {applications}, nhật ký ghi "
-                                f"{recorded}: đã bị sửa thẳng trong cơ sở dữ liệu")
-                holder = None
-                for first, last, team in spans[machine_id]:
-                    if first <= day <= last:
-                        holder = team
-                        break
-                if team_id != holder or campaign_id != machine_campaign:
-                    held = f"thuộc tổ {units.get(holder)}" if holder else "không được phân công cho tổ nào"
-                    return (f"số liệu ngày {day}, máy {machine}, xã {commune} được tính cho tổ {units.get(team_id)}, "
-                            f"nhưng theo phân công máy {machine} ngày đó {held}: đã bị chuyển thẳng trong cơ sở dữ "
-                            "liệu")
-                if key in created:
+                        return Discrepancy(f"số hồ sơ {where} là {applications}, nhật ký ghi {recorded}: đã bị sửa "
+                                           "thẳng trong cơ sở dữ liệu", machine_campaign)
+                if campaign_id != machine_campaign:
+                    return Discrepancy(f"số liệu {where} được tính cho đợt {campaigns.get(campaign_id, '?')}: đã bị "
+                                       "chuyển thẳng trong cơ sở dữ liệu", machine_campaign)
+                holder = next((team for first, last, team in spans[machine_id] if first <= day <= last), None)
+                if team_id != holder:
+                    held = (f"thuộc tổ {_named(units, holder, machine_campaign)}" if holder
+                            else "không được phân công cho tổ nào")
+                    counted = _named(units, team_id, machine_campaign)
+                    return Discrepancy(f"số liệu {where} được tính cho tổ {counted}, nhưng theo phân công máy "
+                                       f"{machine} ngày đó {held}: đã bị chuyển thẳng trong cơ sở dữ liệu",
+                                       machine_campaign)
+                if slot in created:
                     continue
-                before = first_before.get(key)
+                before = first_before.get(slot)
                 digests.setdefault(created_in, Digest()).add(machine_id, day, commune_id,
                                                              applications if before is None else before)
-    for key, after in last_after.items():
-        if after is not None and key not in seen:
-            return f"số liệu {key} có trong nhật ký nhưng không còn trong cơ sở dữ liệu: đã bị xóa thẳng"
+    for (campaign_id, key), after in last_after.items():
+        if after is not None and (campaign_id, key) not in seen:
+            return Discrepancy(f"số liệu {key} (đợt {campaigns.get(campaign_id, '?')}) có trong nhật ký nhưng không "
+                               "còn trong cơ sở dữ liệu: đã bị xóa thẳng", campaign_id)
     for act_id, digest in digests.items():
-        if expected.get(act_id) != digest.value:
-            return (f"các số liệu do mục #{act_id} của nhật ký tạo ra không khớp dấu vân tay đã ghi: có dòng bị "
-                    "sửa, thêm hoặc xóa thẳng trong cơ sở dữ liệu")
-    for act_id, value in expected.items():
+        campaign_id, value = expected.get(act_id, (None, None))
+        if value != digest.value:
+            return Discrepancy(f"các số liệu do mục #{act_id} của nhật ký tạo ra không khớp dấu vân tay đã ghi: có "
+                               "dòng bị sửa, thêm hoặc xóa thẳng trong cơ sở dữ liệu", campaign_id)
+    for act_id, (campaign_id, value) in expected.items():
         if value and act_id not in digests:
-            return f"các số liệu do mục #{act_id} của nhật ký tạo ra không còn trong cơ sở dữ liệu: đã bị xóa thẳng"
+            return Discrepancy(f"các số liệu do mục #{act_id} của nhật ký tạo ra không còn trong cơ sở dữ liệu: đã bị "
+                               "xóa thẳng", campaign_id)
     return None
 
 
+def intake_verify() -> str | None:
+    """Check every count against the history; return the first discrepancy in Vietnamese, or None."""
+    found = _intake_discrepancy()
+    return None if found is None else found.message
+
+
+def data_discrepancy() -> Discrepancy | None:
+    """Check everything that decides a rank or who may act against the history: the territory, the records, then
+    the counts; return the first discrepancy, with the campaign it belongs to."""
+    return territory_discrepancy() or _records_discrepancy() or _intake_discrepancy()
+
+
 def data_verify() -> str | None:
-    """Check everything that decides a rank against the history: the records, then the counts."""
-    return records_verify() or intake_verify()
+    """Check everything against the history (data_discrepancy); return the first discrepancy in Vietnamese, or None."""
+    found = data_discrepancy()
+    return None if found is None else found.message
 
 
 # --- databases from before every record was tracked -----------------------------------------------------------
 
+# The mark of an act that records records as they stood (a baseline): the accounts' baseline is taken once.
+BASELINE_KEY = "baseline"
+ACCOUNT_KINDS = ("user", "api_token")
+
+
+def _baseline_write(by_campaign: dict, *, actor: str, reason: str, what: str) -> int:
+    """Record, one act per campaign, the (entity, key, before, after) given; return how many records."""
+    for campaign_id, changes in by_campaign.items():
+        changeset = changeset_open(campaign=Campaign.objects.filter(pk=campaign_id).first(), actor=actor,
+                                   source=Source.CLI, reason=reason)
+        record_changes(changeset, changes)
+        changeset.summary = {BASELINE_KEY: what}
+        changeset.save(update_fields=["summary"])
+        changeset_seal(changeset)
+    return sum(len(changes) for changes in by_campaign.values())
+
+
+def _recorded_state(d: Difference) -> dict | None:
+    """Return a record's stored state as an act records it (what the replay implies left out; None: it is gone)."""
+    if d.stored is None or d.spec.entity != "user":
+        return d.stored
+    return {k: v for k, v in d.stored.items() if k != "unit_campaign"}
+
+
 @transaction.atomic
 def history_baseline(*, actor: str, reason: str) -> int:
     """Record the state of each tracked record the history cannot reproduce because the version that wrote it
-    recorded less (a report's sender, an officer's start date, the demo's reports), one act per campaign; return how
-    many records. The counts are not baselined: they were always checked, so a count that differs is refused."""
+    recorded less (a report's sender, an officer's start date, the demo's reports, the accounts), one act per
+    campaign; return how many records. The counts are not baselined: they were always checked, so a count that
+    differs is refused."""
     problem = intake_verify()
     if problem:
         raise ValueError(f"Số liệu thu nhận không khớp nhật ký: {problem}.")
     by_campaign = defaultdict(list)
     for d in record_differences():
-        by_campaign[d.campaign_id].append((d.spec.entity, d.key, d.expected, d.stored))
-    for campaign_id, changes in by_campaign.items():
-        changeset = changeset_open(campaign=Campaign.objects.filter(pk=campaign_id).first(), actor=actor,
-                                   source=Source.CLI, reason=reason)
-        record_changes(changeset, changes)
-        changeset_seal(changeset)
-    return sum(len(changes) for changes in by_campaign.values())
+        by_campaign[d.campaign_id].append((d.spec.entity, d.key, d.expected, _recorded_state(d)))
+    return _baseline_write(by_campaign, actor=actor, reason=reason, what="all")
+
+
+def _older_accounts_record(d: Difference) -> tuple | None:
+    """Return the change recording an account as the older version left it, or None when the difference is not one
+    that version could leave: a user it did not know (made by Django's createsuperuser), a token whose secret's hash
+    it did not record."""
+    if d.spec.entity == "user" and d.expected is None:
+        return "user", d.key, None, _recorded_state(d)
+    if d.spec.entity == "api_token" and d.stored is not None and d.expected is not None and \
+            "secret_sha256" not in d.expected and d.field == "secret_sha256" and \
+            all(d.stored[f] == d.expected.get(f, d.spec.default.get(f)) for f in d.spec.fields if f != d.field):
+        return "api_token", d.key, {"secret_sha256": None}, {"secret_sha256": d.stored["secret_sha256"]}
+    return None
+
+
+@transaction.atomic
+def accounts_baseline(*, actor: str, reason: str) -> int:
+    """Record, once, after upgrading from a version that did not record them, the accounts the history cannot
+    reproduce: the users Django's createsuperuser made and the hashes of the secrets of the API tokens made before;
+    return how many. Refused when any other record differs from the history: no older version left that."""
+    campaigns = dict(Campaign.objects.values_list("id", "code"))
+    by_campaign, other = defaultdict(list), None
+    for d in record_differences():
+        change = _older_accounts_record(d)
+        if change is not None:
+            by_campaign[d.campaign_id].append(change)
+        elif other is None:
+            other = d
+    if not by_campaign:
+        return 0
+    if other is not None:
+        raise ValueError(f"Không ghi bù: {other.message(campaigns)}; phiên bản trước không để lại chỗ khác này.")
+    if ChangeSet.objects.filter(summary__has_key=BASELINE_KEY).exists():
+        raise ValueError("Tài khoản đã được ghi bù vào nhật ký một lần rồi: không ghi bù lần nữa; mọi tài khoản "
+                         "`thidua audit verify` chỉ ra sau đó đã bị sửa thẳng trong cơ sở dữ liệu.")
+    found = territory_discrepancy() or _groups_discrepancy() or _intake_discrepancy()
+    if found is not None:
+        raise ValueError(f"Dữ liệu không khớp nhật ký: {found.message}.")
+    return _baseline_write(by_campaign, actor=actor, reason=reason, what="accounts")

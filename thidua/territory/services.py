@@ -4,7 +4,12 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from thidua.audit.chain import changeset_seal
+from thidua.audit.models import Source
+from thidua.audit.services import changeset_open
+
 from .models import AdminUnit, Level, Structure
+from .selectors import SEALED_KEY, territory_digests, territory_sealed
 
 TABLES = {Structure.LEGACY: "admin_units_legacy", Structure.Y2025: "admin_units"}
 
@@ -58,9 +63,25 @@ def _wanted_units(structure: str, rows: list[dict]) -> list[dict]:
     return sorted(wanted.values(), key=lambda u: (order[u["level"]], u["code"]))
 
 
+def _seal(*, structure: str, provinces: set[str], actor: str, source: str, created: int, updated: int) -> None:
+    """Record in the history the fingerprint of the provinces just loaded, unless it is the one already sealed: the
+    units now are the package's, and `thidua audit verify` finds any later change made in the database."""
+    now = territory_digests(structure=structure, provinces=provinces)
+    sealed = territory_sealed()
+    if all(sealed.get(key, (None, None))[1] == digest for key, digest in now.items()):
+        return
+    changeset = changeset_open(campaign=None, actor=actor, source=source, reason="load-territory")
+    changeset.summary = {SEALED_KEY: {"structure": structure, "created": created, "updated": updated,
+                                      "provinces": {province: digest for (_, province), digest in sorted(now.items())}}}
+    changeset.save(update_fields=["summary"])
+    changeset_seal(changeset)
+
+
 @transaction.atomic
-def territory_load(*, province: str, structure: str = Structure.LEGACY) -> LoadSummary:
-    """Create or update the units of one province (or `all`) in one structure; running it again changes nothing."""
+def territory_load(*, province: str, structure: str = Structure.LEGACY, actor: str,
+                   source: str = Source.CLI) -> LoadSummary:
+    """Create or update the units of one province (or `all`) in one structure, as the package gives them, and seal
+    their fingerprint in the history; running it again changes nothing."""
     if structure not in TABLES:
         raise TerritoryError(f"Cấu trúc «{structure}» không có: dùng legacy hoặc 2025.")
     rows = _dataset_rows(structure, None if province == "all" else province)
@@ -88,4 +109,6 @@ def territory_load(*, province: str, structure: str = Structure.LEGACY) -> LoadS
         AdminUnit.objects.bulk_update(changed, ["name", "kind", "parent", "level"], batch_size=500)
         created += len(new)
         updated += len(changed)
+    _seal(structure=structure, provinces={w["province_code"] for w in wanted}, actor=actor, source=source,
+          created=created, updated=updated)
     return LoadSummary(created=created, updated=updated, unchanged=unchanged)

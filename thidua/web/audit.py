@@ -7,7 +7,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,11 +14,12 @@ from django.views.decorators.http import require_POST
 
 from thidua.accounts.scopes import AUDIT_ROLES, VERIFY_CHAIN_ROLES, campaigns_of, role_of
 from thidua.audit.chain import chain_anchor, chain_verify
+from thidua.audit.journal import journal_verify
 from thidua.audit.keys import audit_key
 from thidua.audit.models import ChangeSet, Source
 from thidua.audit.selectors import ENTITY_LABELS, ActFilter, acts, record_history, team_day_history
 from thidua.campaigns.models import Campaign
-from thidua.intake.integrity import data_verify
+from thidua.intake.integrity import data_discrepancy
 from thidua.intake.models import Assignment, IntakeRecord
 from thidua.units.models import Kind, Unit
 
@@ -38,11 +38,18 @@ def _date(raw: str) -> dt.date | None:
         return None
 
 
+def _bound_campaigns(user) -> frozenset[int] | None:
+    """Return the campaigns whose acts a user reads, or None for every act (a superuser, a user bound to no unit).
+    The acts of no campaign (about accounts bound to no unit, the territory, the history's key) are not for a user
+    bound to a campaign's unit."""
+    return None if user.is_superuser else campaigns_of(user)
+
+
 def _visible_acts(user):
-    """Return the acts a user may open: all, or their campaign's and those of no campaign (accounts)."""
-    ids = campaigns_of(user)
+    """Return the acts a user may open: all, or their campaign's."""
+    ids = _bound_campaigns(user)
     everything = ChangeSet.objects.all()
-    return everything if ids is None else everything.filter(Q(campaign_id__in=ids) | Q(campaign__isnull=True))
+    return everything if ids is None else everything.filter(campaign_id__in=ids)
 
 
 @login_required
@@ -51,7 +58,7 @@ def audit_list(request):
     if role_of(request.user) not in AUDIT_ROLES:
         raise PermissionDenied(NOT_ALLOWED)
     g = request.GET
-    bound = campaigns_of(request.user)
+    bound = _bound_campaigns(request.user)
     campaigns = Campaign.objects.order_by("code")
     if bound is not None:
         campaigns = campaigns.filter(id__in=bound)
@@ -101,19 +108,34 @@ def audit_act(request, pk):
                                                   "summary": summary})
 
 
+# What a user bound to a campaign's unit reads when the check fails on a record that is not theirs.
+ELSEWHERE = ("ngoài phạm vi của bạn (của đợt thi đua khác, hoặc của tài khoản hay địa bàn chung): báo quản trị hệ "
+             "thống chạy `thidua audit verify` để biết chi tiết")
+
+
 @require_POST
 @login_required
 def audit_verify(request):
-    """Recompute the whole chain and check every count against it; say whether all holds, or where it breaks."""
+    """Recompute the whole chain and check every count against it; say whether all holds, or where it breaks (the
+    details only to whoever may read the record that breaks)."""
     if role_of(request.user) not in VERIFY_CHAIN_ROLES:
         raise PermissionDenied("Chỉ Quản trị và PC06 kiểm tra chuỗi nhật ký.")
+    bound = _bound_campaigns(request.user)
     key = audit_key()
     report = chain_verify(key=key)
-    problem = data_verify() if report.ok else None
+    journal = journal_verify(key=key) if report.ok else None
+    problem = data_discrepancy() if report.ok and journal.ok else None
     if not report.ok:
-        messages.error(request, f"Chuỗi nhật ký bị phá: {report.broken}.")
+        if bound is None or report.act is None or report.act.campaign_id in bound:
+            messages.error(request, f"Chuỗi nhật ký bị phá: {report.broken}.")
+        else:
+            messages.error(request, f"Chuỗi nhật ký bị phá ở mục số {report.act.seq or '?'}, {ELSEWHERE}.")
+    elif not journal.ok:
+        messages.error(request, f"Chuỗi nhật ký trong cơ sở dữ liệu nguyên vẹn ({report.entries} mục) nhưng tệp mốc "
+                                f"của máy chủ không khớp: {journal.broken}.")
     elif problem:
-        messages.error(request, f"Chuỗi nhật ký nguyên vẹn ({report.entries} mục) nhưng số liệu không khớp: {problem}.")
+        shown = problem.message if bound is None or problem.campaign_id in bound else ELSEWHERE
+        messages.error(request, f"Chuỗi nhật ký nguyên vẹn ({report.entries} mục) nhưng số liệu không khớp: {shown}.")
     elif key is None:
         messages.error(request, f"Chuỗi băm nguyên vẹn ({report.entries} mục) và mọi số liệu khớp với nhật ký, nhưng "
                                 "máy chủ không có khóa nhật ký nên chưa xác thực được: báo quản trị hệ thống.")

@@ -13,8 +13,9 @@ from thidua.audit.chain import (
     chain_seal_legacy,
     chain_verify,
 )
+from thidua.audit.journal import journal_path, journal_verify
 from thidua.audit.keys import audit_key, key_place, mac_holds
-from thidua.intake.integrity import data_verify, history_baseline
+from thidua.intake.integrity import accounts_baseline, data_verify, history_baseline
 
 LEGACY_REASON = "Xác thực nhật ký ghi trước khi có khóa nhật ký (nâng cấp)"
 REKEY_REASON = "Đổi khóa nhật ký"
@@ -29,7 +30,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("action", choices=["verify", "anchor", "seal-legacy", "rekey"])
-        parser.add_argument("--anchor", default="", help="verify: mốc SỐ:MÃ_BĂM do `thidua audit anchor` in ra")
+        parser.add_argument("--anchor", help="verify: mốc SỐ:MÃ_BĂM do `thidua audit anchor` in ra")
         parser.add_argument("--old-key-file", default="", help="rekey: tệp chứa khóa nhật ký cũ (khóa mới đã đặt vào "
                             "chỗ của khóa)")
         parser.add_argument("--reason", default="", help="seal-legacy, rekey: lý do ghi vào nhật ký")
@@ -58,9 +59,9 @@ class Command(BaseCommand):
         self.stdout.write(f"Đã xác thực lại {count} mục bằng khóa mới ({key_place()}); việc đổi khóa được ghi vào "
                           "nhật ký. Hủy bản khóa cũ sau khi đã kiểm tra `thidua audit verify`.")
 
-    def _verify(self, anchor_text: str):
+    def _verify(self, anchor_text: str | None):
         key = audit_key()
-        if anchor_text:
+        if anchor_text is not None:
             try:
                 anchor = anchor_parse(anchor_text)
             except AnchorError as exc:
@@ -74,6 +75,10 @@ class Command(BaseCommand):
         report = chain_verify(key=key)
         if not report.ok:
             raise CommandError(f"Chuỗi nhật ký bị phá vỡ sau {report.entries} mục toàn vẹn: {report.broken}.")
+        journal = journal_verify(key=key)
+        if not journal.ok:
+            raise CommandError(f"Chuỗi nhật ký trong cơ sở dữ liệu toàn vẹn ({report.entries} mục) nhưng tệp mốc của "
+                               f"máy chủ ({journal_path()}) không khớp: {journal.broken}.")
         problem = data_verify()
         if problem:
             raise CommandError(f"Chuỗi nhật ký toàn vẹn ({report.entries} mục) nhưng số liệu không khớp: {problem}.")
@@ -83,7 +88,12 @@ class Command(BaseCommand):
                                "THIDUA_AUDIT_KEY hoặc chép tệp khóa vào chỗ đó rồi chạy lại.")
         self.stdout.write(f"Chuỗi nhật ký toàn vẹn và xác thực bằng khóa: {report.entries} mục; mọi số liệu thu nhận "
                           "khớp với nhật ký, cùng mọi dữ liệu khác quyết định xếp hạng (đợt thi đua, đơn vị, cán bộ, "
-                          "phân công máy, dân số, báo cáo ngày).")
+                          "phân công máy, dân số, báo cáo ngày), các tài khoản, khóa API và địa bàn hành chính.")
+        if journal.lines:
+            self.stdout.write(f"Tệp mốc {journal_path()}: {journal.lines} dòng, tới mục số {journal.last}, khớp với "
+                              "nhật ký.")
+        else:
+            self.stdout.write(f"Chưa có tệp mốc {journal_path()}: nó bắt đầu từ việc ghi nhật ký tiếp theo.")
 
     def _anchor(self):
         anchor, entry = chain_anchor()
@@ -105,13 +115,21 @@ class Command(BaseCommand):
             sealed = chain_seal_legacy()
         except SealError as exc:
             raise CommandError(str(exc)) from exc
-        if not sealed:
-            # Only an older database gets a baseline: on one sealed already it would vouch for whatever was changed.
-            raise CommandError("Mọi mục của nhật ký đã có mã xác thực: không có gì cần xác thực bù. Kiểm tra bằng "
-                               "`thidua audit verify`.")
         try:
-            baselined = history_baseline(actor=actor, reason=reason)
+            if sealed:
+                baselined = history_baseline(actor=actor, reason=reason)
+            else:
+                # Only an older database gets a baseline: on one sealed already it would vouch for whatever was
+                # changed; of the accounts, which the version before recorded less of, only what it left, once.
+                baselined = accounts_baseline(actor=actor, reason=reason)
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
+        if not sealed and not baselined:
+            raise CommandError("Mọi mục của nhật ký đã có mã xác thực và không có tài khoản nào của phiên bản trước "
+                               "cần ghi bù: không có gì cần xác thực bù. Kiểm tra bằng `thidua audit verify`.")
+        if not sealed:
+            self.stdout.write(f"Đã ghi bù vào nhật ký {baselined} tài khoản hoặc khóa API mà phiên bản trước chưa ghi "
+                              "(superuser tạo bằng createsuperuser của Django, mã băm của khóa API), như hiện có.")
+            return
         self.stdout.write(f"Đã xác thực {sealed} mục ghi trước khi có khóa ({key_place()}); "
                           f"{baselined} bản ghi mà phiên bản trước chưa ghi đủ vào nhật ký được ghi lại như hiện có.")

@@ -3,6 +3,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from thidua.audit.chain import chain_verify
+from thidua.audit.journal import journal_path
 from thidua.audit.keys import audit_key
 from thidua.backup.services import BackupError, backup_restore
 from thidua.intake.integrity import data_verify
@@ -30,6 +31,8 @@ class Command(BaseCommand):
         self.stdout.write(f"Đã khôi phục {number(total)} dòng của {len(summary.rows)} bảng và {summary.files} tệp lưu "
                           f"trữ trong {time.perf_counter() - started:.1f} giây (bản sao lưu lúc {summary.created_at}, "
                           f"mốc nhật ký {summary.anchor}).")
+        kept = f"; tệp mốc cũ ở đó được giữ lại thành {summary.journal_kept}" if summary.journal_kept else ""
+        self.stdout.write(f"Tệp mốc {journal_path()} bắt đầu lại từ mốc của bản sao lưu{kept}.")
         report = chain_verify(key=audit_key())
         problem = data_verify() if report.ok else None
         if not report.ok:

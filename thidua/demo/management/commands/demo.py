@@ -6,6 +6,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
+from thidua.audit.journal import journal_path
 from thidua.demo.services import DEMO_PASSWORD, DemoError, demo_setup
 from thidua.demo.synthetic import SYNTHETIC_LABEL
 
@@ -30,6 +31,7 @@ class Command(BaseCommand):
         connection.close()
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
+        journal_path().unlink(missing_ok=True)  # the journal of heads of the database just removed
         self.stdout.write(f"Tạo cơ sở dữ liệu mới: {path}")
         call_command("migrate", verbosity=0)
         try:

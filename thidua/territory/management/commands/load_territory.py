@@ -1,3 +1,5 @@
+import getpass
+
 from django.core.management.base import BaseCommand, CommandError
 
 from thidua.territory.models import Structure
@@ -13,7 +15,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, province, structure, **options):
         try:
-            summary = territory_load(province=province, structure=structure)
+            summary = territory_load(province=province, structure=structure, actor=f"cli:{getpass.getuser()}")
         except TerritoryError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(
