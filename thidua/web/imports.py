@@ -35,7 +35,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from thidua.accounts.scopes import IMPORT_ROLES
+from thidua.audit.models import REASON_MAX
 from thidua.audit.selectors import file_import_act
+from thidua.audit.services import reason_problem
 from thidua.exchange.error_list import errors_csv
 from thidua.exchange.importer import workbook_import
 from thidua.exchange.template import workbook_template
@@ -200,7 +202,7 @@ def _keep(received: Path, name: str, sha: str, request, campaign) -> Path:
 def _render_form(request, campaign, teams, status=200, **context):
     return render(request, "web/import.html", {"campaign": campaign, "restricted": teams is not None,
                                                "max_mib": settings.THIDUA_IMPORT_MAX_BYTES // (1024 * 1024),
-                                               "tab": "import", **context}, status=status)
+                                               "reason_max": REASON_MAX, "tab": "import", **context}, status=status)
 
 
 def _teams_key(teams) -> list[int] | None:
@@ -252,6 +254,8 @@ def import_upload(request, code):
                       f"({settings.THIDUA_IMPORT_MAX_BYTES // (1024 * 1024)} MiB).")
     elif replace and not reason:
         form_error = "Sửa số liệu đã có cần ghi lý do."
+    elif too_long := reason_problem(reason):
+        form_error = too_long
     if form_error:
         return _render_form(request, campaign, teams, form_error=form_error, replace=replace, reason=reason,
                             status=400)

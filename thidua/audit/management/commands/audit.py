@@ -14,6 +14,7 @@ from thidua.audit.chain import (
     chain_verify,
 )
 from thidua.audit.keys import audit_key, key_place, mac_holds
+from thidua.audit.services import ReasonError
 from thidua.intake.integrity import data_verify, history_baseline
 
 LEGACY_REASON = "Xác thực nhật ký ghi trước khi có khóa nhật ký (nâng cấp)"
@@ -53,7 +54,7 @@ class Command(BaseCommand):
             raise CommandError(f"Tệp {old_key_file} trống: cần khóa nhật ký cũ.")
         try:
             count = chain_rekey(old_key=old_key, actor=actor, reason=reason)
-        except SealError as exc:
+        except (SealError, ReasonError) as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(f"Đã xác thực lại {count} mục bằng khóa mới ({key_place()}); việc đổi khóa được ghi vào "
                           "nhật ký. Hủy bản khóa cũ sau khi đã kiểm tra `thidua audit verify`.")
