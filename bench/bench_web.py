@@ -280,7 +280,8 @@ def _free_port() -> int:
 
 
 def _serve(workdir: Path, port: int, args) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "gunicorn", "thidua.wsgi:application", "--bind", f"127.0.0.1:{port}",
+    cmd = [sys.executable, "-m", "gunicorn", "-c", "python:thidua.web.serving", "thidua.wsgi:application", "--bind",
+           f"127.0.0.1:{port}",
            "--workers", str(args.workers), "--backlog", "2048", "--error-logfile", str(workdir / "gunicorn.log")]
     if args.threads > 1:
         cmd += ["--worker-class", "gthread", "--threads", str(args.threads)]
