@@ -109,8 +109,10 @@ def test_the_commands_take_no_reason_over_the_limit(campaign, tmp_path, snapshot
     with pytest.raises(CommandError, match="Không nhập gì"):
         call_command("import", campaign.code, str(path), "--replace", "--reason", OVER)
     assert SAID.format("1.001") in capsys.readouterr().err
-    with pytest.raises(CommandError, match=re.escape(SAID.format("1.001"))):
-        call_command("advance_campaign", campaign.code, "running", "--reason", OVER)
+    for command, *args in (("advance_campaign", campaign.code, "running"), ("audit", "seal-legacy"),
+                           ("audit", "rekey", "--old-key-file", str(path))):
+        with pytest.raises(CommandError, match=re.escape(SAID.format("1.001"))):
+            call_command(command, *args, "--reason", OVER)
     assert snapshot() == before
 
 

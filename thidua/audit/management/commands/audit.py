@@ -14,7 +14,7 @@ from thidua.audit.chain import (
     chain_verify,
 )
 from thidua.audit.keys import audit_key, key_place, mac_holds
-from thidua.audit.services import ReasonError
+from thidua.audit.services import ReasonError, reason_problem
 from thidua.intake.integrity import data_verify, history_baseline
 
 LEGACY_REASON = "Xác thực nhật ký ghi trước khi có khóa nhật ký (nâng cấp)"
@@ -37,6 +37,9 @@ class Command(BaseCommand):
         parser.add_argument("--actor", default="quan-tri", help="seal-legacy, rekey: người thực hiện ghi vào nhật ký")
 
     def handle(self, *args, action, anchor, reason, actor, old_key_file, **options):
+        too_long = reason_problem(reason)
+        if too_long:  # refused before anything is sealed: seal-legacy seals first, then records its act
+            raise CommandError(too_long)
         if action == "anchor":
             return self._anchor()
         if action == "seal-legacy":
