@@ -280,8 +280,9 @@ def _free_port() -> int:
 
 
 def _serve(workdir: Path, port: int, args) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "gunicorn", "thidua.wsgi:application", "--bind", f"127.0.0.1:{port}",
-           "--workers", str(args.workers), "--backlog", "2048", "--error-logfile", str(workdir / "gunicorn.log")]
+    cmd = [sys.executable, "-m", "gunicorn", "-c", "python:thidua.web.serving", "thidua.wsgi:application", "--bind",
+           f"127.0.0.1:{port}", "--workers", str(args.workers), "--backlog", "2048",
+           "--error-logfile", str(workdir / "gunicorn.log")]
     if args.threads > 1:
         cmd += ["--worker-class", "gthread", "--threads", str(args.threads)]
     env = common.child_env(DJANGO_SETTINGS_MODULE="thidua.settings", DB_CONN_MAX_AGE=str(args.conn_max_age),

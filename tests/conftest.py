@@ -18,12 +18,13 @@ import datetime as dt
 import io
 import os
 import zipfile
+from html.parser import HTMLParser
 from pathlib import Path
 
 import openpyxl
 import pytest
 
-from thidua.audit.models import Change, ChangeSet
+from thidua.audit.models import ChainHead, Change, ChangeSet
 from thidua.campaigns.config import load_config
 from thidua.campaigns.models import Campaign, CompetitionGroup
 from thidua.campaigns.services import campaign_init
@@ -136,6 +137,34 @@ def write_sheets(directory: Path, sheets: dict[str, list[list]], fmt: str, name:
     raise ValueError(fmt)
 
 
+def form_fields(html: str, action: str) -> dict[str, str]:
+    """Return the named inputs of the page's form posting to `action`, as a browser would send them (unchecked boxes
+    left out): what a test posts back is what the rendered page really sends."""
+
+    class Form(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.inside, self.fields, self.found = False, {}, False
+
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            if tag == "form":
+                self.inside = a.get("action") == action
+                self.found |= self.inside
+            elif (tag == "input" and self.inside and a.get("name")
+                  and (a.get("type") not in ("checkbox", "radio") or "checked" in a)):
+                self.fields[a["name"]] = a.get("value") or ""
+
+        def handle_endtag(self, tag):
+            if tag == "form":
+                self.inside = False
+
+    parser = Form()
+    parser.feed(html)
+    assert parser.found, f"no form posting to {action}"
+    return parser.fields
+
+
 # --- fixtures -----------------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="session", autouse=True)
@@ -154,16 +183,43 @@ def _journal_of_each_test(settings, tmp_path):
     settings.THIDUA_AUDIT_JOURNAL = tmp_path / "journal" / "anchors.log"
 
 
+def _load_base(path: Path) -> None:
+    territory_load(province="93", actor=ACTOR)
+    campaign, _ = campaign_init(config=load_config(CAMPAIGN_FILE), actor=ACTOR)
+    report = workbook_import(campaign=campaign, path=path, actor=ACTOR)
+    assert report.ok, [str(e) for e in report.errors]
+
+
 @pytest.fixture(scope="session")
 def base_data(django_db_setup, django_db_blocker, tmp_path_factory) -> Path:
     """Load the territory, the reference campaign and the base dataset once; return the base workbook."""
+    path = write_sheets(tmp_path_factory.mktemp("base"), BASE, "xlsx", name="co-so")
     with django_db_blocker.unblock():
-        territory_load(province="93", actor=ACTOR)
-        campaign, _ = campaign_init(config=load_config(CAMPAIGN_FILE), actor=ACTOR)
-        path = write_sheets(tmp_path_factory.mktemp("base"), BASE, "xlsx", name="co-so")
-        report = workbook_import(campaign=campaign, path=path, actor=ACTOR)
-        assert report.ok, [str(e) for e in report.errors]
+        _load_base(path)
     return path
+
+
+def _load_base_if_flushed(path: Path) -> None:
+    if not Campaign.objects.filter(code=CAMPAIGN_CODE).exists():
+        ChainHead.objects.get_or_create(pk=1)  # written by a migration, emptied by the flush like every row
+        _load_base(path)
+
+
+@pytest.fixture(scope="module")
+def _base_data_after_flush(base_data, django_db_blocker):
+    """Load the base data again after a module of transactional tests, whose flush emptied every table."""
+    yield
+    with django_db_blocker.unblock():
+        _load_base_if_flushed(base_data)
+
+
+@pytest.fixture
+def committed_campaign(_base_data_after_flush, base_data, transactional_db) -> Campaign:
+    """Return the reference campaign to a test of real concurrency (threads with connections of their own see only
+    what is committed: `transactional_db`). Such a test ends by emptying every table; the base data is loaded again
+    before the next one and after its module."""
+    _load_base_if_flushed(base_data)
+    return Campaign.objects.get(code=CAMPAIGN_CODE)
 
 
 @pytest.fixture(autouse=True)

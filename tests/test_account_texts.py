@@ -18,7 +18,7 @@ from thidua.accounts.scopes import MUST_BIND
 from thidua.accounts.services import AccountError, user_create, user_password_reset, user_update, users_import
 from thidua.api.models import ApiToken
 from thidua.api.services import TokenError, token_create, token_revoke
-from thidua.audit.models import Change, ChangeSet
+from thidua.audit.models import REASON_MAX, Change, ChangeSet
 from thidua.units.models import Unit
 
 pytestmark = pytest.mark.django_db
@@ -122,7 +122,7 @@ def test_a_hostile_new_password_is_refused_in_vietnamese(new, message, client, c
     ("full_name", "A" * 151, "150"),
     ("reason", "lý\x00do", GUARDED),
     ("reason", "lý\x1bdo", GUARDED),
-    ("reason", "x" * 501, "500"),
+    ("reason", "x" * (REASON_MAX + 1), str(REASON_MAX)),
 ])
 def test_hostile_text_on_the_user_pages_is_refused(field, value, message, client, admin, clerk, unit):
     before = tables()
@@ -214,7 +214,7 @@ def users_file(tmp_path):
     ({"actor": "quan\x00tri"}, "--actor có ký tự điều khiển"),
     ({"actor": "q" * 151}, "--actor dài 151"),
     ({"reason": "lý\x00do"}, "--reason có ký tự điều khiển"),
-    ({"reason": "x" * 501}, "--reason dài 501"),
+    ({"reason": "x" * (REASON_MAX + 1)}, f"--reason dài {REASON_MAX + 1}"),
 ])
 def test_import_users_refuses_hostile_arguments(options, message, campaign, users_file, unchanged):
     with pytest.raises(CommandError, match=message):

@@ -18,7 +18,9 @@ from thidua.api.services import token_create
 from thidua.intake.models import DailyReport, ReportStatus
 from thidua.intake.services import report_save, report_submit, report_verify
 from thidua.lib.text import has_control, json_control_path
+from thidua.lib.vn import number
 from thidua.units.models import Unit
+from thidua.web.middleware import QUERY_VALUE_MAX
 
 pytestmark = pytest.mark.django_db
 C = "hau-giang-2021"
@@ -217,3 +219,21 @@ def test_an_uploaded_file_name_too_long_to_keep_is_refused(admin, settings, tmp_
     upload = SimpleUploadedFile("Đ" * 200 + ".csv", b"ngay,ma_may,ma_xa,so_ho_so\r\n")
     response = admin.post(reverse("import_upload", args=[C]), {"tep": upload})
     assert response.status_code == 400 and "Tên tệp quá dài" in response.content.decode()
+
+
+# --- the length of a page's searches and filters -----------------------------------------------------------------
+
+LISTS = [("audit_list", [], "nguoi"), ("audit_list", [], "khoa"), ("audit_list", [], "ly_do"), ("user_list", [], "q"),
+         ("record_history", [C], "khoa"), ("reports", [C], "ngay")]
+
+
+@pytest.mark.parametrize(("name", "args", "key"), LISTS)
+def test_a_search_longer_than_any_a_page_takes_is_refused_in_vietnamese(admin, name, args, key):
+    """Past SQLite's longest LIKE pattern (50,000 bytes) a search was a server error: every one is now bounded."""
+    url = reverse(name, args=args)
+    extra = {"doi_tuong": "thu_nhan"} if name == "record_history" else {}
+    for length in (100_000, QUERY_VALUE_MAX + 1):
+        response = admin.get(url, {**extra, key: "x" * length})
+        assert response.status_code == 400 and [t.name for t in response.templates][:1] == ["400.html"]
+        assert f"tham số «{key}» của địa chỉ dài {number(length)} ký tự" in response.content.decode()
+    assert admin.get(url, {**extra, key: "x" * QUERY_VALUE_MAX}).status_code in (200, 404)

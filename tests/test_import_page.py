@@ -8,7 +8,7 @@ import time
 
 import openpyxl
 import pytest
-from conftest import HEADERS
+from conftest import HEADERS, form_fields
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -310,3 +310,16 @@ def test_rows_added_by_someone_else_since_the_preview_refuse_the_confirmation(lo
     assert response.status_code == 409 and "Số liệu đã thay đổi từ lúc xem trước" in response.content.decode()
     assert response.context["totals"].added == 1 and response.context["totals"].unchanged == 1
     assert snapshot() == before
+
+
+@pytest.mark.parametrize("options", [{}, {"ly_do": "Bổ sung số liệu"}, {"sua": "1", "ly_do": "Tổ ghi nhầm"}],
+                         ids=["plain", "reason without correction", "correction"])
+def test_the_rendered_confirmation_sends_what_its_preview_signed(login, campaign, options):
+    """The confirmation form of the page, posted back as a browser sends it, is accepted: a reason typed without
+    ticking «Sửa» is carried as the preview signed it, and recorded with the act."""
+    client = login(Role.PC06, "PC06")
+    preview = upload(client, campaign, intake_csv(CHANGED if options.get("sua") else GOOD), **options)
+    action = reverse("import_confirm", args=[campaign.code])
+    done = client.post(action, form_fields(preview.content.decode(), action))
+    assert done.status_code == 302, done.context["form_error"]
+    assert ChangeSet.objects.get(file_name="thu_nhan.csv").reason == options.get("ly_do", "")

@@ -81,6 +81,8 @@ MIDDLEWARE = [
     "thidua.web.middleware.language_from_cookie",  # Vietnamese unless the footer's switch chose English
     # Before anything reads the session, the user or a form: NUL and other control characters never go further.
     "thidua.web.middleware.refuse_control_characters",
+    # No search or filter of a page longer than the longest it has a use for.
+    "thidua.web.middleware.bound_query_parameters",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

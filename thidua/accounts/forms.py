@@ -9,11 +9,13 @@ from django.contrib.auth.forms import PasswordChangeForm
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
+from thidua.audit.models import REASON_MAX
+
 from .importing import MAX_BYTES, NAME_MAX, USERNAME, control_character
 from .models import CAMPAIGN_WIDE_ROLES, Role
 from .scopes import SELF_DEACTIVATE, lockout_error
 from .selectors import NO_UNIT
-from .services import FILE_NAME_MAX, REASON_MAX, REASON_REQUIRED
+from .services import FILE_NAME_MAX, REASON_REQUIRED
 
 ACTIVE_CHOICES = [("", _("Mọi trạng thái")), ("co", _("Đang hoạt động")), ("khong", _("Đã khóa"))]
 

@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils.crypto import get_random_string
 
 from thidua.audit.chain import changeset_seal
-from thidua.audit.models import ChangeSet, Source
+from thidua.audit.models import REASON_MAX, ChangeSet, Source
 from thidua.audit.services import changeset_open, record_change, record_changes
 
 from . import locks
@@ -25,10 +25,9 @@ IMPORT_REASON_REQUIRED = "tệp đổi vai trò hoặc đơn vị của người
 PLAN_CHANGED = "Dữ liệu người dùng đã thay đổi từ lúc xem trước: không nhập gì. Hãy xem trước lại."
 BAD_USERNAME = "Tên đăng nhập không hợp lệ: chỉ gồm chữ không dấu, chữ số và các dấu . @ + - _ (tối đa 150 ký tự)."
 NAME_TAKEN = "Tên đăng nhập «{username}» đã có: hãy chọn tên khác."
-# Longest texts the history keeps of an act (reasons: as long as the forms take them).
+# Longest texts the history keeps of an act (reasons: REASON_MAX, the product's one limit).
 ACTOR_MAX = ChangeSet._meta.get_field("actor").max_length
 FILE_NAME_MAX = ChangeSet._meta.get_field("file_name").max_length
-REASON_MAX = 500
 
 
 class AccountError(ValueError):

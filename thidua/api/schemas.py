@@ -9,6 +9,7 @@ from ninja import Field, Schema
 from pydantic import BeforeValidator, ConfigDict
 from pydantic_core import PydanticCustomError
 
+from thidua.audit.models import REASON_MAX
 from thidua.campaigns.models import Status
 from thidua.intake.models import ReportStatus
 from thidua.units.models import Kind
@@ -116,7 +117,7 @@ class IntakeRowIn(Schema):
 
 class IntakeIn(Schema):
     rows: Annotated[list[IntakeRowIn], Field(min_length=1, max_length=MAX_ROWS)]
-    ly_do: Annotated[str, Field(max_length=1000, pattern=NO_NUL,
+    ly_do: Annotated[str, Field(max_length=REASON_MAX, pattern=NO_NUL,
                                 description="Lý do sửa số liệu (cần khi ngày đã gửi).")] = ""
 
 
@@ -127,7 +128,7 @@ class IntakeWriteOut(Schema):
 
 
 class ReasonIn(Schema):
-    ly_do: Annotated[str, Field(max_length=1000, pattern=NO_NUL)] = ""
+    ly_do: Annotated[str, Field(max_length=REASON_MAX, pattern=NO_NUL)] = ""
 
 
 class ReportOut(Schema):

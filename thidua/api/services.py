@@ -11,9 +11,8 @@ from django.utils import timezone
 
 from thidua.accounts.importing import text_error
 from thidua.accounts.scopes import Scope
-from thidua.accounts.services import REASON_MAX
 from thidua.audit.chain import changeset_seal
-from thidua.audit.models import Source
+from thidua.audit.models import REASON_MAX, Source
 from thidua.audit.services import changeset_open, record_change
 from thidua.intake.rules import IntakeRules
 from thidua.intake.services import ReportError, report_save

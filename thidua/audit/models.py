@@ -4,6 +4,9 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# The longest reason of an act, for every way in (forms, API, commands, imports); changeset_open refuses longer ones.
+REASON_MAX = 1000
+
 
 class Source(models.TextChoices):
     CLI = "cli", _("Dòng lệnh")

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
 
-from .models import Change, ChangeSet
+from .models import Change, ChangeSet, Source
 
 # The kinds of record the history names, as they appear in Change.entity.
 ENTITY_LABELS = {
@@ -112,3 +112,9 @@ def team_day_history(*, campaign_id: int, team_id: int, team_code: str, day: dt.
     changes = list(Change.objects.filter(report | counts, changeset__campaign_id=campaign_id)
                    .select_related("changeset").order_by("changeset__at", "id"))
     return _with_imported_creations(changes, _records(campaign_id=campaign_id, team_id=team_id, day=day))
+
+
+def file_import_act(*, campaign, actor: str, sha256: str, since: dt.datetime) -> ChangeSet | None:
+    """Return the latest act by which `actor` imported the file of this SHA-256 into the campaign since a moment."""
+    return (ChangeSet.objects.filter(campaign=campaign, actor=actor, file_sha256=sha256, source=Source.IMPORT,
+                                     at__gte=since).order_by("-at", "-id").first())

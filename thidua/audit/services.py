@@ -4,7 +4,22 @@ import json
 
 from django.core.serializers.json import DjangoJSONEncoder
 
-from .models import Change, ChangeSet
+from thidua.lib.vn import number
+
+from .models import REASON_MAX, Change, ChangeSet
+
+REASON_TOO_LONG = "Lý do dài {length} ký tự, quá mức {limit} ký tự: hãy viết ngắn lại."
+
+
+class ReasonError(ValueError):
+    """A reason the history does not take."""
+
+
+def reason_problem(reason: str) -> str | None:
+    """Return why the history does not take this reason of an act (longer than REASON_MAX), or None."""
+    if len(reason) <= REASON_MAX:
+        return None
+    return REASON_TOO_LONG.format(length=number(len(reason)), limit=number(REASON_MAX))
 
 
 def plain(value):
@@ -14,7 +29,10 @@ def plain(value):
 
 def changeset_open(*, campaign, actor: str, source: str, reason: str = "", file_name: str = "",
                    file_sha256: str = "") -> ChangeSet:
-    """Start the record of one act."""
+    """Start the record of one act; refuse a reason longer than REASON_MAX (ReasonError), whoever passes it."""
+    problem = reason_problem(reason)
+    if problem:
+        raise ReasonError(problem)
     return ChangeSet.objects.create(campaign=campaign, actor=actor, source=source, reason=reason,
                                     file_name=file_name, file_sha256=file_sha256)
 

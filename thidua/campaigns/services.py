@@ -3,7 +3,7 @@
 from django.db import transaction
 
 from thidua.audit.chain import changeset_seal
-from thidua.audit.services import changeset_open, record_change
+from thidua.audit.services import changeset_open, reason_problem, record_change
 
 from .config import CampaignConfig
 from .models import NEXT_STATUS, Campaign, CompetitionGroup, Status
@@ -19,6 +19,9 @@ def campaign_init(*, config: CampaignConfig, actor: str, reason: str = "") -> tu
 
     Settings of a campaign that has been scored are locked: the standings were computed with them.
     """
+    problem = reason_problem(reason)
+    if problem:
+        raise CampaignError(problem)
     settings = config.as_json()
     campaign = Campaign.objects.select_for_update().filter(code=config.code).first()
     created = campaign is None
@@ -63,6 +66,9 @@ def campaign_advance(*, campaign: Campaign, to: str, actor: str, reason: str) ->
         raise CampaignError(f"Không chuyển được từ «{current.label}» sang «{Status(to).label}»: {hint}.")
     if not reason.strip():
         raise CampaignError("Chuyển trạng thái cần ghi lý do.")
+    problem = reason_problem(reason.strip())
+    if problem:
+        raise CampaignError(problem)
     changeset = changeset_open(campaign=locked, actor=actor, source="cli", reason=reason.strip())
     record_change(changeset, "campaign.status", locked.code, {"status": current.value}, {"status": to})
     locked.status = to

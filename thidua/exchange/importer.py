@@ -18,7 +18,7 @@ from django.db import DatabaseError, OperationalError, connection, transaction
 
 from thidua.audit.chain import changeset_seal
 from thidua.audit.models import Source
-from thidua.audit.services import changeset_open, record_changes
+from thidua.audit.services import changeset_open, reason_problem, record_changes
 from thidua.campaigns.models import Campaign, CompetitionGroup
 from thidua.intake.integrity import DIGEST_KEY, created_digest
 from thidua.intake.models import Assignment, EligiblePopulation, IntakeRecord, Machine, ReportStatus
@@ -899,6 +899,10 @@ def workbook_import(*, campaign: Campaign, path: str | Path, actor: str, replace
     report = ImportReport(file_name=path.name)
     if replace and not reason.strip():
         report.errors.append(RowError(path.name, None, None, "sửa số liệu (--replace) cần ghi lý do (--reason)"))
+        return report
+    problem = reason_problem(reason.strip())
+    if problem:
+        report.errors.append(RowError(path.name, None, None, problem))
         return report
     try:
         with transaction.atomic():

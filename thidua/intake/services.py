@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from thidua.audit.chain import changeset_seal
-from thidua.audit.services import changeset_open, record_change, record_changes
+from thidua.audit.services import changeset_open, reason_problem, record_change, record_changes
 from thidua.campaigns.models import Campaign
 
 from .integrity import report_state
@@ -47,6 +47,12 @@ def _locked_campaign(campaign: Campaign) -> Campaign:
     return locked
 
 
+def _check_reason(reason: str) -> None:
+    problem = reason_problem(reason.strip())
+    if problem:
+        raise ReportError([(None, None, problem)])
+
+
 def _report(campaign, team, day) -> DailyReport:
     report, _ = DailyReport.objects.select_for_update().get_or_create(campaign=campaign, team=team, day=day)
     return report
@@ -63,6 +69,7 @@ def report_save(*, campaign: Campaign, team, day: dt.date, rows: list[tuple[str,
 
     A value changed after the day was submitted is a correction and needs a reason; a verified day is locked.
     """
+    _check_reason(reason)
     campaign = _locked_campaign(campaign)
     report = _report(campaign, team, day)
     if report.status == ReportStatus.VERIFIED:
@@ -171,6 +178,7 @@ def report_verify(*, report: DailyReport, actor: str, source: str = "web") -> Da
 @transaction.atomic
 def report_reopen(*, report: DailyReport, actor: str, reason: str, source: str = "web") -> DailyReport:
     """Reopen a verified day for corrections (PC06), with a reason; the team submits it again."""
+    _check_reason(reason)
     _locked_campaign(report.campaign)
     report = DailyReport.objects.select_for_update().select_related("team", "campaign").get(pk=report.pk)
     if report.status != ReportStatus.VERIFIED:

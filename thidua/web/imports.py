@@ -7,13 +7,21 @@ another file, an expired or foreign token are refused, and the import itself is 
 would now do anything else than the preview showed (someone changed the data in between); a fresh preview is then
 shown. A preview with errors signs nothing and offers no confirmation. Between the two steps the file waits in
 THIDUA_UPLOAD_DIR under its SHA-256, and is checked against it again before it is imported.
+
+Requests on one user's waiting file of one hash take turns (a lock file beside it, across the server's processes):
+the same file sent twice at once, or a confirmation clicked twice, never finds it half written or half removed. The
+click that comes second finds the file imported and says when.
 """
 
+import datetime as dt
+import fcntl
 import hashlib
 import json
+import os
 import shutil
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.conf import settings
@@ -24,8 +32,12 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 
 from thidua.accounts.scopes import IMPORT_ROLES
+from thidua.audit.models import REASON_MAX
+from thidua.audit.selectors import file_import_act
+from thidua.audit.services import reason_problem
 from thidua.exchange.error_list import errors_csv
 from thidua.exchange.importer import workbook_import
 from thidua.exchange.template import workbook_template
@@ -44,7 +56,11 @@ NOT_PREVIEWED = ("Xác nhận này không khớp với một bản xem trước 
                  "xem trước dưới đây rồi bấm «Xác nhận nhập».")
 OPTIONS_CHANGED = ("Lựa chọn sửa số liệu hoặc lý do sửa khác với lúc xem trước: chưa nhập gì. Hãy kiểm tra bản xem "
                    "trước dưới đây rồi bấm «Xác nhận nhập».")
+NOT_WAITING = "Không còn tệp đã xem trước (quá một ngày, hoặc đã nhập): hãy tải tệp lên lại."
+IMPORTED = ("Tệp «{name}» đã được nhập lúc {at:%H:%M:%S} ngày {at:%d/%m/%Y} (một lần xác nhận trước của bạn, có thể "
+            "do bấm hai lần): không nhập lần nữa. Muốn xem lại thì tải tệp lên lại.")
 MAX_NAME_BYTES = 255  # the longest file name the file system keeps (the file waits under its own name)
+LOCK_NAME = ".lock"
 
 
 def _import_scope(request, code):
@@ -61,18 +77,69 @@ def _import_scope(request, code):
 
 
 def _upload_dir() -> Path:
-    """Return the folder of waiting uploads, having removed what nobody confirmed within a day."""
+    """Return the folder of waiting uploads, having removed what nobody confirmed within a day (a folder a request
+    holds at that moment is left for the next sweep)."""
     folder = Path(settings.THIDUA_UPLOAD_DIR)
     folder.mkdir(parents=True, exist_ok=True)
     cutoff = time.time() - KEEP_SECONDS
     for old in folder.iterdir():
-        if old.stat().st_mtime >= cutoff:
+        try:
+            if old.stat().st_mtime >= cutoff:
+                continue
+        except FileNotFoundError:  # removed meanwhile
             continue
         if old.is_dir():
-            shutil.rmtree(old, ignore_errors=True)
+            with _locked(old, wait=False, create=False) as held:
+                if held:
+                    shutil.rmtree(old, ignore_errors=True)
         else:
             old.unlink(missing_ok=True)  # a temporary file left by an upload that was cut off
     return folder
+
+
+@contextmanager
+def _locked(folder: Path, wait: bool = True, create: bool = True):
+    """Hold the lock of a waiting folder (a lock file in it) and yield True; yield False at once when the folder is
+    missing and `create` is off, or when the lock is held and `wait` is off. If the sweep removes the folder while
+    a request waits for it, the request locks the folder there now, if any."""
+    lock = folder / LOCK_NAME
+    while True:
+        if create:
+            folder.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+        except FileNotFoundError:  # no folder, or removed since the line above
+            if create:
+                continue
+            yield False
+            return
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            yield False
+            return
+        try:
+            current = os.stat(lock).st_ino
+        except FileNotFoundError:
+            current = None
+        if current == os.fstat(fd).st_ino:
+            break
+        os.close(fd)
+    try:
+        yield True
+    finally:
+        os.close(fd)
+
+
+def _is_sha256(text: str) -> bool:
+    return len(text) == 64 and all(c in "0123456789abcdef" for c in text)
+
+
+def _turn(request, sha: str, create: bool = True):
+    """Return the lock of one user's waiting file of one hash: whoever holds it alone reads, writes or removes it
+    (`create` off: nothing to wait for if the folder is not there)."""
+    return _locked(_waiting(request, sha), create=create)
 
 
 def _waiting(request, sha: str) -> Path:
@@ -89,8 +156,8 @@ def _sha256(path: Path) -> str:
 
 
 def _stored(sha: str, request, campaign) -> Path | None:
-    """Return this user's waiting file of this hash, if they uploaded it for this campaign."""
-    if len(sha) != 64 or not all(c in "0123456789abcdef" for c in sha):
+    """Return this user's waiting file of this hash, if they uploaded it for this campaign (call holding its turn)."""
+    if not _is_sha256(sha):
         return None
     meta_path = _waiting(request, sha) / "meta.json"
     if not meta_path.exists():
@@ -101,32 +168,41 @@ def _stored(sha: str, request, campaign) -> Path | None:
 
 
 def _forget(request, sha: str) -> None:
-    shutil.rmtree(_waiting(request, sha), ignore_errors=True)
+    """Remove one user's waiting file of one hash and what goes with it, but not its lock (call holding its turn):
+    a request waiting for the turn then finds nothing, and the folder goes with the next day's sweep."""
+    for entry in _waiting(request, sha).iterdir():
+        if entry.is_dir():
+            shutil.rmtree(entry, ignore_errors=True)
+        elif entry.name != LOCK_NAME:
+            entry.unlink(missing_ok=True)
 
 
-def _save_upload(upload, request, campaign) -> tuple[str, Path]:
-    """Keep an uploaded file under its SHA-256, for the user who uploaded it and the campaign; return (sha, path)."""
-    folder = _upload_dir()
-    name = Path(upload.name).name
+def _receive(upload) -> tuple[str, Path]:
+    """Write an upload to a temporary file of the waiting folder; return its SHA-256 and the file."""
     digest = hashlib.sha256()
-    with tempfile.NamedTemporaryFile(dir=folder, delete=False) as tmp:
+    with tempfile.NamedTemporaryFile(dir=_upload_dir(), delete=False) as tmp:
         for chunk in upload.chunks():
             digest.update(chunk)
             tmp.write(chunk)
-    sha = digest.hexdigest()
+    return digest.hexdigest(), Path(tmp.name)
+
+
+def _keep(received: Path, name: str, sha: str, request, campaign) -> Path:
+    """Keep a received file as the user's waiting file of its hash, for the campaign, under its own name (the
+    importer reads the sheet's name from a single CSV file's name); return it. Call holding its turn."""
     _forget(request, sha)
     waiting = _waiting(request, sha)
     (waiting / "tep").mkdir(parents=True)
-    path = waiting / "tep" / name  # the importer reads the sheet's name from a single CSV file's name
-    Path(tmp.name).rename(path)
+    path = waiting / "tep" / name
+    received.rename(path)
     (waiting / "meta.json").write_text(json.dumps({"campaign": campaign.code, "name": name}), encoding="utf-8")
-    return sha, path
+    return path
 
 
 def _render_form(request, campaign, teams, status=200, **context):
     return render(request, "web/import.html", {"campaign": campaign, "restricted": teams is not None,
                                                "max_mib": settings.THIDUA_IMPORT_MAX_BYTES // (1024 * 1024),
-                                               "tab": "import", **context}, status=status)
+                                               "reason_max": REASON_MAX, "tab": "import", **context}, status=status)
 
 
 def _teams_key(teams) -> list[int] | None:
@@ -178,11 +254,15 @@ def import_upload(request, code):
                       f"({settings.THIDUA_IMPORT_MAX_BYTES // (1024 * 1024)} MiB).")
     elif replace and not reason:
         form_error = "Sửa số liệu đã có cần ghi lý do."
+    elif too_long := reason_problem(reason):
+        form_error = too_long
     if form_error:
         return _render_form(request, campaign, teams, form_error=form_error, replace=replace, reason=reason,
                             status=400)
-    sha, path = _save_upload(upload, request, campaign)
-    return _preview(request, campaign, teams, sha, path, replace, reason)
+    sha, received = _receive(upload)
+    with _turn(request, sha):
+        path = _keep(received, Path(upload.name).name, sha, request, campaign)
+        return _preview(request, campaign, teams, sha, path, replace, reason)
 
 
 @login_required
@@ -192,10 +272,22 @@ def import_confirm(request, code):
     if request.method != "POST":
         return redirect(reverse("import_upload", args=[campaign.code]))
     sha = request.POST.get("sha256", "")
+    if not _is_sha256(sha):
+        return _render_form(request, campaign, teams, status=400, form_error=NOT_WAITING)
+    with _turn(request, sha, create=False):
+        return _confirm(request, campaign, teams, sha)
+
+
+def _confirm(request, campaign, teams, sha):
+    """Import the waiting file of this hash if the posted token and options are those of its preview; holding its
+    turn, so that a second click waits for the first and then finds the file imported."""
     path = _stored(sha, request, campaign)
     if path is None:
-        return _render_form(request, campaign, teams, status=400, form_error=(
-            "Không còn tệp đã xem trước (quá một ngày, hoặc đã nhập): hãy tải tệp lên lại."))
+        act = file_import_act(campaign=campaign, actor=request.user.get_username(), sha256=sha,
+                              since=timezone.now() - dt.timedelta(seconds=KEEP_SECONDS))
+        message = (IMPORTED.format(name=act.file_name, at=timezone.localtime(act.at)) if act is not None
+                   else NOT_WAITING)
+        return _render_form(request, campaign, teams, status=400, form_error=message)
     if _sha256(path) != sha:
         _forget(request, sha)
         return _render_form(request, campaign, teams, status=400, form_error=(
@@ -230,12 +322,16 @@ def import_confirm(request, code):
 def import_errors(request, code, sha):
     """Download the full list of a previewed file's errors as CSV."""
     campaign, _scope, _teams = _import_scope(request, code)
-    if _stored(sha, request, campaign) is None:
+    if not _is_sha256(sha):
         raise Http404("Không còn danh sách lỗi này.")
-    errors = _waiting(request, sha) / "errors.csv"
-    if not errors.exists():
-        raise Http404("Tệp này không có lỗi.")
-    response = HttpResponse(errors.read_bytes(), content_type="text/csv; charset=utf-8")
+    with _turn(request, sha, create=False):
+        if _stored(sha, request, campaign) is None:
+            raise Http404("Không còn danh sách lỗi này.")
+        errors = _waiting(request, sha) / "errors.csv"
+        if not errors.exists():
+            raise Http404("Tệp này không có lỗi.")
+        content = errors.read_bytes()
+    response = HttpResponse(content, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="danh-sach-loi.csv"'
     return response
 

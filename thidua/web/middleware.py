@@ -1,5 +1,6 @@
-"""Middleware of the site's own: the response headers the framework does not set by itself, the language, and the
-guard that refuses control characters in any request before a view or the database sees them."""
+"""Middleware of the site's own: the response headers the framework does not set by itself, the language, the guard
+that refuses control characters in any request before a view or the database sees them, and the bound on the
+length of a page's query parameters."""
 
 import json
 
@@ -12,7 +13,9 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext_lazy as _
 
 from thidua.api.errors import CODES, CONTROL_CHARACTER, UNREADABLE_BODY, VALIDATION_MESSAGES, error_body
+from thidua.audit.models import REASON_MAX
 from thidua.lib.text import has_control, json_control_path
+from thidua.lib.vn import number
 
 API_PREFIX = "/api/"
 REFUSED = _("Yêu cầu bị từ chối: {where} có ký tự điều khiển (như NUL), hệ thống không nhận nên không làm gì. "
@@ -20,6 +23,10 @@ REFUSED = _("Yêu cầu bị từ chối: {where} có ký tự điều khiển (
 PLACES = {"path": _("địa chỉ trang"), "query": _("tham số «{name}» của địa chỉ"), "form": _("ô «{name}» của biểu mẫu"),
           "file": _("tên tệp gửi lên"), "cookie": _("cookie «{name}» của trình duyệt"), "json": _("nội dung JSON")}
 SHOWN_NAME = 40
+# The longest query parameter a page takes: its longest search is for a whole reason of the history.
+QUERY_VALUE_MAX = REASON_MAX
+QUERY_TOO_LONG = _("Yêu cầu bị từ chối: tham số «{name}» của địa chỉ dài {length} ký tự, quá mức {limit} ký tự mà "
+                   "các trang tìm hay lọc theo. Hãy rút ngắn rồi thử lại.")
 CONTROL_IN_FIELD = VALIDATION_MESSAGES["string_pattern_mismatch"]
 
 
@@ -128,5 +135,23 @@ def refuse_control_characters(get_response):
                 return get_response(request)
             place = "json"
         return _api_refusal(place, name, json_path)
+
+    return middleware
+
+
+def bound_query_parameters(get_response):
+    """Refuse a page whose query parameter (name or value) is longer than QUERY_VALUE_MAX: 400 with a Vietnamese page,
+    so that no search or filter makes the database work without bound (SQLite refuses a LIKE pattern over 50,000
+    bytes as an error). The API's parameters are bounded by its schemas."""
+
+    def middleware(request):
+        if not request.path_info.startswith(API_PREFIX):
+            for name, value in _pairs(request.GET):
+                length = max(len(name), len(value))
+                if length > QUERY_VALUE_MAX:
+                    message = str(QUERY_TOO_LONG).format(name=name[:SHOWN_NAME], length=number(length),
+                                                         limit=number(QUERY_VALUE_MAX))
+                    return render(request, "400.html", {"message": message}, status=400)
+        return get_response(request)
 
     return middleware

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from thidua.accounts.scopes import ENTER_ROLES, REOPEN_ROLES, VERIFY_ROLES
+from thidua.audit.models import REASON_MAX
 from thidua.intake.models import Assignment, DailyReport, IntakeRecord, ReportStatus
 from thidua.intake.rules import IntakeRules
 from thidua.intake.services import ReportError, report_reopen, report_save, report_submit, report_verify
@@ -138,7 +139,7 @@ def report_day(request, code, team, day):
         "status_label": ReportStatus(status).label, "grid": grid, "general": general,
         "may_enter": may_enter, "may_verify": may_verify, "may_reopen": may_reopen,
         "needs_reason": status == ReportStatus.SUBMITTED, "has_errors": bool(field_errors),
-        "total": sum(stored.values()),
+        "total": sum(stored.values()), "reason_max": REASON_MAX,
     }, status=400 if (field_errors or general) else 200)
 
 

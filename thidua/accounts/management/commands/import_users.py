@@ -6,7 +6,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from thidua.accounts.importing import text_error
 from thidua.accounts.scopes import user_admin_of
-from thidua.accounts.services import ACTOR_MAX, REASON_MAX, users_import
+from thidua.accounts.services import ACTOR_MAX, users_import
+from thidua.audit.models import REASON_MAX
 from thidua.campaigns.models import Campaign
 
 CAMPAIGN_CODE_MAX = Campaign._meta.get_field("code").max_length

@@ -15,6 +15,7 @@ from thidua.audit.chain import (
 )
 from thidua.audit.journal import journal_path, journal_verify
 from thidua.audit.keys import audit_key, key_place, mac_holds
+from thidua.audit.services import ReasonError, reason_problem
 from thidua.intake.integrity import accounts_baseline, data_verify, history_baseline
 
 LEGACY_REASON = "Xác thực nhật ký ghi trước khi có khóa nhật ký (nâng cấp)"
@@ -37,6 +38,9 @@ class Command(BaseCommand):
         parser.add_argument("--actor", default="quan-tri", help="seal-legacy, rekey: người thực hiện ghi vào nhật ký")
 
     def handle(self, *args, action, anchor, reason, actor, old_key_file, **options):
+        too_long = reason_problem(reason)
+        if too_long:  # refused before anything is sealed: seal-legacy seals first, then records its act
+            raise CommandError(too_long)
         if action == "anchor":
             return self._anchor()
         if action == "seal-legacy":
@@ -54,7 +58,7 @@ class Command(BaseCommand):
             raise CommandError(f"Tệp {old_key_file} trống: cần khóa nhật ký cũ.")
         try:
             count = chain_rekey(old_key=old_key, actor=actor, reason=reason)
-        except SealError as exc:
+        except (SealError, ReasonError) as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(f"Đã xác thực lại {count} mục bằng khóa mới ({key_place()}); việc đổi khóa được ghi vào "
                           "nhật ký. Hủy bản khóa cũ sau khi đã kiểm tra `thidua audit verify`.")

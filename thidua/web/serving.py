@@ -1,0 +1,74 @@
+"""gunicorn as the site needs it: `gunicorn -c python:thidua.web.serving thidua.wsgi:application …` (README).
+
+gunicorn reads a request's line and headers itself, before Django. What its parser refuses — a header or cookie
+holding a control character, a request line or a header over its limits — it answers with an English page of its
+own; the worker below answers those with the site's Vietnamese page instead (other refusals, which no browser
+provokes, keep gunicorn's answer). The request line may be as long as behind nginx's default buffers (8 KiB), so
+that an address the proxy lets through reaches Django, whose guards answer in Vietnamese too.
+"""
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import translation
+from gunicorn import util
+from gunicorn.http.errors import (
+    InvalidHeader,
+    InvalidHeaderName,
+    InvalidRequestLine,
+    LimitRequestHeaders,
+    LimitRequestLine,
+)
+from gunicorn.workers.sync import SyncWorker
+
+from thidua.lib.vn import number
+
+# gunicorn's settings, read from this module by `-c python:thidua.web.serving`.
+worker_class = "thidua.web.serving.VietnameseSyncWorker"
+limit_request_line = 8190  # gunicorn's most; what nginx's default `large_client_header_buffers 4 8k` lets through
+
+BAD_HEADER = ("Yêu cầu bị từ chối: trình duyệt gửi một tiêu đề hoặc cookie có ký tự không hợp lệ (như ký tự điều "
+              "khiển), hệ thống không đọc nên không làm gì. Xóa cookie của trang này trong trình duyệt rồi thử lại.")
+URL_TOO_LONG = ("Địa chỉ trang quá dài (hơn {limit} byte): hệ thống không đọc nên không làm gì. Hãy mở lại trang "
+                "từ trình đơn, bớt điều kiện lọc, rồi thử lại.")
+HEADERS_TOO_LARGE = ("Tiêu đề hoặc cookie của yêu cầu quá lớn: hệ thống không đọc nên không làm gì. Xóa cookie của "
+                     "trang này trong trình duyệt rồi thử lại.")
+
+
+def refusal(exc) -> tuple[int, str, str | None] | None:
+    """Return (status, reason phrase, message) of the site's answer to a request gunicorn's parser refused (a
+    message of None: the page's general one), or None to leave gunicorn's own answer."""
+    if isinstance(exc, LimitRequestLine):
+        return 414, "URI Too Long", URL_TOO_LONG.format(limit=number(limit_request_line))
+    if isinstance(exc, LimitRequestHeaders):
+        return 431, "Request Header Fields Too Large", HEADERS_TOO_LARGE
+    if isinstance(exc, InvalidHeader | InvalidHeaderName):
+        return 400, "Bad Request", BAD_HEADER
+    if isinstance(exc, InvalidRequestLine):
+        return 400, "Bad Request", None
+    return None
+
+
+def refusal_bytes(status: int, reason: str, message: str | None) -> bytes:
+    """Return the whole HTTP answer: the site's 400 page, in the site's language, with its security headers."""
+    with translation.override(settings.LANGUAGE_CODE):
+        body = render_to_string("400.html", {"message": message}).encode()
+    head = (f"HTTP/1.1 {status} {reason}\r\nConnection: close\r\nContent-Type: text/html; charset=utf-8\r\n"
+            f"Content-Length: {len(body)}\r\nContent-Language: {settings.LANGUAGE_CODE}\r\n"
+            f"Content-Security-Policy: {settings.CONTENT_SECURITY_POLICY}\r\nX-Frame-Options: DENY\r\n"
+            "X-Content-Type-Options: nosniff\r\n\r\n")
+    return head.encode("latin-1") + body
+
+
+class VietnameseSyncWorker(SyncWorker):
+    """gunicorn's sync worker, answering the requests its parser refuses with the site's Vietnamese page."""
+
+    def handle_error(self, req, client, addr, exc):
+        answer = refusal(exc)
+        if answer is None:
+            return super().handle_error(req, client, addr, exc)
+        self.log.warning("Invalid request from ip=%s: %s", (addr or ("",))[0], exc)
+        try:
+            util.write_nonblock(client, refusal_bytes(*answer))
+        except OSError:
+            self.log.debug("Failed to send error message.")
+        return None
