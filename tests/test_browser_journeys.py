@@ -142,8 +142,9 @@ def test_a_team_clerk_enters_the_day_on_a_phone_fixes_a_bad_count_and_submits(si
     log_in(page, "to")
     page.get_by_role("link", name=site.campaign_name).first.click()
     page.get_by_role("navigation", name="Mục của đợt thi đua").get_by_role("link", name="Báo cáo ngày").click()
-    page.get_by_label("Ngày", exact=True).fill(day)
+    page.get_by_label("Ngày", exact=True).fill(vn_date(day))  # typed as written: dd/mm/yyyy
     page.get_by_role("button", name="Xem").click()
+    expect(page.get_by_label("Ngày", exact=True)).to_have_value(vn_date(day))
     row = page.get_by_role("row").filter(has_text=site.team_name)
     expect(row).to_contain_text("Chưa gửi")
     row.get_by_role("link", name=site.team_name).click()
@@ -267,6 +268,38 @@ def test_the_standings_count_a_day_as_soon_as_its_counts_are_entered(site, new_p
     page.goto(standings)
     expect(_intake_cell(page, site)).to_have_text(vn_number(before + 123))
     page.screenshot(path=shots / "d-xep-hang.png", full_page=True)
+
+
+def test_a_date_is_typed_and_picked_day_first_in_vietnamese_on_a_phone_in_english_too(site, new_page, shots):
+    # A phone set to English: its own date fields would be mm/dd/yyyy; the site's are dd/mm/yyyy all the same.
+    page = new_page(viewport=PHONE, is_mobile=True, has_touch=True, locale="en-US")
+    refused = []
+    page.on("console", lambda message: refused.append(message.text) if "Content Security Policy" in message.text
+            else None)
+    log_in(page, "pc06")
+    page.goto(f"/dot/{site.campaign}/xep-hang/")
+    field = page.get_by_label("Tính đến ngày")
+    expect(field).to_have_attribute("placeholder", "dd/mm/yyyy")
+    field.fill("15/03/2021")
+    field.press("Enter")
+    expect(page.locator("p.lead")).to_contain_text("15/03/2021")
+    expect(field).to_have_value("15/03/2021")
+
+    field.click()  # typing opens no calendar: it would cover the form's button on a phone
+    expect(page.locator(".flatpickr-calendar.open")).to_have_count(0)
+    page.get_by_role("button", name="Chọn ngày trên lịch").click()  # in Vietnamese, from Monday, at the field's month
+    calendar = page.locator(".flatpickr-calendar.open")
+    expect(calendar).to_be_visible()
+    expect(calendar.locator(".flatpickr-weekday").first).to_have_text("T2")
+    month = calendar.get_by_label("Tháng", exact=True)
+    assert month.evaluate("select => select.options[select.selectedIndex].text") == "Tháng ba"
+    expect(calendar.get_by_label("Năm", exact=True)).to_have_value("2021")
+    page.screenshot(path=shots / "e-lich.png")
+    calendar.get_by_label("20/03/2021").click()  # picking the day is the form's whole purpose: it is sent
+    expect(page.locator("p.lead")).to_contain_text("20/03/2021")
+    expect(page.get_by_label("Tính đến ngày")).to_have_value("20/03/2021")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert not refused, refused
 
 
 def test_a_team_clerk_cannot_open_another_teams_report(site, new_page, shots):

@@ -20,7 +20,7 @@ def test_the_ranking_shows_every_competitor_in_vietnamese_formats(login, campaig
     body = login(Role.PC06, "PC06").get(reverse("standings", args=[campaign.code]) + "?ngay=2021-03-02").content
     body = body.decode()
     assert "Công an thành phố Vị Thanh" in body and "Công an thành phố Ngã Bảy" in body
-    assert "Tạm tính: nếu đợt thi đua kết thúc vào ngày 02/03/2021" in body
+    assert "<strong>Tạm tính</strong>: nếu đợt thi đua kết thúc vào ngày 02/03/2021" in body
     assert "15.240" in body  # Vị Thanh's quota: 120 a day × 127 days
 
 

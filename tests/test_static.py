@@ -20,7 +20,7 @@ def test_every_vendored_file_matches_its_recorded_hash():
         assert hashlib.sha256((VENDOR / name).read_bytes()).hexdigest() == sha, name
 
 
-def test_every_vendored_script_is_recorded():
+def test_every_vendored_script_and_style_sheet_is_recorded():
     listed = {name for name, _ in recorded()}
-    present = {str(p.relative_to(VENDOR)) for p in VENDOR.rglob("*.js")}
+    present = {str(p.relative_to(VENDOR)) for p in VENDOR.rglob("*") if p.suffix in {".js", ".css"}}
     assert present == listed

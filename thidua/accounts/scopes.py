@@ -6,6 +6,7 @@ Every page and endpoint asks here; nothing else decides who sees what.
 
 from dataclasses import dataclass
 
+from thidua.campaigns.models import Campaign
 from thidua.units.models import Unit
 from thidua.units.selectors import subtree_ids
 
@@ -37,6 +38,17 @@ class Scope:
     @property
     def writes(self) -> bool:
         return self.role not in READ_ONLY_ROLES
+
+
+def campaigns_visible(user):
+    """Return the campaigns a user may open: that of their unit, or every one for a user bound to no unit (a
+    superuser without a profile too); none for anyone else."""
+    profile = getattr(user, "profile", None)
+    if profile is not None and profile.unit_id is not None:
+        return Campaign.objects.filter(pk=profile.unit.campaign_id)
+    if profile is None and not user.is_superuser:
+        return Campaign.objects.none()
+    return Campaign.objects.all()
 
 
 def scope_of(user, campaign) -> Scope | None:

@@ -9,7 +9,7 @@ from ninja import NinjaAPI, Path, Query, Swagger
 from ninja.renderers import JSONRenderer
 
 from thidua.accounts.models import Role
-from thidua.accounts.scopes import ENTER_ROLES, REOPEN_ROLES, VERIFY_ROLES, Scope, scope_of
+from thidua.accounts.scopes import ENTER_ROLES, REOPEN_ROLES, VERIFY_ROLES, Scope, campaigns_visible, scope_of
 from thidua.audit.models import Source
 from thidua.campaigns.models import Campaign
 from thidua.intake.models import DailyReport, ReportStatus
@@ -17,7 +17,6 @@ from thidua.intake.services import report_reopen, report_submit, report_verify
 from thidua.standings.export import standings_json
 from thidua.standings.selectors import campaign_standings
 from thidua.units.models import Kind, Unit
-from thidua.web.selectors import campaigns_visible
 
 from . import selectors
 from .auth import BearerToken

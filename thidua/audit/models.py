@@ -4,6 +4,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from thidua.campaigns import clock
+
 # The longest reason of an act, for every way in (forms, API, commands, imports); changeset_open refuses longer ones.
 REASON_MAX = 1000
 
@@ -22,7 +24,8 @@ class ChangeSet(models.Model):
     campaign = models.ForeignKey("campaigns.Campaign", null=True, blank=True, on_delete=models.PROTECT,
                                  related_name="changesets")
     actor = models.CharField(max_length=150)
-    at = models.DateTimeField(auto_now_add=True)
+    # The moment of the act: on a demo's simulated day, that day (campaigns/clock.py).
+    at = models.DateTimeField(default=clock.now, editable=False)
     source = models.CharField(max_length=8, choices=Source.choices)
     reason = models.TextField(blank=True)
     file_name = models.CharField(max_length=255, blank=True)

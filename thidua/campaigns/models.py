@@ -27,6 +27,33 @@ NEXT_STATUS = {
 }
 
 
+class ResultState(models.TextChoices):
+    """How final the standings are (documents.md): provisional until scored, preliminary until proposed."""
+
+    PROVISIONAL = "tam_tinh", _("Tạm tính")
+    PRELIMINARY = "so_bo", _("Sơ bộ")
+    OFFICIAL = "chinh_thuc", _("Chính thức")
+
+
+RESULT_STATE = {
+    Status.DRAFT: ResultState.PROVISIONAL,
+    Status.RUNNING: ResultState.PROVISIONAL,
+    Status.CLOSED: ResultState.PROVISIONAL,
+    Status.SCORED: ResultState.PRELIMINARY,
+    Status.PROPOSED: ResultState.OFFICIAL,
+    Status.DECIDED: ResultState.OFFICIAL,
+}
+
+# The next step of the lifecycle from each status: what it does and who takes it.
+NEXT_STEP = {
+    Status.DRAFT: (_("Bắt đầu đợt thi đua: nhận số liệu thu nhận"), _("Quản trị, PC06")),
+    Status.RUNNING: (_("Kết thúc đợt thi đua: khóa số liệu"), _("PC06, Quản trị")),
+    Status.CLOSED: (_("Chấm điểm: kết quả sơ bộ đến hạn cuối"), _("PC06")),
+    Status.SCORED: (_("Đề nghị khen thưởng: kết quả chính thức"), _("PC06")),
+    Status.PROPOSED: (_("Ghi quyết định khen thưởng"), _("Hội đồng TĐKT, Quản trị")),
+}
+
+
 class Campaign(models.Model):
     code = models.SlugField(max_length=60, unique=True)
     name = models.CharField(max_length=300)
@@ -50,6 +77,16 @@ class Campaign(models.Model):
     def config(self) -> CampaignConfig:
         """Return the campaign's settings as checked values."""
         return config_from_json(self.settings)
+
+    @property
+    def result_state(self) -> str:
+        """Return how final its standings to the deadline are (tạm tính, sơ bộ, chính thức)."""
+        return RESULT_STATE[self.status]
+
+    @property
+    def next_step(self) -> tuple[str, str] | None:
+        """Return the next step of its lifecycle and who takes it, or None at the end."""
+        return NEXT_STEP.get(self.status)
 
     @property
     def accepts_data(self) -> bool:

@@ -24,10 +24,10 @@ from thidua.intake.integrity import DIGEST_KEY, created_digest
 from thidua.intake.models import Assignment, EligiblePopulation, IntakeRecord, Machine, ReportStatus
 from thidua.intake.rules import IntakeRules
 from thidua.lib import vn
+from thidua.lib.cells import CellError, is_blank, quote, read_code, read_count, read_date, read_text
 from thidua.territory.models import AdminUnit, Level
 from thidua.units.models import Kind, Membership, Officer, Unit
 
-from .cells import CellError, is_blank, quote, read_code, read_count, read_date, read_text
 from .readers import FileRejected, SheetSource, open_source
 from .schema import SHEETS_BY_NAME, UNIT_KINDS, YES_NO
 

@@ -29,8 +29,8 @@ from pathlib import Path
 from django.conf import settings
 
 from thidua.lib import vn
+from thidua.lib.cells import Unreadable, quote
 
-from .cells import Unreadable, quote
 from .schema import SHEETS, SHEETS_BY_NAME
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"

@@ -8,7 +8,7 @@ import datetime as dt
 from collections import defaultdict
 from typing import NamedTuple
 
-from thidua.exchange.cells import CellError, is_blank, read_code, read_count, read_date, read_text
+from thidua.lib.cells import CellError, is_blank, read_code, read_count, read_date, read_text
 from thidua.territory.models import AdminUnit
 from thidua.units.models import Unit
 from thidua.units.selectors import unit_areas

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from thidua.audit.chain import changeset_seal
 from thidua.audit.services import changeset_open, reason_problem, record_change, record_changes
+from thidua.campaigns import clock
 from thidua.campaigns.models import Campaign
 
 from .integrity import report_state
@@ -159,7 +160,7 @@ def report_submit(*, campaign: Campaign, team, day: dt.date, actor: str, now: dt
     report = _report(campaign, team, day)
     if report.status != ReportStatus.DRAFT:
         raise ReportError([(None, None, f"Ngày {day:%d/%m/%Y} đã ở trạng thái «{report.get_status_display()}».")])
-    now = now or timezone.now()
+    now = now or clock.now()
     return _move(report, ReportStatus.SUBMITTED, actor, "", source, submitted_by=actor, submitted_at=now,
                  late=timezone.localtime(now).date() > day)
 
@@ -172,7 +173,7 @@ def report_verify(*, report: DailyReport, actor: str, source: str = "web") -> Da
     if report.status != ReportStatus.SUBMITTED:
         shown = report.get_status_display()
         raise ReportError([(None, None, f"Chỉ xác nhận được ngày đã gửi; ngày này đang «{shown}».")])
-    return _move(report, ReportStatus.VERIFIED, actor, "", source, verified_by=actor, verified_at=timezone.now())
+    return _move(report, ReportStatus.VERIFIED, actor, "", source, verified_by=actor, verified_at=clock.now())
 
 
 @transaction.atomic

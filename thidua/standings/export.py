@@ -8,6 +8,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from thidua.campaigns.models import ResultState
 from thidua.lib import vn
 from thidua.lib.sheets import xlsx_cell
 from thidua.scoring.core import RULE_LABELS, Standing
@@ -72,7 +73,7 @@ def _row(s: Standing) -> list[str]:
     rank = "" if s.rank is None else f"{s.rank}{'=' if s.tie else ''}"
     award = ""
     if s.tier is not None:
-        award = f"Giải {s.tier.rank}: {vn.money(s.tier.cash_vnd)}" + (" (chờ Hội đồng quyết định)"
+        award = f"{vn.prize(s.tier.rank)}: {vn.money(s.tier.cash_vnd)}" + (" (chờ Hội đồng quyết định)"
                                                                         if s.needs_decision else "")
     return [rank, s.code, s.name, vn.number(s.quota), vn.number(s.intake),
             vn.percent(decimal(s.attainment, 4), 2) if s.attainment is not None else "",
@@ -93,7 +94,7 @@ def _text_table(rows: list[list[str]]) -> list[str]:
 def standings_table(result: CampaignStandings) -> str:
     """Return the standings as a Vietnamese text table, with the awards and the budget."""
     c = result.campaign
-    lines = [c.name, f"Bảng xếp hạng {'chính thức' if result.final else 'tạm tính'} đến ngày {vn.date(result.as_of)}"
+    lines = [c.name, f"Bảng xếp hạng {STATE_WORDS[result.state]} đến ngày {vn.date(result.as_of)}"
              f" (thời gian thi đua {vn.date(c.start)} – {vn.date(c.deadline)})"]
     if c.synthetic:
         lines.append(SYNTHETIC_NOTE)
@@ -115,7 +116,7 @@ def standings_table(result: CampaignStandings) -> str:
         return f" ({vn.money(amount)})" if b.statutory else ""
 
     for a in b.awards:
-        lines.append(f"  Giải {a.tier} – {a.name}: thưởng {vn.money(a.cash_vnd)}; {a.collective}"
+        lines.append(f"  {vn.prize(a.tier)} – {a.name}: thưởng {vn.money(a.cash_vnd)}; {a.collective}"
                      f"{statutory(a.statutory_collective_vnd)}; {a.individuals} cá nhân được đề nghị Bằng khen"
                      f"{statutory(a.statutory_individuals_vnd)}; cộng {a.bonus_points} điểm thi đua")
     for n in b.nominations:
@@ -175,7 +176,7 @@ def _numbers(s: Standing) -> list:
     return [s.rank, s.code, s.name, s.quota, s.intake, decimal(s.attainment, 4), s.completed_on,
             decimal(s.intake_points, 2), decimal(s.time_points, 2), decimal(s.total, 2),
             "có" if s.eligible else ("" if s.rank is None else "không"), s.prize_rank,
-            (f"Giải {s.tier.rank}" + (" – chờ quyết định" if s.needs_decision else "")) if s.tier else
+            (vn.prize(s.tier.rank) + (" – chờ quyết định" if s.needs_decision else "")) if s.tier else
             (s.setup_error or "")]
 
 
@@ -188,8 +189,13 @@ def _format_numbers(ws, top: int, count: int) -> None:
             ws.cell(i, j).number_format = "0.00"
 
 
-def standings_xlsx(result: CampaignStandings, path: str | Path) -> Path:
-    """Write a ready-to-print workbook: one sheet per scored group, the breakdown, the awards and budget."""
+STATE_WORDS = {ResultState.PROVISIONAL: "tạm tính", ResultState.PRELIMINARY: "sơ bộ",
+               ResultState.OFFICIAL: "chính thức"}
+
+
+def standings_xlsx(result: CampaignStandings, path, *, explained: frozenset[str] | None = None):
+    """Write a ready-to-print workbook (to a path or a file): one sheet per scored group, the breakdown of the
+    points of the competitors in `explained` (None: all), the awards and budget."""
     wb = Workbook()
     wb.remove(wb.active)
     widths = (7, 12, 36, 11, 11, 9, 12, 10, 10, 9, 9, 8, 22)
@@ -197,7 +203,7 @@ def standings_xlsx(result: CampaignStandings, path: str | Path) -> Path:
         if g.standings is None:
             continue
         ws = wb.create_sheet(g.code[:31])
-        kind = "chính thức" if result.final else "tạm tính"
+        kind = STATE_WORDS[result.state]
         top = _sheet_header(ws, result, f"Bảng xếp hạng {kind} – {g.name}", len(HEADERS))
         _table(ws, top, HEADERS, [_numbers(s) for s in g.standings.rows], widths)
         _format_numbers(ws, top, len(g.standings.rows))
@@ -210,6 +216,8 @@ def standings_xlsx(result: CampaignStandings, path: str | Path) -> Path:
     detail = []
     for g in result.groups:
         for s in (g.standings.rows if g.standings else ()):
+            if explained is not None and s.code not in explained:
+                continue
             detail.append([g.code, s.code, "Chỉ tiêu", f"{vn.number(s.quota)} hồ sơ", ""])
             for p in s.quota_parts:
                 a = p.assignment
@@ -244,6 +252,7 @@ def standings_xlsx(result: CampaignStandings, path: str | Path) -> Path:
     for r in range(top + 1, top + 1 + len(rows)):
         for j in (4, 5, 7):
             ws.cell(r, j).number_format = "#,##0"
-    path = Path(path)
+    if isinstance(path, str | Path):
+        path = Path(path)
     wb.save(path)
     return path

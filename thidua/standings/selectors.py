@@ -15,10 +15,10 @@ from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import Exists, OuterRef
-from django.utils import timezone
 
 from thidua.audit.models import ChainHead
-from thidua.campaigns.models import Campaign
+from thidua.campaigns import clock
+from thidua.campaigns.models import Campaign, ResultState
 from thidua.intake.models import Assignment, DailyReport, IntakeRecord, ReportStatus
 from thidua.scoring import core
 from thidua.scoring.awards import Budget, awards_from
@@ -47,6 +47,14 @@ class CampaignStandings:
     inputs: "ScoringInputs"
     unverified: int  # team-days counted above that their district has not verified yet
 
+    @property
+    def state(self) -> str:
+        """Return how final these standings are: provisional before the deadline whatever the campaign's status
+        (a ranking "if the campaign ended that day"), else as the campaign's lifecycle says."""
+        if self.as_of < self.campaign.deadline:
+            return ResultState.PROVISIONAL
+        return self.campaign.result_state
+
 
 @dataclass(frozen=True)
 class ScoringInputs:
@@ -58,7 +66,7 @@ class ScoringInputs:
 
 def default_as_of(campaign: Campaign, today: dt.date | None = None) -> dt.date:
     """Return the live scoring date: today, capped at the deadline."""
-    return min(today or timezone.localdate(), campaign.deadline)
+    return min(today or clock.today(), campaign.deadline)
 
 
 def scoring_inputs(campaign: Campaign, as_of: dt.date) -> ScoringInputs:

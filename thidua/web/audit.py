@@ -21,6 +21,7 @@ from thidua.audit.selectors import ENTITY_LABELS, ActFilter, acts, record_histor
 from thidua.campaigns.models import Campaign
 from thidua.intake.integrity import data_discrepancy
 from thidua.intake.models import Assignment, IntakeRecord
+from thidua.lib import vn
 from thidua.units.models import Kind, Unit
 
 from .reports import team_day_of
@@ -33,7 +34,7 @@ NOT_ALLOWED = "Nhật ký chỉ dành cho Quản trị, PC06 và Hội đồng T
 
 def _date(raw: str) -> dt.date | None:
     try:
-        return dt.date.fromisoformat(raw) if raw else None
+        return vn.parse_date(raw) if raw else None
     except ValueError:
         return None
 

@@ -38,6 +38,7 @@ from thidua.accounts.scopes import IMPORT_ROLES
 from thidua.audit.models import REASON_MAX
 from thidua.audit.selectors import file_import_act
 from thidua.audit.services import reason_problem
+from thidua.campaigns import clock
 from thidua.exchange.error_list import errors_csv
 from thidua.exchange.importer import workbook_import
 from thidua.exchange.template import workbook_template
@@ -284,7 +285,7 @@ def _confirm(request, campaign, teams, sha):
     path = _stored(sha, request, campaign)
     if path is None:
         act = file_import_act(campaign=campaign, actor=request.user.get_username(), sha256=sha,
-                              since=timezone.now() - dt.timedelta(seconds=KEEP_SECONDS))
+                              since=clock.now() - dt.timedelta(seconds=KEEP_SECONDS))
         message = (IMPORTED.format(name=act.file_name, at=timezone.localtime(act.at)) if act is not None
                    else NOT_WAITING)
         return _render_form(request, campaign, teams, status=400, form_error=message)

@@ -17,6 +17,7 @@ from thidua.audit.models import REASON_MAX
 from thidua.intake.models import Assignment, DailyReport, IntakeRecord, ReportStatus
 from thidua.intake.rules import IntakeRules
 from thidua.intake.services import ReportError, report_reopen, report_save, report_submit, report_verify
+from thidua.lib import vn
 from thidua.standings.selectors import default_as_of
 from thidua.territory.models import AdminUnit
 from thidua.units.models import Kind, Unit
@@ -27,7 +28,7 @@ from .views import _campaign_and_scope
 
 def _day(raw: str | None, campaign) -> dt.date:
     try:
-        day = dt.date.fromisoformat(raw) if raw else default_as_of(campaign)
+        day = vn.parse_date(raw) if raw else default_as_of(campaign)
     except ValueError:
         raise Http404("Ngày không hợp lệ.") from None
     if not campaign.start <= day <= campaign.deadline:

@@ -6,7 +6,7 @@ from fractions import Fraction
 
 from django.db.models import Count, Q, Sum
 
-from thidua.accounts.scopes import Scope
+from thidua.accounts.scopes import Scope, campaigns_visible
 from thidua.campaigns.models import Campaign
 from thidua.intake.models import Assignment, DailyReport, EligiblePopulation, IntakeRecord, ReportStatus
 from thidua.territory.models import AdminUnit
@@ -24,15 +24,9 @@ class UnitRow:
     applications: int
 
 
-def campaigns_visible(user) -> list[Campaign]:
-    """Return the campaigns a user may open: theirs, or all for campaign-wide roles without a unit."""
-    profile = getattr(user, "profile", None)
-    qs = Campaign.objects.all()
-    if profile is not None and profile.unit_id is not None:
-        qs = qs.filter(pk=profile.unit.campaign_id)
-    elif profile is None and not user.is_superuser:
-        qs = qs.none()
-    return list(qs.annotate(unit_count=Count("units", distinct=True)))
+def campaigns_listed(user) -> list[Campaign]:
+    """Return the campaigns a user may open (accounts/scopes.py), each with its number of units."""
+    return list(campaigns_visible(user).annotate(unit_count=Count("units", distinct=True)))
 
 
 def campaign_overview(campaign: Campaign, scope: Scope) -> dict:

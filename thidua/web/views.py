@@ -1,24 +1,29 @@
 import datetime as dt
+import io
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
 
 from thidua.accounts.scopes import role_of, scope_of, user_admin_of
 from thidua.accounts.selectors import users_summary
-from thidua.campaigns.models import Campaign
+from thidua.campaigns.models import Campaign, ResultState
+from thidua.lib import vn
 from thidua.scoring.core import RULE_LABELS
+from thidua.standings.export import standings_xlsx as standings_xlsx_write
 from thidua.standings.selectors import campaign_standings, default_as_of
 from thidua.units.models import Unit
 
-from .selectors import campaign_overview, campaigns_visible, today_of, unit_page
+from .selectors import campaign_overview, campaigns_listed, today_of, unit_page
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @login_required
 def home(request):
     """Show each campaign the user may open and, for those still running, what their role has to do today."""
     panels = []
-    for campaign in campaigns_visible(request.user):
+    for campaign in campaigns_listed(request.user):
         scope = scope_of(request.user, campaign)
         today = today_of(campaign, scope, default_as_of(campaign)) if scope and campaign.accepts_data else None
         panels.append((campaign, scope, today))
@@ -36,14 +41,15 @@ def _campaign_and_scope(request, code):
 
 
 def _as_of(request, campaign) -> tuple[dt.date, str | None]:
-    """Return the scoring date asked for (?ngay=YYYY-MM-DD), or today capped at the deadline, and any error."""
-    raw = request.GET.get("ngay")
+    """Return the scoring date asked for (?ngay=dd/mm/yyyy, or yyyy-mm-dd in links), or today capped at the
+    deadline, and any error."""
+    raw = request.GET.get("ngay", "").strip()
     if not raw:
         return default_as_of(campaign), None
     try:
-        day = dt.date.fromisoformat(raw)
+        day = vn.parse_date(raw)
     except ValueError:
-        return default_as_of(campaign), f"Ngày «{raw}» không hợp lệ; đang xem đến hôm nay."
+        return default_as_of(campaign), f"Ngày «{raw[:20]}» không hợp lệ (cần dd/mm/yyyy); đang xem đến hôm nay."
     if day < campaign.start:
         return default_as_of(campaign), f"Ngày {day:%d/%m/%Y} trước ngày bắt đầu đợt thi đua; đang xem đến hôm nay."
     return min(day, campaign.deadline), None
@@ -53,7 +59,8 @@ def _as_of(request, campaign) -> tuple[dt.date, str | None]:
 def campaign_detail(request, code):
     campaign, scope = _campaign_and_scope(request, code)
     return render(request, "web/campaign_detail.html",
-                  {"campaign": campaign, "scope": scope, **campaign_overview(campaign, scope)})
+                  {"campaign": campaign, "scope": scope, "result_state": ResultState(campaign.result_state).label,
+                   **campaign_overview(campaign, scope)})
 
 
 @login_required
@@ -64,9 +71,26 @@ def standings(request, code):
     result = campaign_standings(campaign, as_of)
     ids = dict(Unit.objects.filter(campaign=campaign).values_list("code", "id"))
     explainable = {c for c, pk in ids.items() if scope.sees(pk)}
+    tiers = {g.code: g.tiers for g in campaign.config.groups}
     return render(request, "web/standings.html", {"campaign": campaign, "result": result, "error": error,
+                                                  "groups": [(g, tiers.get(g.code, ())) for g in result.groups],
                                                   "explainable": explainable, "scope": scope,
                                                   "unverified": result.unverified})
+
+
+@login_required
+def standings_xlsx(request, code):
+    """Download the standings workbook of `thidua score --format xlsx` as of a date; every point explained for
+    the competitors and teams in the user's scope."""
+    campaign, scope = _campaign_and_scope(request, code)
+    as_of, _error = _as_of(request, campaign)
+    result = campaign_standings(campaign, as_of)
+    explained = None if scope.whole_campaign else frozenset(
+        Unit.objects.filter(campaign=campaign, id__in=scope.unit_ids).values_list("code", flat=True))
+    buffer = io.BytesIO()
+    standings_xlsx_write(result, buffer, explained=explained)
+    name = f"xep-hang-{campaign.code}-{as_of:%Y-%m-%d}.xlsx"
+    return FileResponse(io.BytesIO(buffer.getvalue()), as_attachment=True, filename=name, content_type=XLSX)
 
 
 @login_required

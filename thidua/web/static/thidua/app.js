@@ -7,3 +7,61 @@ document.addEventListener("htmx:xhr:progress", (event) => {
   box.querySelector("progress").value = done;
   box.classList.toggle("sent", done >= 100);
 });
+
+// Dates are typed and shown dd/mm/yyyy whatever the browser's language (the field is plain text, read by the
+// server); a button beside it opens flatpickr's calendar in the page's language — also on phones, whose own date
+// fields follow the phone's language and order. The calendar opens only from its button, so that it never covers
+// the form's own button while a date is typed; where picking a day is the whole form's purpose, it sends the form.
+function calendarIcon() {
+  // Drawn, not a character: an emoji needs a font that field computers may not have.
+  const ns = "http://www.w3.org/2000/svg";
+  const svg = document.createElementNS(ns, "svg");
+  svg.setAttribute("viewBox", "0 0 20 20");
+  svg.setAttribute("width", "20");
+  svg.setAttribute("height", "20");
+  svg.setAttribute("aria-hidden", "true");
+  const path = document.createElementNS(ns, "path");
+  path.setAttribute("d", "M3 5h14v12H3zM3 9h14M7 3v4M13 3v4M6 12h2M9 12h2M12 12h2M6 15h2M9 15h2");
+  path.setAttribute("fill", "none");
+  path.setAttribute("stroke", "currentColor");
+  path.setAttribute("stroke-width", "1.6");
+  svg.append(path);
+  return svg;
+}
+
+function addCalendars(root) {
+  if (!window.flatpickr) return;
+  const locale = document.documentElement.lang === "en" ? "default"
+    : {...window.flatpickr.l10ns.vn, yearAriaLabel: "Năm", monthAriaLabel: "Tháng"};
+  root.querySelectorAll("input.date-input").forEach((input) => {
+    if (input._flatpickr) return;
+    let picking = false;  // a day is being picked on the open calendar (its change comes right after it closes)
+    const picker = window.flatpickr(input, {
+      locale, dateFormat: "d/m/Y", ariaDateFormat: "d/m/Y", allowInput: true, disableMobile: true, animate: false,
+      clickOpens: false, minDate: input.dataset.min || null, maxDate: input.dataset.max || null,
+      onOpen: () => { picking = true; },
+      onClose: () => { setTimeout(() => { picking = false; }, 0); },
+      onChange: () => {
+        if (picking && "pickSends" in input.dataset && input.form) input.form.requestSubmit();
+      },
+    });
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "calendar-toggle";
+    button.setAttribute("aria-label", input.dataset.calendar || "");
+    button.title = input.dataset.calendar || "";
+    button.append(calendarIcon());
+    button.addEventListener("click", () => picker.toggle());
+    input.after(button);
+    // A typed date sends its form with Enter, as any field does.
+    input.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && input.form) {
+        event.preventDefault();
+        picker.close();
+        input.form.requestSubmit();
+      }
+    });
+  });
+}
+document.addEventListener("DOMContentLoaded", () => addCalendars(document));
+document.addEventListener("htmx:load", (event) => addCalendars(event.target));

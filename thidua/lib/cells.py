@@ -9,8 +9,8 @@ import datetime as dt
 import math
 import re
 
-_DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
-_YMD = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+from .vn import date_parts
+
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 CODE_RULE = "chỉ gồm chữ cái không dấu, chữ số và các dấu . _ - (bắt đầu bằng chữ hoặc số)"
@@ -95,13 +95,10 @@ def read_date(value) -> dt.date:
         raise CellError(value.message)
     if isinstance(value, str):
         text = value.strip()
-        m = _DMY.match(text)
-        parts = (m.group(3), m.group(2), m.group(1)) if m else None
-        if parts is None and (m := _YMD.match(text)):
-            parts = m.groups()
+        parts = date_parts(text)
         if parts is not None:
             try:
-                return dt.date(int(parts[0]), int(parts[1]), int(parts[2]))
+                return dt.date(*parts)
             except ValueError:
                 raise CellError(f"ngày «{text}» không có thật") from None
         refuse_controls(text)
