@@ -318,7 +318,7 @@ def test_one_bad_row_changes_nothing_and_every_bad_row_is_named(api, pc06, snaps
     assert (2, "ma_xa", "xã 31340 không thuộc địa bàn của tổ TO-VTH-1") in details
     assert (3, "ma_may", "không có máy mã «M-KHONG»") in details
     assert any(d[:2] == (4, "ngay") and "nằm ngoài thời gian thi đua" in d[2] for d in details)
-    assert any(d[:2] == (5, "so_ho_so") and "vượt mức tối đa 2000" in d[2] for d in details)
+    assert any(d[:2] == (5, "so_ho_so") and "vượt mức tối đa 2.000 hồ sơ một máy một ngày" in d[2] for d in details)
     assert (6, "ma_xa", "«99999» không phải mã xã của tỉnh 93") in details
     assert {d[0] for d in details} == {2, 3, 4, 5, 6}
     assert snapshot() == before

@@ -63,7 +63,7 @@ def test_a_machine_and_commune_twice_is_refused(campaign, team):
 def test_the_days_total_of_a_machine_is_bounded(campaign, team):
     save(campaign, team, [("M-VTH-01", "31318", 1500)])
     errors = errors_of(lambda: save(campaign, team, [("M-VTH-01", "31321", 600)]))
-    assert errors[0][:2] == (0, "so_ho_so") and "2100" in errors[0][2]
+    assert errors[0][:2] == (0, "so_ho_so") and "2.100" in errors[0][2]
 
 
 def test_submitting_after_the_day_is_late(campaign, team):

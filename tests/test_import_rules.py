@@ -153,7 +153,7 @@ def test_intake_formula_like_count_is_rejected_as_non_numeric(reject):
 
 def test_intake_count_above_max_per_machine_day_is_rejected(reject):
     reject(sheet_with("thu_nhan", [MAR_5, "M-VTH-01", "31318", 2001]),
-           "thu_nhan", 3, "so_ho_so", "vượt mức tối đa 2000")
+           "thu_nhan", 3, "so_ho_so", "vượt mức tối đa 2.000 hồ sơ một máy một ngày")
 
 
 def test_intake_count_at_max_per_machine_day_is_accepted(fmt, write_source, run_import):
@@ -164,20 +164,20 @@ def test_intake_count_at_max_per_machine_day_is_accepted(fmt, write_source, run_
 
 def test_intake_machine_day_total_over_max_across_communes_is_rejected(reject):
     reject(sheet_with("thu_nhan", [MAR_5, "M-VTH-01", "31318", 1500], [MAR_5, "M-VTH-01", "31321", 600]),
-           "thu_nhan", 4, "so_ho_so", "tổng số hồ sơ của máy trong ngày này là 2100",
+           "thu_nhan", 4, "so_ho_so", "tổng số hồ sơ của máy trong ngày này là 2.100",
            flagged={("thu_nhan", 3), ("thu_nhan", 4)})
 
 
 def test_intake_machine_day_total_over_max_with_stored_rows_is_rejected(reject):
     # 60 are stored for M-VTH-01 in 31318 on 02/03/2021: 60 + 1950 is over 2000.
     reject(sheet_with("thu_nhan", [dt.date(2021, 3, 2), "M-VTH-01", "31321", 1950]),
-           "thu_nhan", 3, "so_ho_so", "tổng số hồ sơ của máy trong ngày này là 2010")
+           "thu_nhan", 3, "so_ho_so", "tổng số hồ sơ của máy trong ngày này là 2.010")
 
 
 def test_intake_replacement_pushing_machine_day_over_max_is_rejected(reject):
     # Stored on 01/03/2021 for M-VTH-01: 85 in 31318 (replaced here) and 40 in 31321: 1970 + 40 is over 2000.
     reject(sheet_with("thu_nhan", [dt.date(2021, 3, 1), "M-VTH-01", "31318", 1970]),
-           "thu_nhan", 3, "so_ho_so", "tổng số hồ sơ của máy trong ngày này là 2010",
+           "thu_nhan", 3, "so_ho_so", "tổng số hồ sơ của máy trong ngày này là 2.010",
            replace=True, reason="Sửa số liệu")
 
 

@@ -143,7 +143,7 @@ class _Context:
 
     def conflict_message(self, what: str, before: str, after: str) -> str:
         return (f"{what} đã có giá trị «{before}», tệp ghi «{after}»: đây là sửa số liệu, "
-                "cần nhập lại với --replace và --reason (lý do sửa)")
+                "cần nhập lại dưới dạng sửa số liệu, có ghi lý do sửa")
 
     def in_period(self, day: dt.date) -> bool:
         return self.config.start <= day <= self.config.deadline
@@ -473,7 +473,7 @@ def _import_officers(ctx: _Context, sheet: SheetSource) -> None:
             else:
                 ctx.error("can_bo", number, "ma_don_vi", (
                     f"cán bộ {code} đang thuộc đơn vị «{before['ma_don_vi']}»: để ghi việc chuyển đơn vị hãy điền "
-                    "ngày chuyển ở cột tu_ngay; nếu là sửa nhầm, nhập lại với --replace và --reason"))
+                    "ngày chuyển ở cột tu_ngay; nếu là sửa nhầm, nhập lại dưới dạng sửa số liệu, có ghi lý do sửa"))
                 counts.rejected += 1
                 continue
         officer.full_name = name
@@ -777,8 +777,8 @@ def _settle_intake(ctx: _Context, staging: _Staging, read: int) -> None:
             "AND o.commune_id = r.commune_id "
             "WHERE o.rownum IS NULL) u GROUP BY machine_id, day HAVING SUM(applications) > %s) d "
             "ON s.machine_id = d.machine_id AND s.day = d.day ORDER BY s.rownum", (limit,)):
-        ctx.error(name, rownum, "so_ho_so", f"tổng số hồ sơ của máy trong ngày này là {total}, vượt mức tối đa "
-                                            f"{limit} (max_per_machine_day)")
+        ctx.error(name, rownum, "so_ho_so", f"tổng số hồ sơ của máy trong ngày này là {vn.number(total)}, "
+                                            f"vượt mức tối đa {vn.number(limit)} hồ sơ một máy một ngày")
         counts.rejected += 1
     conflicts = staging.fetch(
         "SELECT s.rownum, r.id, r.applications, s.applications, r.day, m.code, c.code, s.team_id "
@@ -898,7 +898,7 @@ def workbook_import(*, campaign: Campaign, path: str | Path, actor: str, replace
     path = Path(path)
     report = ImportReport(file_name=path.name)
     if replace and not reason.strip():
-        report.errors.append(RowError(path.name, None, None, "sửa số liệu (--replace) cần ghi lý do (--reason)"))
+        report.errors.append(RowError(path.name, None, None, "sửa số liệu cần ghi lý do sửa"))
         return report
     problem = reason_problem(reason.strip())
     if problem:

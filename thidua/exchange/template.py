@@ -15,6 +15,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from thidua.campaigns.models import Campaign
 from thidua.intake.models import Assignment, EligiblePopulation
+from thidua.lib import vn
 from thidua.lib.sheets import xlsx_append, xlsx_cell
 from thidua.territory.models import AdminUnit
 from thidua.units.models import Membership, Officer, Unit
@@ -77,9 +78,10 @@ def _guide(wb: Workbook, campaign: Campaign) -> None:
         (f"Mã đợt thi đua: {campaign.code}; thời gian {c.start:%d/%m/%Y} – {c.deadline:%d/%m/%Y}.", False),
         ("Dòng 1 của mỗi trang là mã cột, giữ nguyên. Ô cam: bắt buộc; ô xám: không bắt buộc.", False),
         ("Ngày ghi dạng dd/mm/yyyy hoặc ô ngày của Excel. Mã phân biệt chữ hoa, chữ thường.", False),
-        (f"Số hồ sơ là số nguyên từ 0 đến {c.max_per_machine_day} cho một máy trong một ngày.", False),
+        (f"Số hồ sơ là số nguyên từ 0 đến {vn.number(c.max_per_machine_day)} cho một máy trong một ngày.", False),
         ("Tệp có bất kỳ dòng sai nào thì không nhập gì; báo cáo lỗi nêu đủ trang, dòng, cột.", False),
-        ("Sửa số liệu đã nhập: nhập lại với --replace và ghi lý do (--reason); lịch sử giữ giá trị cũ.", False),
+        ("Sửa số liệu đã nhập: nhập lại tệp, đánh dấu «Sửa số liệu đã có» và ghi lý do sửa; lịch sử giữ giá trị cũ.",
+         False),
         ("", False),
     ]
     for text, bold in lines:

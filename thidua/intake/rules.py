@@ -8,6 +8,7 @@ import datetime as dt
 from collections import defaultdict
 from typing import NamedTuple
 
+from thidua.lib import vn
 from thidua.lib.cells import CellError, is_blank, read_code, read_count, read_date, read_text
 from thidua.territory.models import AdminUnit
 from thidua.units.models import Unit
@@ -116,8 +117,8 @@ class IntakeRules:
             except CellError as exc:
                 problems.append(("so_ho_so", str(exc)))
         if applications is not None and applications > self.limit:
-            problems.append(("so_ho_so", f"{applications} hồ sơ vượt mức tối đa {self.limit} của một máy trong một "
-                                         "ngày (max_per_machine_day)"))
+            problems.append(("so_ho_so", f"{vn.number(applications)} hồ sơ vượt mức tối đa "
+                                         f"{vn.number(self.limit)} hồ sơ một máy một ngày"))
         team_id = None
         if machine_id is not None and day is not None:
             team_id = self.holder(machine_id, day)

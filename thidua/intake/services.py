@@ -16,6 +16,7 @@ from thidua.audit.chain import changeset_seal
 from thidua.audit.services import changeset_open, reason_problem, record_change, record_changes
 from thidua.campaigns import clock
 from thidua.campaigns.models import Campaign
+from thidua.lib import vn
 
 from .integrity import report_state
 from .models import DailyReport, IntakeRecord, ReportStatus
@@ -104,8 +105,9 @@ def report_save(*, campaign: Campaign, team, day: dt.date, rows: list[tuple[str,
         totals[c.machine_id] += c.applications
     for i, machine, _, c in good:
         if totals[c.machine_id] > rules.limit:
-            errors.append((i, "so_ho_so", f"tổng số hồ sơ của máy {machine} trong ngày là {totals[c.machine_id]}, "
-                                          f"vượt mức tối đa {rules.limit} (max_per_machine_day)"))
+            errors.append((i, "so_ho_so", f"tổng số hồ sơ của máy {machine} trong ngày là "
+                                          f"{vn.number(totals[c.machine_id])}, vượt mức tối đa "
+                                          f"{vn.number(rules.limit)} hồ sơ một máy một ngày"))
     corrections = [(i, c) for i, _, _, c in good if (c.machine_id, c.commune_id) in stored
                    and stored[c.machine_id, c.commune_id].applications != c.applications]
     if corrections and report.status == ReportStatus.SUBMITTED and not reason.strip():

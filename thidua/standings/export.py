@@ -228,7 +228,7 @@ def standings_xlsx(result: CampaignStandings, path, *, explained: frozenset[str]
             detail.append(["", "", "Thu nhận", f"{vn.number(s.intake)} hồ sơ trong {len(s.days)} ngày", s.intake])
             if s.completed_on:
                 day = next(d for d in s.days if d.day == s.completed_on)
-                how = (f"ngày {vn.date(s.completed_on)}: luỹ kế {vn.number(day.cumulative)} (thêm "
+                how = (f"ngày {vn.date(s.completed_on)}: lũy kế {vn.number(day.cumulative)} (thêm "
                        f"{vn.number(day.applications)} trong ngày) ≥ chỉ tiêu {vn.number(s.quota)}")
                 detail.append(["", "", "Hoàn thành", how, ""])
             for line in s.lines:
