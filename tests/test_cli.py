@@ -55,6 +55,17 @@ def test_import_prints_the_summary(campaign, tmp_path, capsys):
     assert "thu_nhan: thêm 1, không đổi 0, sửa 0, bị từ chối 0" in capsys.readouterr().out
 
 
+def test_import_prints_the_sheets_it_skipped(campaign, tmp_path, capsys):
+    (tmp_path / "dan_so.csv").write_text("ma_xa,so_nguoi_trong_do_tuoi\n", encoding="utf-8")
+    (tmp_path / "thu_nhan.csv").write_text("ngay,ma_may,ma_xa,so_ho_so\n20/03/2021,M-VTH-01,31318,12\n",
+                                           encoding="utf-8")
+    (tmp_path / "ghi-chu.txt").write_text("ghi chú", encoding="utf-8")
+    call_command("import", campaign.code, str(tmp_path))
+    out = capsys.readouterr().out
+    assert "Trang trống (chỉ có dòng tiêu đề), bỏ qua: dan_so" in out and "dan_so: thêm" not in out
+    assert "Không phải trang số liệu, bỏ qua: ghi-chu.txt" in out
+
+
 def test_import_into_an_unknown_campaign_is_refused(tmp_path):
     with pytest.raises(CommandError, match="Không có đợt thi đua mã «khong-co»"):
         call_command("import", "khong-co", str(tmp_path))

@@ -16,6 +16,7 @@ from thidua.accounts.models import Role
 from thidua.audit.models import ChangeSet
 from thidua.intake.models import DailyReport, IntakeRecord, ReportStatus
 from thidua.intake.services import report_save
+from thidua.territory.models import AdminUnit
 from thidua.units.models import Unit
 
 pytestmark = pytest.mark.django_db
@@ -185,11 +186,13 @@ def test_a_district_cannot_import_the_campaign_sheets(login, campaign, snapshot)
     wb = openpyxl.Workbook()
     wb.active.title = "don_vi"
     wb.active.append(HEADERS["don_vi"])
+    wb.active.append(["TO-VTH-2", "Tổ số 2", "to", "CAH-VTH", "31324", None])
     buffer = io.BytesIO()
     wb.save(buffer)
     before = snapshot()
     response = upload(client, campaign, SimpleUploadedFile("so-lieu.xlsx", buffer.getvalue()))
     assert response.status_code == 400 and "chỉ được nhập trang thu_nhan" in response.content.decode()
+    assert [(e.sheet, e.row) for e in response.context["report"].errors] == [("don_vi", 2)]
     assert snapshot() == before
 
 
@@ -233,7 +236,8 @@ def test_the_template_downloads_with_or_without_data(login, campaign):
         assert (wb["don_vi"].max_row > 1) is has_data
     # A team's template never carries the campaign's data.
     response = login(Role.TEAM, "TO-VTH-1").get(reverse("import_template", args=[campaign.code]) + "?du_lieu=1")
-    assert openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))["don_vi"].max_row == 1
+    wb = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    assert "don_vi" not in wb.sheetnames and wb["thu_nhan"].max_row == 1
 
 
 def test_the_import_page_is_linked_for_roles_that_import(login, campaign):
@@ -323,3 +327,110 @@ def test_the_rendered_confirmation_sends_what_its_preview_signed(login, campaign
     done = client.post(action, form_fields(preview.content.decode(), action))
     assert done.status_code == 302, done.context["form_error"]
     assert ChangeSet.objects.get(file_name="thu_nhan.csv").reason == options.get("ly_do", "")
+
+
+# --- districts and teams import their own template; the preview lists the rows (issue 9, point 1) ---------------
+
+def template_of(client, campaign) -> openpyxl.Workbook:
+    """Download the import page's template as the signed-in user."""
+    response = client.get(reverse("import_template", args=[campaign.code]))
+    assert response.status_code == 200
+    return openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+
+
+def choices(wb, key: str) -> list:
+    """Return the values the drop-down list of a column of thu_nhan offers."""
+    column = "ABCD"[HEADERS["thu_nhan"].index(key)]
+    dv = next(dv for dv in wb["thu_nhan"].data_validations.dataValidation if str(dv.sqref).startswith(column))
+    sheet, cells = dv.formula1.lstrip("=").split("!")
+    return [c.value for (c,) in wb[sheet][cells.replace("$", "")] if c.value is not None]
+
+
+def filled(wb, rows, name="mau-da-dien.xlsx") -> SimpleUploadedFile:
+    """Return the workbook with rows added to its thu_nhan sheet, as the browser uploads it."""
+    for row in rows:
+        wb["thu_nhan"].append(row)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return SimpleUploadedFile(name, buffer.getvalue())
+
+
+@pytest.mark.parametrize("role, unit, machines", [(Role.DISTRICT, "CAH-VTH", ["M-VTH-01"]),
+                                                  (Role.TEAM, "TO-NBA-1", ["M-NBA-01", "M-NBA-02"])],
+                         ids=["district", "team"])
+def test_the_template_of_a_district_or_team_filled_in_thu_nhan_imports(login, campaign, role, unit, machines):
+    client = login(role, unit)
+    wb = template_of(client, campaign)
+    assert choices(wb, "ma_may") == machines
+    rows = [[DAY, machine, commune, 5] for machine in choices(wb, "ma_may") for commune in choices(wb, "ma_xa")]
+    preview = upload(client, campaign, filled(wb, rows))
+    assert preview.status_code == 200, [str(e) for e in preview.context["report"].errors]
+    assert {name: c.added for name, c in preview.context["report"].counts.items()} == {"thu_nhan": len(rows)}
+    assert confirm(client, campaign, preview).status_code == 302
+    assert IntakeRecord.objects.filter(day=DAY, machine__code__in=machines).count() == len(rows)
+    assert ChangeSet.objects.get(file_name="mau-da-dien.xlsx").summary["thu_nhan"]["added"] == len(rows)
+
+
+@pytest.mark.parametrize("role, unit", [(Role.PC06, "PC06"), (Role.DISTRICT, "CAH-VTH")], ids=["PC06", "district"])
+def test_the_provincial_template_filled_only_in_thu_nhan_imports_its_empty_sheets_ignored(login, campaign, role,
+                                                                                          unit):
+    wb = template_of(login(Role.PC06, "PC06"), campaign)
+    client = login(role, unit)
+    preview = upload(client, campaign, filled(wb, [[DAY, "M-VTH-01", "31318", 7]]))
+    body = preview.content.decode()
+    assert preview.status_code == 200 and preview.context["totals"].added == 1
+    assert "Trang trống (chỉ có dòng tiêu đề), bỏ qua: Đơn vị, Cán bộ, Phân công máy, Dân số trong độ tuổi" in body
+    assert "Không phải trang số liệu, bỏ qua: Hướng dẫn, Danh mục" in body
+    assert confirm(client, campaign, preview).status_code == 302
+
+
+def test_the_preview_and_the_csv_list_errors_in_sheet_and_row_order(login, campaign):
+    client = login(Role.PC06, "PC06")
+    wb = openpyxl.Workbook()
+    wb.active.title = "thu_nhan"
+    for row in (HEADERS["thu_nhan"], [DAY, "M-VTH-01", "31318", 1500], [DAY, "M-VTH-01", "31321", 600],
+                [DAY, "M-NBA-01", "31340", -1]):
+        wb.active.append(row)
+    units = wb.create_sheet("don_vi")
+    for row in (HEADERS["don_vi"], ["TO-X", "Tổ X", "to", "KHONG-CO", None, None],
+                ["TO-Y", "Tổ Y", "to_lam_viec", "CAH-VTH", None, None]):
+        units.append(row)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    response = upload(client, campaign, SimpleUploadedFile("so-lieu.xlsx", buffer.getvalue()))
+    expected = [("Đơn vị", "2"), ("Đơn vị", "3"), ("Thu nhận hồ sơ", "2"), ("Thu nhận hồ sơ", "3"),
+                ("Thu nhận hồ sơ", "4")]
+    assert [(e["sheet"], str(e["row"])) for e in response.context["shown_errors"]] == expected
+    listed = client.get(reverse("import_errors", args=[campaign.code, response.context["sha"]]))
+    lines = list(csv.reader(io.StringIO(listed.content.decode("utf-8-sig"))))[1:]
+    assert [(sheet, row) for sheet, row, _column, _message in lines] == [
+        ("don_vi", "2"), ("don_vi", "3"), ("thu_nhan", "2"), ("thu_nhan", "3"), ("thu_nhan", "4")]
+
+
+def test_the_preview_lists_the_first_hundred_rows_with_the_totals(login, campaign):
+    client = login(Role.PC06, "PC06")
+    rows = [[f"{DAY + dt.timedelta(days=i):%d/%m/%Y}", "M-VTH-01", commune, "3"]
+            for i in range(75) for commune in ("31318", "31321")]
+    response = upload(client, campaign, intake_csv(rows))
+    planned = response.context["planned"]
+    assert len(planned) == 100 and [p["row"] for p in planned] == list(range(2, 102))
+    commune = AdminUnit.objects.communes_of(campaign.structure, campaign.province_code).get(code="31318")
+    assert planned[0]["key"] == f"10/03/2021 · máy M-VTH-01 · {commune.name} (31318)"
+    assert planned[0]["added"] and planned[0]["values"] == [("Số hồ sơ thu nhận", None, "3")]
+    body = response.content.decode()
+    assert "100 dòng đầu trong 150 dòng sẽ thêm hoặc sửa" in body
+    assert response.context["sheets"] == [("Thu nhận hồ sơ", response.context["report"].counts["thu_nhan"])]
+    assert response.context["totals"].added == 150
+
+
+def test_the_preview_shows_a_changed_row_before_and_after(login, campaign):
+    client = login(Role.PC06, "PC06")
+    response = upload(client, campaign, intake_csv(CHANGED + GOOD), sua="1", ly_do="Tổ ghi nhầm")
+    (changed, *added) = response.context["planned"]
+    assert not changed["added"] and changed["values"] == [("Số hồ sơ thu nhận", "85", "86")]
+    assert len(added) == 2 and "<del>85</del> → <strong>86</strong>" in response.content.decode()
+
+
+def test_the_preview_names_sheets_by_their_labels(login, campaign):
+    body = upload(login(Role.PC06, "PC06"), campaign, intake_csv(GOOD)).content.decode()
+    assert "<td>Thu nhận hồ sơ</td>" in body and "thu_nhan</span>" not in body

@@ -10,7 +10,9 @@ import datetime as dt
 import hashlib
 import json
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 
 from django.conf import settings
@@ -32,6 +34,8 @@ from .readers import FileRejected, SheetSource, open_source
 from .schema import SHEETS_BY_NAME, UNIT_KINDS, YES_NO
 
 STAGING_BATCH = 5000
+# The rows a preview (`dry_run`) lists of what the import adds and changes; the counts cover the rest.
+PLANNED_ROWS = 100
 # The reference sheets (units, officers, machines, population) are held in memory while checked: a province has
 # thousands of rows there, never this many.
 MAX_REFERENCE_ROWS = 100_000
@@ -77,6 +81,17 @@ class RowError:
         return f"{', '.join(where)}: {self.message}"
 
 
+@dataclass(frozen=True)
+class PlannedRow:
+    """A record the import adds (`before` is None) or changes, from a row of the file: what a preview lists."""
+
+    sheet: str
+    row: int | None
+    key: tuple  # the values identifying the record, as in the file (docs/import.md)
+    before: dict | None
+    after: dict
+
+
 @dataclass
 class SheetCounts:
     added: int = 0
@@ -91,6 +106,8 @@ class ImportReport:
     errors: list[RowError] = field(default_factory=list)
     counts: dict[str, SheetCounts] = field(default_factory=dict)
     ignored_sheets: list[str] = field(default_factory=list)
+    empty_sheets: list[str] = field(default_factory=list)
+    planned: list[PlannedRow] = field(default_factory=list)
     changeset_id: int | None = None
     sha256: str = ""
     plan: str = ""
@@ -120,7 +137,7 @@ class _TooManyErrors(_Rollback):
 
 class _Context:
     def __init__(self, campaign: Campaign, report: ImportReport, replace: bool, reason: str, changeset,
-                 teams: frozenset[int] | None = None):
+                 teams: frozenset[int] | None = None, planned_rows: int = 0):
         self.campaign = campaign
         self.teams = teams
         self.config = campaign.config
@@ -132,6 +149,17 @@ class _Context:
         self.intake_changes: list[tuple[str, str, object, object]] = []
         self.created_digest: str | None = None
         self.max_errors = settings.THIDUA_IMPORT_MAX_ERRORS
+        self.planned_rows = planned_rows
+
+    def change(self, sheet: str, row: int, key: tuple, before: dict | None, after: dict) -> None:
+        """Note a change of a record of a reference sheet (`before` None: added), for the history and the plan."""
+        self.changes.append((sheet, "|".join(_key_text(k) for k in key), before, after))
+        self.plan(PlannedRow(sheet, row, key, before, after))
+
+    def plan(self, planned: PlannedRow) -> None:
+        """Keep a planned row for the preview, up to the rows it shows (the sheets come in order, rows too)."""
+        if len(self.report.planned) < self.planned_rows:
+            self.report.planned.append(planned)
 
     def error(self, sheet: str, row: int | None, column: str | None, message: str) -> None:
         errors = self.report.errors
@@ -147,6 +175,10 @@ class _Context:
 
     def in_period(self, day: dt.date) -> bool:
         return self.config.start <= day <= self.config.deadline
+
+
+def _key_text(value) -> str:
+    return value.isoformat() if isinstance(value, dt.date) else str(value)
 
 
 def _header(ctx: _Context, sheet: SheetSource, rows) -> dict[str, int] | None:
@@ -173,20 +205,45 @@ def _header(ctx: _Context, sheet: SheetSource, rows) -> dict[str, int] | None:
     return None if missing else positions
 
 
-def _records(ctx: _Context, sheet: SheetSource):
-    """Yield (row number, {column: raw value}) for each non-blank row of a small sheet."""
+@dataclass
+class _Body:
+    """The rows of a sheet below its header, from the first that holds anything, and where its columns are."""
+
+    name: str
+    positions: dict[str, int]
+    rows: Iterator[tuple[int, tuple]]
+
+
+def _first_filled(rows) -> tuple[int, tuple] | None:
+    """Return the first row with a cell that is not blank, or None: there is nothing else."""
+    return next(((number, row) for number, row in rows if not all(is_blank(v) for v in row)), None)
+
+
+def _body(ctx: _Context, sheet: SheetSource) -> _Body | None:
+    """Return a sheet's body; None when its header is wrong (named) or it has nothing below its header: an empty
+    sheet of the template, listed in the report and otherwise ignored."""
     rows = sheet.rows()
     positions = _header(ctx, sheet, rows)
     if positions is None:
-        return
+        return None
+    first = _first_filled(rows)
+    if first is None:
+        ctx.report.empty_sheets.append(sheet.name)
+        return None
+    return _Body(sheet.name, positions, chain([first], rows))
+
+
+def _records(ctx: _Context, body: _Body):
+    """Yield (row number, {column: raw value}) for each non-blank row of a small sheet."""
+    positions = body.positions
     read = 0
-    for number, row in rows:
+    for number, row in body.rows:
         values = {k: (row[i] if i < len(row) else None) for k, i in positions.items()}
         if all(is_blank(v) for v in values.values()):
             continue
         read += 1
         if read > MAX_REFERENCE_ROWS:
-            raise FileRejected(f"Trang {sheet.name} có hơn {vn.number(MAX_REFERENCE_ROWS)} dòng: một đợt thi đua "
+            raise FileRejected(f"Trang {body.name} có hơn {vn.number(MAX_REFERENCE_ROWS)} dòng: một đợt thi đua "
                                "không có nhiều đơn vị, cán bộ, máy hay xã như vậy; hãy kiểm tra lại tệp.")
         yield number, values
 
@@ -276,13 +333,13 @@ def _territory_codes(ctx: _Context) -> dict[str, tuple[int, str]]:
     return {code: (pk, level) for pk, code, level in qs.values_list("id", "code", "level")}
 
 
-def _import_units(ctx: _Context, sheet: SheetSource) -> None:
+def _import_units(ctx: _Context, body: _Body) -> None:
     counts = ctx.report.counts.setdefault("don_vi", SheetCounts())
     territory = _territory_codes(ctx)
     groups = {g.code: g for g in CompetitionGroup.objects.filter(campaign=ctx.campaign)}
     existing = {u.code: u for u in Unit.objects.filter(campaign=ctx.campaign).prefetch_related("areas")}
     parsed, seen = [], {}
-    for number, values in _records(ctx, sheet):
+    for number, values in _records(ctx, body):
         r = _Row(ctx, "don_vi", number, values)
         code = r.code("ma_don_vi", required=True)
         name = r.text("ten_don_vi", required=True)
@@ -340,7 +397,7 @@ def _import_units(ctx: _Context, sheet: SheetSource) -> None:
                         group_id=group_id if group is not None else None)
             unit.save()
             units[code] = unit
-            ctx.changes.append(("don_vi", code, None, after))
+            ctx.change("don_vi", number, (code,), None, after)
             counts.added += 1
         else:
             before = {"ten_don_vi": unit.name, "loai": unit.kind,
@@ -361,7 +418,7 @@ def _import_units(ctx: _Context, sheet: SheetSource) -> None:
             if group is not None:
                 unit.group_id = group_id
             unit.save()
-            ctx.changes.append(("don_vi", code, before, after))
+            ctx.change("don_vi", number, (code,), before, after)
             counts.replaced += 1
         unit._import_parent = parent if code not in in_cycles and code not in unknown_parent else None
         unit._import_areas = areas
@@ -397,14 +454,14 @@ def _report_cycles(ctx: _Context, parsed, parent_of: dict[str, str | None]) -> s
 
 # --- can_bo ---------------------------------------------------------------------------------------------------
 
-def _import_officers(ctx: _Context, sheet: SheetSource) -> None:
+def _import_officers(ctx: _Context, body: _Body) -> None:
     counts = ctx.report.counts.setdefault("can_bo", SheetCounts())
     units = {u.code: u for u in Unit.objects.filter(campaign=ctx.campaign)}
     existing = {o.code: o for o in Officer.objects.filter(campaign=ctx.campaign)}
     current = {m.officer_id: m for m in Membership.objects.filter(officer__campaign=ctx.campaign, end__isnull=True)
                .select_related("unit")}
     seen: dict = {}
-    for number, values in _records(ctx, sheet):
+    for number, values in _records(ctx, body):
         r = _Row(ctx, "can_bo", number, values)
         code = r.code("ma_can_bo", required=True)
         name = r.text("ho_ten", required=True)
@@ -435,7 +492,7 @@ def _import_officers(ctx: _Context, sheet: SheetSource) -> None:
                                              issues_cards=None if not direct else direct == "co")
             Membership.objects.create(officer=officer, unit=unit, start=since or ctx.config.start)
             after["ma_don_vi"], after["tu_ngay"] = unit_code, since or ctx.config.start
-            ctx.changes.append(("can_bo", code, None, after))
+            ctx.change("can_bo", number, (code,), None, after)
             counts.added += 1
             continue
         before = {"ho_ten": officer.full_name, "cap_bac": officer.rank, "chuc_vu": officer.position,
@@ -484,13 +541,13 @@ def _import_officers(ctx: _Context, sheet: SheetSource) -> None:
         if direct is not None:
             officer.issues_cards = None if not direct else direct == "co"
         officer.save()
-        ctx.changes.append(("can_bo", code, before, after))
+        ctx.change("can_bo", number, (code,), before, after)
         counts.replaced += 1
 
 
 # --- may ------------------------------------------------------------------------------------------------------
 
-def _import_assignments(ctx: _Context, sheet: SheetSource) -> None:
+def _import_assignments(ctx: _Context, body: _Body) -> None:
     counts = ctx.report.counts.setdefault("may", SheetCounts())
     config = ctx.config
     units = {u.code: u for u in Unit.objects.filter(campaign=ctx.campaign)}
@@ -499,7 +556,7 @@ def _import_assignments(ctx: _Context, sheet: SheetSource) -> None:
     for a in Assignment.objects.filter(machine__campaign=ctx.campaign).select_related("machine", "team"):
         stored[a.machine.code].append(a)
     parsed, seen = [], {}
-    for number, values in _records(ctx, sheet):
+    for number, values in _records(ctx, body):
         r = _Row(ctx, "may", number, values)
         machine = r.code("ma_may", required=True)
         team = r.code("ma_to", required=True)
@@ -559,12 +616,11 @@ def _import_assignments(ctx: _Context, sheet: SheetSource) -> None:
         if machine is None:
             machine = machines[code] = Machine.objects.create(campaign=ctx.campaign, code=code)
         after = {"ma_to": team.code, "tu_ngay": start, "den_ngay": end, "chi_tieu": quota, "chi_tieu_ngay": daily}
-        key = f"{code}|{start.isoformat()}"
         current = next((a for a in stored.get(code, []) if a.start == start), None)
         if current is None:
             Assignment.objects.create(machine=machine, team=team, start=start, end=end, quota=quota,
                                       daily_target=daily)
-            ctx.changes.append(("may", key, None, after))
+            ctx.change("may", number, (code, start), None, after)
             counts.added += 1
             touched.add(machine.id)
             continue
@@ -581,7 +637,7 @@ def _import_assignments(ctx: _Context, sheet: SheetSource) -> None:
             continue
         current.team, current.end, current.quota, current.daily_target = team, end, quota, daily
         current.save()
-        ctx.changes.append(("may", key, before, after))
+        ctx.change("may", number, (code, start), before, after)
         counts.replaced += 1
         touched.add(machine.id)
     if touched:
@@ -621,12 +677,12 @@ def _recheck_intake_of(ctx: _Context, machine_ids: set[int]) -> None:
 
 # --- dan_so ---------------------------------------------------------------------------------------------------
 
-def _import_population(ctx: _Context, sheet: SheetSource) -> None:
+def _import_population(ctx: _Context, body: _Body) -> None:
     counts = ctx.report.counts.setdefault("dan_so", SheetCounts())
     territory = _territory_codes(ctx)
     existing = {p.commune_id: p for p in EligiblePopulation.objects.filter(campaign=ctx.campaign)}
     seen: dict = {}
-    for number, values in _records(ctx, sheet):
+    for number, values in _records(ctx, body):
         r = _Row(ctx, "dan_so", number, values)
         code = r.code("ma_xa", required=True)
         people = r.count("so_nguoi_trong_do_tuoi", required=True)
@@ -643,7 +699,7 @@ def _import_population(ctx: _Context, sheet: SheetSource) -> None:
         current = existing.get(commune_id)
         if current is None:
             EligiblePopulation.objects.create(campaign=ctx.campaign, commune_id=commune_id, people=people)
-            ctx.changes.append(("dan_so", code, None, {"so_nguoi_trong_do_tuoi": people}))
+            ctx.change("dan_so", number, (code,), None, {"so_nguoi_trong_do_tuoi": people})
             counts.added += 1
         elif current.people == people:
             counts.unchanged += 1
@@ -652,8 +708,8 @@ def _import_population(ctx: _Context, sheet: SheetSource) -> None:
                       ctx.conflict_message(f"Dân số xã {code}", str(current.people), str(people)))
             counts.rejected += 1
         else:
-            ctx.changes.append(("dan_so", code, {"so_nguoi_trong_do_tuoi": current.people},
-                                {"so_nguoi_trong_do_tuoi": people}))
+            ctx.change("dan_so", number, (code,), {"so_nguoi_trong_do_tuoi": current.people},
+                       {"so_nguoi_trong_do_tuoi": people})
             current.people = people
             current.save(update_fields=["people"])
             counts.replaced += 1
@@ -714,14 +770,11 @@ class _Staging:
         self.cursor.close()
 
 
-def _stage_intake(ctx: _Context, sheet: SheetSource, staging: _Staging) -> int:
+def _stage_intake(ctx: _Context, body: _Body, staging: _Staging) -> int:
     """Check every intake row and stage the good ones; return the number of rows read."""
     name = "thu_nhan"
     counts = ctx.report.counts.setdefault(name, SheetCounts())
-    rows = sheet.rows()
-    positions = _header(ctx, sheet, rows)
-    if positions is None:
-        return 0
+    positions, rows = body.positions, body.rows
     rules = IntakeRules(ctx.campaign)
     check = rules.check
     i_day, i_machine, i_commune, i_count = (positions[k] for k in ("ngay", "ma_may", "ma_xa", "so_ho_so"))
@@ -800,6 +853,8 @@ def _settle_intake(ctx: _Context, staging: _Staging, read: int) -> None:
         counts.rejected += 1
     if ctx.report.errors:
         return
+    if len(ctx.report.planned) < ctx.planned_rows:
+        _plan_intake(ctx, staging, conflicts)
     campaign_id, changeset_id = ctx.campaign.id, ctx.changeset.id
     # The staged keys are distinct here (duplicates were refused above) and the campaign row is locked, so
     # skipping the keys already stored through the unique index intake_key is the same as an anti-join on the
@@ -814,8 +869,8 @@ def _settle_intake(ctx: _Context, staging: _Staging, read: int) -> None:
     changes = []
     for _rownum, pk, before, after, day, machine, commune, team_id in conflicts:
         IntakeRecord.objects.filter(pk=pk).update(applications=after, team_id=team_id, changeset_id=changeset_id)
-        day_text = day if isinstance(day, str) else day.isoformat()
-        changes.append(("thu_nhan", f"{day_text}|{machine}|{commune}", {"so_ho_so": before}, {"so_ho_so": after}))
+        changes.append(("thu_nhan", f"{_as_date(day).isoformat()}|{machine}|{commune}", {"so_ho_so": before},
+                        {"so_ho_so": after}))
     record_changes(ctx.changeset, changes)
     ctx.intake_changes.extend(changes)
     if added:
@@ -826,7 +881,55 @@ def _settle_intake(ctx: _Context, staging: _Staging, read: int) -> None:
     counts.unchanged += read - counts.rejected - added - len(conflicts)
 
 
+def _plan_intake(ctx: _Context, staging: _Staging, conflicts: list[tuple]) -> None:
+    """Keep, for the preview, the first staged rows (in the file's order) that add a count or change one."""
+    room = ctx.planned_rows - len(ctx.report.planned)
+    added = staging.fetch(
+        "SELECT a.rownum, a.day, m.code, c.code, a.applications FROM (SELECT s.rownum, s.day, s.machine_id, "
+        "s.commune_id, s.applications FROM {staging} s LEFT JOIN intake_intakerecord r ON " + KEY_JOIN +
+        " WHERE r.id IS NULL ORDER BY s.rownum LIMIT %s) a JOIN intake_machine m ON m.id = a.machine_id "
+        "JOIN territory_adminunit c ON c.id = a.commune_id", (room,))
+    planned = [PlannedRow("thu_nhan", rownum, (_as_date(day), machine, commune), None, {"so_ho_so": count})
+               for rownum, day, machine, commune, count in added]
+    planned += [PlannedRow("thu_nhan", rownum, (_as_date(day), machine, commune), {"so_ho_so": before},
+                           {"so_ho_so": after})
+                for rownum, _pk, before, after, day, machine, commune, _team in conflicts[:room]]
+    for row in sorted(planned, key=lambda p: p.row)[:room]:
+        ctx.plan(row)
+
+
+def _as_date(value) -> dt.date:
+    """Return a day read back from the database (SQLite's cursor gives its text)."""
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value
+
+
 # --- the command's service ------------------------------------------------------------------------------------
+
+def _refuse_filled(ctx: _Context, sheet: SheetSource) -> None:
+    """Name the first filled row of a sheet other than thu_nhan in a district's or team's file; an empty one (the
+    template's, a header and nothing else) is listed and ignored."""
+    rows = sheet.rows()
+    next(rows, None)
+    first = _first_filled(rows)
+    if first is None:
+        ctx.report.empty_sheets.append(sheet.name)
+    else:
+        ctx.error(sheet.name, first[0], None, "đơn vị của bạn chỉ được nhập trang thu_nhan (số liệu thu nhận của "
+                                              "các tổ mình): hãy xóa các dòng của trang này, hoặc xóa trang")
+
+
+SHEET_ORDER = {name: i for i, name in enumerate(SHEETS_BY_NAME)}
+
+
+def _error_order(error: RowError) -> tuple:
+    """Order errors as the file reads: what concerns the whole file first, then the sheets in the contract's order,
+    each by row (what concerns a whole sheet after its rows) and by column; found in that order or not."""
+    spec = SHEETS_BY_NAME.get(error.sheet)
+    if spec is None:
+        return (-1, 0, 0, 0)
+    column = spec.keys.index(error.column) if error.column in spec.keys else -1
+    return (SHEET_ORDER[error.sheet], error.row is None, error.row or 0, column)
+
 
 HANDLERS = {
     "don_vi": _import_units,
@@ -917,21 +1020,26 @@ def workbook_import(*, campaign: Campaign, path: str | Path, actor: str, replace
                 report.sha256 = _sha256(path)
                 changeset = changeset_open(campaign=locked, actor=actor, source=source, reason=reason.strip(),
                                            file_name=path.name, file_sha256=report.sha256)
-                ctx = _Context(locked, report, replace, reason.strip(), changeset, teams)
+                ctx = _Context(locked, report, replace, reason.strip(), changeset, teams,
+                               planned_rows=PLANNED_ROWS if dry_run else 0)
+                sheets = src.sheets
                 if teams is not None:
-                    for sheet in src.sheets:
+                    for sheet in sheets:
                         if sheet.name != "thu_nhan":
-                            ctx.error(sheet.name, None, None, "đơn vị của bạn chỉ được nhập trang thu_nhan (số liệu "
-                                                              "thu nhận của các tổ mình)")
+                            _refuse_filled(ctx, sheet)
                     if report.errors:
                         raise _Rollback
-                for sheet in src.sheets:
+                    sheets = [sheet for sheet in sheets if sheet.name == "thu_nhan"]
+                for sheet in sheets:
+                    body = _body(ctx, sheet)
+                    if body is None:
+                        continue
                     if sheet.name in HANDLERS:
-                        HANDLERS[sheet.name](ctx, sheet)
+                        HANDLERS[sheet.name](ctx, body)
                     else:
                         staging = _Staging()
                         try:
-                            read = _stage_intake(ctx, sheet, staging)
+                            read = _stage_intake(ctx, body, staging)
                             _settle_intake(ctx, staging, read)
                         finally:
                             staging.close()
@@ -966,4 +1074,6 @@ def workbook_import(*, campaign: Campaign, path: str | Path, actor: str, replace
         report.errors.append(RowError(path.name, None, None, DATABASE_REFUSED))
     if report.errors:
         report.changeset_id = None
+        report.planned = []
+        report.errors.sort(key=_error_order)
     return report

@@ -41,7 +41,10 @@ from thidua.audit.services import reason_problem
 from thidua.campaigns import clock
 from thidua.exchange.error_list import errors_csv
 from thidua.exchange.importer import workbook_import
-from thidua.exchange.template import workbook_template
+from thidua.exchange.schema import SHEETS, SHEETS_BY_NAME
+from thidua.exchange.template import GUIDE_SHEET, LISTS_SHEET, workbook_template
+from thidua.lib import vn
+from thidua.territory.models import AdminUnit
 from thidua.units.models import Kind, Unit
 
 from .views import _campaign_and_scope
@@ -206,6 +209,63 @@ def _render_form(request, campaign, teams, status=200, **context):
                                                "reason_max": REASON_MAX, "tab": "import", **context}, status=status)
 
 
+GUIDE_SHEETS = {GUIDE_SHEET: "Hướng dẫn", LISTS_SHEET: "Danh mục"}
+YES_NO_SHOWN = {"co": "có", "khong": "không"}
+
+
+def _sheet_label(name: str) -> str:
+    """Return a sheet's Vietnamese name (a file's own sheet, or the file itself, as it is named)."""
+    spec = SHEETS_BY_NAME.get(name)
+    return spec.label if spec else GUIDE_SHEETS.get(name, name)
+
+
+def _column_label(sheet: str, key: str | None) -> str:
+    spec = SHEETS_BY_NAME.get(sheet)
+    found = next((c.label for c in spec.columns if c.key == key), None) if spec else None
+    return found or key or ""
+
+
+def _shown(key: str, value) -> str:
+    """Return a planned value as the page shows it: dd/mm/yyyy, 1.234, a unit's kind and yes or no in words."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.date):
+        return vn.date(value)
+    if isinstance(value, int):
+        return vn.number(value)
+    if key == "loai":
+        return str(Kind(value).label) if value in Kind.values else value
+    return YES_NO_SHOWN.get(value, value) if key == "truc_tiep_cap_cccd" else str(value)
+
+
+def _planned_rows(campaign, planned) -> list[dict]:
+    """Return the rows a preview lists: where in the file, which record (a commune by its name), added or changed,
+    and each value (changed ones: before → after). One query, for the communes' names."""
+    codes = {p.key[-1] for p in planned if p.sheet in ("dan_so", "thu_nhan")}
+    names = dict(AdminUnit.objects.communes_of(campaign.structure, campaign.province_code).filter(code__in=codes)
+                 .values_list("code", "name")) if codes else {}
+    shown = []
+    for p in planned:
+        if p.sheet == "thu_nhan":
+            day, machine, commune = p.key
+            key = f"{vn.date(day)} · máy {machine} · {names.get(commune, commune)} ({commune})"
+        elif p.sheet == "dan_so":
+            key = f"{names.get(p.key[0], p.key[0])} ({p.key[0]})"
+        elif p.sheet == "may":
+            key = f"máy {p.key[0]} · từ {vn.date(p.key[1])}"
+        else:
+            key = p.key[0]
+        before = p.before or {}
+        if p.before is None:  # added: what it holds
+            values = [(_column_label(p.sheet, k), None, _shown(k, v)) for k, v in p.after.items() if _shown(k, v)]
+        else:  # changed: what changes
+            values = [(_column_label(p.sheet, k), _shown(k, before.get(k)), _shown(k, v))
+                      for k, v in p.after.items() if before.get(k) != v]
+        shown.append({"sheet": _sheet_label(p.sheet), "row": p.row, "key": key, "added": p.before is None,
+                      "values": values})
+    return shown
+
+
 def _teams_key(teams) -> list[int] | None:
     return sorted(teams) if teams is not None else None
 
@@ -225,9 +285,16 @@ def _preview(request, campaign, teams, sha, path, replace, reason, form_error=No
         token = signing.dumps({"sha256": sha, "sua": replace, "ly_do": reason, "dot": campaign.pk,
                                "by": request.user.pk, "teams": _teams_key(teams), "plan": report.plan},
                               salt=CONFIRM_SALT)
+    sheets = [(s.label, report.counts[s.name]) for s in SHEETS if s.name in report.counts]
+    errors = [{"sheet": _sheet_label(e.sheet), "row": e.row, "column": _column_label(e.sheet, e.column),
+               "message": e.message} for e in report.errors[:SHOWN_ERRORS]]
+    planned = _planned_rows(campaign, report.planned)
     return _render_form(request, campaign, teams, report=report, totals=totals, sha=sha, replace=replace,
-                        reason=reason, shown_errors=report.errors[:SHOWN_ERRORS], token=token,
+                        reason=reason, sheets=sheets, shown_errors=errors, token=token,
                         more_errors=max(0, len(report.errors) - SHOWN_ERRORS), nothing_new=nothing_new,
+                        planned=planned, more_planned=max(0, totals.added + totals.replaced - len(planned)),
+                        empty_sheets=[_sheet_label(n) for n in report.empty_sheets],
+                        ignored_sheets=[_sheet_label(n) for n in report.ignored_sheets],
                         form_error=form_error, status=status or (400 if report.errors else 200))
 
 
@@ -339,11 +406,14 @@ def import_errors(request, code, sha):
 
 @login_required
 def import_template(request, code):
-    """Download the campaign's workbook template; `?du_lieu=1` fills in its reference data (whole-campaign roles)."""
-    campaign, scope, _teams = _import_scope(request, code)
+    """Download the campaign's workbook template; `?du_lieu=1` fills in its reference data (whole-campaign roles). A
+    district or a team gets its own: the thu_nhan sheet, with its teams' machines and communes to choose from."""
+    campaign, scope, teams = _import_scope(request, code)
     with_data = request.GET.get("du_lieu") == "1" and scope.whole_campaign
+    own = "" if teams is None else f"-{request.user.profile.unit.code}"
+    name = f"mau-{campaign.code}{own}.xlsx"
     folder = Path(tempfile.mkdtemp(prefix="thidua-template-"))
-    path = workbook_template(campaign=campaign, path=folder / f"mau-{campaign.code}.xlsx", with_data=with_data)
+    path = workbook_template(campaign=campaign, path=folder / name, with_data=with_data, teams=teams)
     response = FileResponse(path.open("rb"), as_attachment=True, filename=path.name,
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     path.unlink()  # the open handle keeps the bytes until the response is sent

@@ -30,8 +30,10 @@ class Command(BaseCommand):
         for name, c in report.counts.items():
             self.stdout.write(f"{name}: thêm {c.added}, không đổi {c.unchanged}, sửa {c.replaced}, bị từ chối "
                               f"{c.rejected}")
+        if report.empty_sheets:
+            self.stdout.write("Trang trống (chỉ có dòng tiêu đề), bỏ qua: " + ", ".join(report.empty_sheets))
         if report.ignored_sheets:
-            self.stdout.write("Bỏ qua (không phải trang của mẫu): " + ", ".join(report.ignored_sheets))
+            self.stdout.write("Không phải trang số liệu, bỏ qua: " + ", ".join(report.ignored_sheets))
         if errors:
             Path(errors).write_bytes(errors_csv(report.errors))
         if report.ok:
