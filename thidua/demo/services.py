@@ -231,7 +231,9 @@ class _Life:
         if lend is None or lend.decided >= self.today:
             return
         district = self.units[self.plan.teams[lend.team]].name
-        reason = f"Điều động máy {lend.machine} hỗ trợ {district} (chậm tiến độ) từ ngày {lend.day:%d/%m/%Y}."
+        last = lend.back - dt.timedelta(days=1)
+        reason = (f"Điều động máy {lend.machine} hỗ trợ {district} (chậm tiến độ) từ ngày {lend.day:%d/%m/%Y} đến "
+                  f"ngày {last:%d/%m/%Y}.")
 
         def act():
             with tempfile.TemporaryDirectory() as tmp:

@@ -13,7 +13,9 @@ officers with Vietnamese names, the ranks of the People's Public Security and th
 """
 
 import csv
+import dataclasses
 import datetime as dt
+import itertools
 import math
 import random
 import unicodedata
@@ -69,11 +71,13 @@ class Account:
 
 @dataclass(frozen=True)
 class Lend:
-    """A machine lent mid-campaign: the rows of `may` that record it, imported on the day it was decided."""
+    """A machine lent for some weeks mid-campaign: the rows of `may` that record it (at home until the day before,
+    lent, back home to the deadline), imported on the day it was decided."""
 
     machine: str
     team: str
     day: dt.date
+    back: dt.date
     decided: dt.date
     rows: tuple[list, ...]
 
@@ -106,9 +110,9 @@ class Plan:
         still planned at home for the whole campaign."""
         sheets = {k: v for k, v in self.sheets.items() if k != "thu_nhan"}
         if self.lend is not None:
-            home, lent = self.lend.rows
+            home, *later = self.lend.rows
             sheets["may"] = [[*home[:3], "", *home[4:]] if row is home else row
-                             for row in sheets["may"] if row is not lent]
+                             for row in sheets["may"] if not any(row is r for r in later)]
         return sheets
 
 
@@ -163,21 +167,24 @@ def _police_name(district: AdminUnit) -> str:
 
 
 def _split(items: list, parts: int, rng: random.Random) -> list[list]:
-    """Split communes into `parts` contiguous, non-empty runs of uneven length."""
-    cuts = sorted(rng.sample(range(1, len(items)), parts - 1)) if parts > 1 else []
-    bounds = [0, *cuts, len(items)]
+    """Split communes into `parts` contiguous runs of nearly equal length (a district shares its area fairly)."""
+    sizes = [len(items) // parts + (1 if i < len(items) % parts else 0) for i in range(parts)]
+    rng.shuffle(sizes)
+    bounds = [0, *itertools.accumulate(sizes)]
     return [items[a:b] for a, b in pairwise(bounds)]
 
 
-def _rotation(first: dt.date, deadline: dt.date, teams: list[str], offset: int,
+def _rotation(first: dt.date, deadline: dt.date, teams: list[tuple[str, int]], offset: int,
               rng: random.Random) -> list[tuple[str, dt.date, dt.date]]:
-    """Return a machine's stays from `first` to the deadline: a few weeks with each team of its district in turn."""
+    """Return a machine's stays from `first` to the deadline: with each team of its district in turn (a team and
+    its number of communes), about a week for each of the team's communes."""
     stays, day, turn = [], first, offset
     while day <= deadline:
-        end = min(day + dt.timedelta(days=rng.randint(20, 34)), deadline)
+        team, communes = teams[turn % len(teams)]
+        end = min(day + dt.timedelta(days=max(10, communes * rng.randint(5, 8)) - 1), deadline)
         if (deadline - end).days < 10:
             end = deadline  # no stay of a few days at the end
-        stays.append((teams[turn % len(teams)], day, end))
+        stays.append((team, day, end))
         day, turn = end + dt.timedelta(days=1), turn + 1
     return stays
 
@@ -235,7 +242,8 @@ def build_plan(campaign: Campaign, seed: int, until: dt.date | None = None) -> P
     days = (deadline - start).days + 1
     lend_day = start + dt.timedelta(days=days // 2 - 7)
     machine_no = 0
-    areas: dict[str, list[AdminUnit]] = {"PC06-TO": [c for cs in communes_of.values() for c in cs][:6]}
+    # PC06's own team works here and there in the province: a commune of each district in turn.
+    areas: dict[str, list[AdminUnit]] = {"PC06-TO": [cs[len(cs) // 2] for cs in communes_of.values()]}
     # (machine, team, first day, last day, daily target, the machine's first day, pace)
     stays: list[tuple[str, str, dt.date, dt.date, int, dt.date, float]] = []
     for d in districts:
@@ -267,21 +275,24 @@ def build_plan(campaign: Campaign, seed: int, until: dt.date | None = None) -> P
             machine_no += 1
             first = start if i == 0 else start + dt.timedelta(days=rng.randint(20, 45))
             target = rng.randrange(450, 701, 10)
-            for team, a, b in _rotation(first, deadline, teams, i + rng.randrange(len(teams)), rng):
+            sizes = [(team, len(areas[team])) for team in teams]
+            for team, a, b in _rotation(first, deadline, sizes, i + rng.randrange(len(teams)), rng):
                 stays.append((f"M{machine_no:03d}", team, a, b, target, first, pace[d.code]))
     # One machine with a total quota instead of a daily target, to show both kinds.
     quota_machine = stays[0][0]
     # PC06's own machine works for the province, then is lent to the district that falls behind.
     lent_to = next(t for t, p in plan.teams.items() if p == f"CA{behind}")
-    pc06_target = 600
+    pc06_target, back = 600, lend_day + dt.timedelta(days=28)
     stays.append(("M-PC06", "PC06-TO", start, lend_day - dt.timedelta(days=1), pc06_target, start, 1.25))
-    stays.append(("M-PC06", lent_to, lend_day, deadline, pc06_target, start, 1.25))
+    stays.append(("M-PC06", lent_to, lend_day, back - dt.timedelta(days=1), pc06_target, start, 1.25))
+    stays.append(("M-PC06", "PC06-TO", back, deadline, pc06_target, start, 1.25))
     by_code = {d.code: d for d in districts}
-    moves = sum(1 for a, b in pairwise(stays) if a[0] == b[0]) - 1
+    moves = sum(1 for a, b in pairwise(stays) if a[0] == b[0]) - 2
     plan.story = [
         f"{_police_name(by_code[behind])}: chậm tiến độ, khó hoàn thành chỉ tiêu đúng hạn.",
         f"{_police_name(by_code[early])}: hoàn thành sớm.",
-        f"Máy M-PC06 của Phòng PC06 được điều động cho tổ {lent_to} từ {lend_day:%d/%m/%Y}.",
+        f"Máy M-PC06 của Phòng PC06 được điều động cho tổ {lent_to} từ {lend_day:%d/%m/%Y} đến "
+        f"{back - dt.timedelta(days=1):%d/%m/%Y}.",
         f"Máy của mỗi huyện luân chuyển giữa các tổ của huyện: {moves} lần chuyển trong đợt.",
         f"Máy {quota_machine} có chỉ tiêu tổng (chi_tieu) thay cho chỉ tiêu ngày.",
     ]
@@ -293,7 +304,9 @@ def build_plan(campaign: Campaign, seed: int, until: dt.date | None = None) -> P
             row[4:] = [target * length, ""]
         machines.append(row)
         if code == "M-PC06" and team == lent_to:
-            plan.lend = Lend(code, team, first, first - dt.timedelta(days=3), (machines[-2], row))
+            plan.lend = Lend(code, team, first, back, first - dt.timedelta(days=3), (machines[-2], row))
+        if code == "M-PC06" and first == back:
+            plan.lend = dataclasses.replace(plan.lend, rows=(*plan.lend.rows, row))
         served = areas[team]
         for i in range(length):
             day = first + dt.timedelta(days=i)
