@@ -9,7 +9,7 @@ Needs the `bench` extra (`pip install -c constraints.txt -e '.[dev,bench]'`, or 
 What it does:
 1. A fresh database (bench/_common.py): a SQLite file in a temporary folder, unless DATABASE_URL names one
    (its name must contain "bench": it is dropped and created again). Then `migrate` and the demo
-   (`thidua/demo`, what `thidua demo --no-serve --seed 2021 --until 2021-07-01` builds): the Hậu Giang 2021
+   (`thidua/demo`, what `thidua demo --no-serve --seed 2021 --today 2021-07-01` builds): the Hậu Giang 2021
    campaign on the real territory, synthetic data through the whole campaign, one user per role
    (quantri, pc06, hoidong, huyen, to, xem; password ThiDua@2021); then ANALYZE, as a working database has
    its planner statistics (see _build). Not measured.
@@ -208,7 +208,7 @@ def _child(argv: list[str]) -> None:
 # --- the database and the in-process costs -------------------------------------------------------------------
 
 def _build() -> dict:
-    """Migrate and build the demo campaign (what `thidua demo --no-serve --seed 2021 --until 2021-07-01` does), then
+    """Migrate and build the demo campaign (what `thidua demo --no-serve --seed 2021 --today 2021-07-01` does), then
     ANALYZE: a working database has its planner statistics (PostgreSQL's autovacuum; it is off on the development
     machine's server, and without statistics a query may be planned for 2 rows instead of 1,335)."""
     import django
@@ -223,7 +223,8 @@ def _build() -> dict:
 
     started = time.perf_counter()
     call_command("migrate", verbosity=0)
-    campaign, _, report, logins = demo_setup(seed=SEED, until=UNTIL)
+    demo = demo_setup(seed=SEED, today=UNTIL)
+    campaign, logins = demo.campaign, demo.logins
     if sorted(login.username for login in logins) != sorted(ROLES):
         raise SystemExit(f"the demo made the users {[login.username for login in logins]}, not {list(ROLES)}")
     with connection.cursor() as cursor:
@@ -231,7 +232,7 @@ def _build() -> dict:
     return {"campaign": campaign, "seconds": time.perf_counter() - started,
             "database": connection.settings_dict["NAME"] if connection.vendor == "postgresql" else "",
             "intake_rows": IntakeRecord.objects.filter(campaign=campaign).count(),
-            "units": Unit.objects.filter(campaign=campaign).count(), "records": report.totals().added}
+            "units": Unit.objects.filter(campaign=campaign).count(), "acts": demo.acts}
 
 
 def _in_process(campaign) -> list[list[str]]:
@@ -398,7 +399,7 @@ def main() -> None:
         built = _build()
         campaign = built["campaign"]
         print(f"Demo campaign {campaign.code} through {UNTIL}: {built['units']} units, {built['intake_rows']} intake "
-              f"rows, {built['records']} records imported, users {', '.join(ROLES)} ({built['seconds']:.1f} s)")
+              f"rows, {built['acts']} acts of the history, users {', '.join(ROLES)} ({built['seconds']:.1f} s)")
         print("\nIn process (Django's test client, no HTTP, one request at a time; median of 20):")
         common.print_table(_in_process(campaign))
         from django.db import connections

@@ -117,7 +117,7 @@ def main() -> None:
         server = subprocess.Popen([sys.executable, "-m", "thidua", "demo", f"127.0.0.1:{port}"], cwd="/tmp",
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        wait_for(base + "/dang-nhap/")
+        wait_for(base + "/dang-nhap/", 300)  # the demo lives its campaign first: 20 s, more on a busy machine
         for path in shoot(base, Path(args.out), set(args.users.split(",")) if args.users else None):
             print(path)
     finally:

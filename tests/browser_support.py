@@ -26,7 +26,8 @@ CHROMIUM = os.environ.get("THIDUA_CHROMIUM") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 SEED = 2021
-# The demo's intake stops here: small and fast to build; the journeys work on later days, which are still empty.
+# The demo's simulated today: its data stops there, small and fast to build; the journeys work on the team's later
+# days, which are still empty.
 UNTIL = dt.date(2021, 3, 1)
 PASSWORD = "ThiDua@2021"
 
@@ -51,6 +52,7 @@ days = sorted(d.isoformat() for d in held - busy if d > dt.date.fromisoformat("{
 other = Unit.objects.filter(campaign=campaign, kind=Kind.TO).exclude(pk=team.pk)
 other = min(other, key=lambda u: (u.parent_id != team.parent_id, u.code))  # a sibling team if there is one
 print(json.dumps({{"campaign": campaign.code, "campaign_name": campaign.name, "team": team.code,
+                  "clerk_name": get_user_model().objects.get(username="to").get_full_name(),
                   "team_name": team.name, "district": district.code, "district_name": district.name,
                   "team_district": team.parent.code, "other_team": other.code, "days": days}}))
 """
@@ -65,6 +67,7 @@ class Site:
     campaign_name: str
     team: str
     team_name: str
+    clerk_name: str
     district: str
     district_name: str
     team_district: str
@@ -126,9 +129,10 @@ class Database:
             _run(self.env, self.folder, "migrate", "-v0")
             _run(self.env, self.folder, "shell", "-c",
                  "import datetime as dt; from thidua.demo.services import demo_setup; "
-                 f"demo_setup(seed={SEED}, until=dt.date.fromisoformat('{UNTIL.isoformat()}'))")
+                 f"demo_setup(seed={SEED}, today=dt.date.fromisoformat('{UNTIL.isoformat()}'))")
+            _run(self.env, self.folder, "simulated-today", UNTIL.isoformat())
         else:
-            _run(self.env, self.folder, "demo", "--no-serve", "--seed", str(SEED), "--until", UNTIL.isoformat())
+            _run(self.env, self.folder, "demo", "--no-serve", "--seed", str(SEED), "--today", UNTIL.isoformat())
         return json.loads(_run(self.env, self.folder, "shell", "-c", FACTS).strip().splitlines()[-1])
 
     def drop(self) -> None:

@@ -216,7 +216,7 @@ def test_the_demo_made_again_starts_a_new_journal(tmp_path):
     """`thidua demo` removes its database and makes a new one: the journal of the one removed goes with it."""
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "THIDUA_DATA_DIR", "THIDUA_AUDIT_JOURNAL"}}
     for _ in range(2):
-        done = subprocess.run([sys.executable, "-m", "thidua", "demo", "--no-serve", "--until", "2021-03-01"], env=env,
+        done = subprocess.run([sys.executable, "-m", "thidua", "demo", "--no-serve", "--today", "2021-03-01"], env=env,
                               cwd=tmp_path, capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, done.stderr
     env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'thidua-demo.sqlite3'}"

@@ -11,7 +11,7 @@ not depend on each other's order. A screenshot of the end of each journey is wri
 import re
 
 import pytest
-from browser_support import CHROMIUM, CHROMIUM_ARGS, PASSWORD, Database, Server, Site, require_chromium
+from browser_support import CHROMIUM, CHROMIUM_ARGS, PASSWORD, UNTIL, Database, Server, Site, require_chromium
 from playwright.sync_api import Page, expect, sync_playwright
 
 pytestmark = pytest.mark.browser
@@ -125,8 +125,9 @@ def test_a_user_logs_in_with_the_right_password_only_and_logs_out(site, new_page
     page.get_by_role("button", name="Đăng nhập").click()
     expect(page).to_have_url(site.url("/"))  # the home page: the user's campaign, their name and role
     expect(page.get_by_role("link", name=site.campaign_name).first).to_be_visible()
-    expect(page.locator("header")).to_contain_text("to · Tổ")
+    expect(page.locator("header")).to_contain_text(f"{site.clerk_name} · Tổ")
     expect(page.get_by_text("Dữ liệu mô phỏng", exact=True)).to_be_visible()
+    expect(page.locator(".simulated-today")).to_contain_text(f"Hôm nay mô phỏng: {vn_date(UNTIL.isoformat())}")
 
     page.get_by_role("button", name="Đăng xuất").click()
     expect(page).to_have_url(site.url("/dang-nhap/"))

@@ -101,3 +101,22 @@ def test_the_command_refuses_in_production(data_dir, settings, campaign):
     settings.HTTPS = True
     with pytest.raises(CommandError, match="THIDUA_HTTPS"):
         call_command("simulated_today", "2021-05-15")
+
+
+def test_a_moment_held_is_now_and_its_day_today_inside_the_block_only(data_dir):
+    clock.simulated_set(DAY)
+    moment = timezone.make_aware(dt.datetime(2021, 3, 2, 19, 45))
+    with clock.at(moment):
+        assert clock.now() == moment and clock.today() == dt.date(2021, 3, 2)
+    assert clock.today() == DAY
+    with pytest.raises(ValueError):
+        clock.at(dt.datetime(2021, 3, 2, 19, 45)).__enter__()
+
+
+@pytest.mark.django_db
+def test_an_act_written_while_a_moment_is_held_is_dated_then(data_dir, campaign):
+    team = Unit.objects.get(campaign=campaign, code="TO-VTH-1")
+    moment = timezone.make_aware(dt.datetime(2021, 3, 2, 19, 45))
+    with clock.at(moment):
+        report_submit(campaign=campaign, team=team, day=dt.date(2021, 3, 2), actor="kiem-thu")
+    assert ChangeSet.objects.latest("seq").at == moment

@@ -7,10 +7,15 @@ else from the file `simulated-today` of the instance's data folder, which `thidu
 `thidua simulated-today` moves. It is never honoured in production (THIDUA_HTTPS): there today is today.
 
 Login protection and API tokens keep the real time: they protect the real system, not the demo's story.
+
+While the demo writes the campaign's past (its acts dated at the days they tell of), `at(moment)` holds the clock at
+one moment for the block it wraps, in that thread only.
 """
 
 import datetime as dt
 import os
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 from django.conf import settings
@@ -18,6 +23,7 @@ from django.utils import timezone
 
 FILE_NAME = "simulated-today"
 _cache: dict[Path, tuple[int, dt.date | None]] = {}
+_held: ContextVar[dt.datetime | None] = ContextVar("thidua_clock_held", default=None)
 
 
 def _path() -> Path:
@@ -49,11 +55,17 @@ def simulated() -> dt.date | None:
 
 def today() -> dt.date:
     """Return today's date where the product runs (Asia/Ho_Chi_Minh), or the simulated one."""
+    held = _held.get()
+    if held is not None:
+        return timezone.localdate(held)
     return simulated() or timezone.localdate()
 
 
 def now() -> dt.datetime:
     """Return the current moment; on a simulated day, that day at the real time of day."""
+    held = _held.get()
+    if held is not None:
+        return held
     moment = timezone.now()
     day = simulated()
     if day is None:
@@ -74,3 +86,15 @@ def simulated_set(day: dt.date | None) -> Path:
         aside.replace(path)  # atomic: a reader sees the old day or the new one
     _cache.pop(path, None)
     return path
+
+
+@contextmanager
+def at(moment: dt.datetime):
+    """Hold now() at `moment` (an aware datetime) and today() at its local date inside the block."""
+    if timezone.is_naive(moment):
+        raise ValueError("clock.at needs an aware datetime")
+    token = _held.set(moment)
+    try:
+        yield moment
+    finally:
+        _held.reset(token)
