@@ -204,3 +204,13 @@ def test_the_summary_has_a_bounded_number_of_queries_whatever_the_teams(login, d
         assert len(client.get(summary_url(huyen="CAH-VTH")).context["rows"]) == 13
     with django_assert_max_num_queries(10):
         assert client.get(summary_url("daily_summary_xlsx", huyen="CAH-VTH")).status_code == 200
+
+
+def test_verify_all_says_how_many_confirmed_reports_were_verified_meanwhile(login, day_sent):
+    client = login(Role.PC06, "PC06")
+    DailyReport.objects.filter(team__code="TO-NBA-1").update(status=ReportStatus.VERIFIED)  # by another hand
+    page = client.post(reverse("reports_verify", args=[C]), {"ngay": DAY, "to": ["TO-VTH-1", "TO-NBA-1", "TO-X"]},
+                       follow=True)
+    body = page.content.decode()
+    assert "Đã xác nhận 1 báo cáo ngày 10/03/2021" in body
+    assert "1 báo cáo không còn chờ xác nhận nên được để nguyên." in body

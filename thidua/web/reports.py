@@ -149,7 +149,8 @@ def reports_verify_page(request, code):
         except ReportError as exc:
             messages.error(request, " ".join(m for _, _, m in exc.errors))
             return redirect(back)
-        left = len(confirmed) - len(done)
+        # Confirmed teams of the list that another hand verified (or that were reopened) in between.
+        left = sum(1 for r in listing.rows if r.team.code in confirmed) - len(done)
         text = ngettext("Đã xác nhận %(n)s báo cáo ngày %(d)s: số liệu đã khóa.",
                         "Đã xác nhận %(n)s báo cáo ngày %(d)s: số liệu đã khóa.", len(done)) % {
             "n": vn.number(len(done)), "d": vn.date(listing.day)}
