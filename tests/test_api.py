@@ -444,6 +444,23 @@ def test_a_day_is_submitted_verified_and_reopened_through_the_api(api, persona, 
     assert chain_verify().ok
 
 
+def test_submitting_again_through_the_api_keeps_the_first_sending(api, persona, campaign, monkeypatch):
+    clerk, pc06 = persona(Role.TEAM, "TO-VTH-1", "to"), persona(Role.PC06, "PC06", "pc06")
+    monkeypatch.setenv("THIDUA_SIMULATED_TODAY", DAY)  # sent on the day itself: on time
+    first = report_action(api, clerk, "submit")[1]
+    report_action(api, pc06, "verify")
+    report_action(api, pc06, "reopen", ly_do="Tổ báo sai xã")
+    monkeypatch.setenv("THIDUA_SIMULATED_TODAY", "2021-03-15")
+    status, body = report_action(api, clerk, "submit")
+    assert status == 200 and body["status"] == "submitted" and body["late"] is False
+    assert dt.datetime.fromisoformat(body["submitted_at"]) == dt.datetime.fromisoformat(first["submitted_at"])
+
+
+def test_a_day_without_a_machine_cannot_be_submitted_through_the_api(api, pc06):
+    status, body = report_action(api, pc06, "submit", team="TO-NBA-1", day="2021-02-26")
+    assert status == 400 and "không giữ máy nào ngày 26/02/2021" in error_of(body)[1]
+
+
 def test_reopening_needs_a_reason(api, pc06, campaign):
     team = Unit.objects.get(code="TO-VTH-1")
     report_verify(report=report_submit(campaign=campaign, team=team, day=dt.date(2021, 3, 10), actor="to"),

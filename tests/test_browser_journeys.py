@@ -185,7 +185,7 @@ def test_a_team_clerk_enters_the_day_on_a_phone_fixes_a_bad_count_and_submits(si
     page.get_by_role("button", name="Lưu và gửi").click()
     expect(page.get_by_role("status")).to_have_text(f"Đã gửi báo cáo ngày {vn_date(day)} của {site.team_name}.")
     expect(status_badge(page)).to_have_text("Đã gửi, chờ xác nhận")
-    expect(page.locator("p.lead")).to_contain_text("Gửi bởi to")
+    expect(page.locator("ul.report-steps")).to_contain_text("Gửi lần đầu bởi to lúc")
     expect(count_inputs(page).nth(0)).to_have_value("42")
     expect(page.get_by_role("button", name="Lưu và gửi")).to_have_count(0)  # sent once; corrections need a reason
     expect(page.get_by_label("Lý do sửa (bắt buộc khi sửa ngày đã gửi)")).to_be_visible()
@@ -213,7 +213,7 @@ def test_the_district_verifies_a_submitted_day_which_locks_it_until_pc06_reopens
     district.get_by_role("button", name="Xác nhận (khóa ngày này)").click()
     expect(district.get_by_role("status")).to_have_text(f"Đã xác nhận ngày {vn_date(day)}: số liệu đã khóa.")
     expect(status_badge(district)).to_have_text("Đã xác nhận (khóa)")
-    expect(district.locator("p.lead")).to_contain_text("xác nhận bởi huyen")
+    expect(district.locator("ul.report-steps")).to_contain_text("Xác nhận bởi huyen lúc")
     expect(district.get_by_role("button", name="Mở lại để sửa")).to_have_count(0)  # only PC06 reopens
     district.screenshot(path=shots / "c-huyen-da-xac-nhan.png", full_page=True)
 
@@ -221,6 +221,7 @@ def test_the_district_verifies_a_submitted_day_which_locks_it_until_pc06_reopens
     expect(status_badge(clerk)).to_have_text("Đã xác nhận (khóa)")
     expect(count_inputs(clerk).nth(0)).to_be_disabled()
     expect(clerk.get_by_role("button", name="Lưu", exact=True)).to_have_count(0)
+    expect(clerk.locator(".locked-note")).to_contain_text("báo PC06 (hoặc Quản trị): họ mở lại ngày này")
 
     pc06 = new_page()
     log_in(pc06, "pc06")
@@ -240,6 +241,14 @@ def test_the_district_verifies_a_submitted_day_which_locks_it_until_pc06_reopens
     expect(count_inputs(clerk).nth(0)).to_be_enabled()
     expect(count_inputs(clerk).nth(0)).to_have_value("30")
     expect(clerk.get_by_role("button", name="Lưu và gửi")).to_be_visible()
+    expect(clerk.locator("ul.report-steps")).to_contain_text("«Tổ ghi nhầm xã, cần sửa»")
+    clerk.goto("/")
+    reopened = clerk.locator("section.reopened")
+    expect(reopened).to_contain_text("«Tổ ghi nhầm xã, cần sửa»")
+    reopened.get_by_role("link", name=vn_date(day)).click()
+    clerk.get_by_role("button", name="Lưu và gửi").click()
+    expect(clerk.locator("ul.report-steps")).to_contain_text("Gửi lại bởi to lúc")
+    expect(clerk.locator("p.muted").filter(has_text="Trễ hạn tính theo lần gửi đầu tiên")).to_be_visible()
 
 
 def _intake_cell(page: Page, site: Site):

@@ -1,14 +1,25 @@
 """The daily report of a team: enter, submit, verify (locks), reopen with a reason; the import's rules apply."""
 
 import datetime as dt
+import io
 
 import pytest
+from django.core.management import call_command
 
 from thidua.audit.chain import chain_verify
-from thidua.audit.models import Change
+from thidua.audit.models import Change, ChangeSet
+from thidua.intake.integrity import data_verify
 from thidua.intake.models import DailyReport, IntakeRecord, ReportStatus
 from thidua.intake.selectors import teams_without_report
-from thidua.intake.services import ReportError, report_reopen, report_save, report_submit, report_verify
+from thidua.intake.services import (
+    NOTHING_TO_VERIFY,
+    ReportError,
+    report_reopen,
+    report_save,
+    report_submit,
+    report_verify,
+    reports_verify,
+)
 from thidua.units.models import Unit
 
 pytestmark = pytest.mark.django_db
@@ -116,3 +127,72 @@ def test_a_closed_campaign_refuses_reports(campaign, team):
     campaign.status = "closed"
     campaign.save(update_fields=["status"])
     assert "số liệu đã khóa" in errors_of(lambda: save(campaign, team, [("M-VTH-01", "31318", 90)]))[0][2]
+
+
+def sent_verified_reopened(campaign, team, sent_at: dt.datetime):
+    """Return the report of DAY sent at `sent_at`, verified by the district, then reopened by PC06."""
+    save(campaign, team, [("M-VTH-01", "31318", 90)])
+    report = report_submit(campaign=campaign, team=team, day=DAY, actor="to-vth", now=sent_at)
+    report = report_verify(report=report, actor="huyen-vth")
+    return report_reopen(report=report, actor="pc06", reason="Tổ ghi nhầm xã")
+
+
+def test_sending_again_a_reopened_day_keeps_the_first_sending_on_time(campaign, team):
+    first = dt.datetime(2021, 3, 10, 12, 30, tzinfo=dt.UTC)  # 19:30 in Vietnam
+    sent_verified_reopened(campaign, team, first)
+    again = report_submit(campaign=campaign, team=team, day=DAY, actor="to-vth-2",
+                          now=dt.datetime(2021, 3, 14, 9, tzinfo=dt.UTC))
+    assert again.status == ReportStatus.SUBMITTED and not again.late
+    assert (again.submitted_at, again.submitted_by) == (first, "to-vth")
+
+
+def test_a_day_first_sent_late_stays_late_when_sent_again(campaign, team):
+    sent_verified_reopened(campaign, team, dt.datetime(2021, 3, 12, 9, tzinfo=dt.UTC))
+    assert report_submit(campaign=campaign, team=team, day=DAY, actor="to-vth").late
+
+
+def test_the_history_reproduces_a_day_reopened_and_sent_again(campaign, team):
+    sent_verified_reopened(campaign, team, dt.datetime(2021, 3, 10, 12, 30, tzinfo=dt.UTC))
+    report_submit(campaign=campaign, team=team, day=DAY, actor="to-vth", now=dt.datetime(2021, 3, 14, tzinfo=dt.UTC))
+    assert chain_verify().ok and data_verify() is None
+    call_command("audit", "verify", stdout=io.StringIO())  # exits non-zero on any discrepancy
+
+
+def test_a_day_without_a_machine_cannot_be_submitted(campaign):
+    other = Unit.objects.get(campaign=campaign, code="TO-NBA-1")  # its machines start on 01/03
+    errors = errors_of(lambda: report_submit(campaign=campaign, team=other, day=dt.date(2021, 2, 26), actor="x"))
+    assert errors == [(None, None, "Tổ TO-NBA-1 không giữ máy nào ngày 26/02/2021: ngày này không có báo cáo để "
+                                   "nhập hay gửi.")]
+    assert not DailyReport.objects.filter(team=other).exists()
+
+
+def both_sent(campaign):
+    teams = list(Unit.objects.filter(campaign=campaign, code__in=["TO-VTH-1", "TO-NBA-1"]).order_by("code"))
+    for t in teams:
+        report_submit(campaign=campaign, team=t, day=DAY, actor="to")
+    return teams
+
+
+def test_verifying_the_reports_of_many_teams_is_one_act(campaign):
+    teams = both_sent(campaign)
+    before = ChangeSet.objects.count()
+    done = reports_verify(campaign=campaign, day=DAY, team_ids=[t.id for t in teams], actor="huyen")
+    assert [r.team.code for r in done] == ["TO-NBA-1", "TO-VTH-1"]
+    assert set(DailyReport.objects.filter(day=DAY).values_list("status", "verified_by")) == {("verified", "huyen")}
+    assert ChangeSet.objects.count() == before + 1
+    act = ChangeSet.objects.order_by("-seq").first()
+    assert sorted(act.changes.values_list("key", flat=True)) == ["TO-NBA-1|2021-03-10", "TO-VTH-1|2021-03-10"]
+    assert chain_verify().ok and data_verify() is None
+
+
+def test_verifying_many_leaves_alone_the_reports_no_longer_waiting(campaign):
+    nba, vth = both_sent(campaign)
+    report_verify(report=DailyReport.objects.get(team=nba, day=DAY), actor="pc06")
+    done = reports_verify(campaign=campaign, day=DAY, team_ids=[vth.id, nba.id], actor="huyen")
+    assert [r.team.code for r in done] == ["TO-VTH-1"]
+    assert DailyReport.objects.get(team=nba, day=DAY).verified_by == "pc06"
+
+
+def test_verifying_many_with_nothing_waiting_is_refused(campaign, team):
+    assert errors_of(lambda: reports_verify(campaign=campaign, day=DAY, team_ids=[team.id], actor="huyen")) == [
+        (None, None, NOTHING_TO_VERIFY)]

@@ -6,8 +6,10 @@ import pytest
 from django.urls import reverse
 
 from thidua.accounts.models import Role
+from thidua.accounts.services import user_create
 from thidua.campaigns.models import Campaign
-from thidua.intake.services import report_save, report_submit
+from thidua.intake.models import DailyReport
+from thidua.intake.services import report_reopen, report_save, report_submit, report_verify
 from thidua.units.models import Unit
 
 pytestmark = pytest.mark.django_db
@@ -24,6 +26,12 @@ def submit(campaign, team_code, day, rows):
     team = Unit.objects.get(campaign=campaign, code=team_code)
     report_save(campaign=campaign, team=team, day=day, rows=rows, actor="kiem-thu")
     report_submit(campaign=campaign, team=team, day=day, actor="kiem-thu")
+
+
+def reopen(campaign, team_code, day, reason="Tổ ghi nhầm xã", reopen_by="pc06-tinh"):
+    """Verify a sent day and have PC06 reopen it, with a reason."""
+    report = report_verify(report=DailyReport.objects.get(team__code=team_code, day=day), actor="huyen")
+    report_reopen(report=report, actor=reopen_by, reason=reason)
 
 
 def test_a_clerk_is_asked_for_todays_report_and_the_recent_days_not_sent(login, campaign):
@@ -75,7 +83,9 @@ def test_the_home_page_has_a_bounded_number_of_queries(login, campaign, role, un
     client = login(role, unit)
     for day in range(1, 9):
         submit(campaign, "TO-VTH-1", dt.date(2021, 3, day), [("M-VTH-01", "31318", day)])
-    with django_assert_max_num_queries(14):
+    for day in range(1, 4):
+        reopen(campaign, "TO-VTH-1", dt.date(2021, 3, day), reopen_by="pc06-" + str(day))
+    with django_assert_max_num_queries(18):
         assert client.get(reverse("home")).status_code == 200
 
 
@@ -110,3 +120,31 @@ def test_a_unit_bound_admin_sees_only_the_locked_names_of_users_they_manage(logi
     assert not [name for name in ("to-dot-khac", "pc06-tinh", "doan-mat-khau") if name in body]
     everyone = login(Role.ADMIN, None).get(reverse("home")).context["users"]["locked"]
     assert everyone == ["doan-mat-khau", "pc06-tinh", "to-cua-minh", "to-dot-khac"]
+
+
+def test_a_clerk_sees_the_days_pc06_reopened_with_who_when_and_why(login, campaign):
+    user_create(username="pc06-tinh", password="Mat-khau-2021", role=Role.PC06, actor="kiem-thu",
+                full_name="Lê Văn Cường")
+    submit(campaign, "TO-VTH-1", dt.date(2021, 3, 8), [("M-VTH-01", "31318", 10)])
+    reopen(campaign, "TO-VTH-1", dt.date(2021, 3, 8), reason="Số của xã 31318 ghi nhầm sang 31321")
+    page = login(Role.TEAM, "TO-VTH-1").get(reverse("home"))
+    body = page.content.decode()
+    assert "1 ngày PC06 đã mở lại, chờ tổ sửa và gửi lại" in body
+    assert "Mở lại bởi Lê Văn Cường lúc " in body and "(pc06-tinh)" in body
+    assert "«Số của xã 31318 ghi nhầm sang 31321»" in body
+    assert reverse("report_day", args=[campaign.code, "TO-VTH-1", "2021-03-08"]) in body
+    assert dt.date(2021, 3, 8) not in [d for _, d in page.context["panels"][0][2].unsent_days]  # listed once
+
+
+def test_a_district_sees_its_teams_reopened_days_until_they_are_sent_again(login, campaign):
+    submit(campaign, "TO-VTH-1", dt.date(2021, 3, 8), [("M-VTH-01", "31318", 10)])
+    submit(campaign, "TO-NBA-1", dt.date(2021, 3, 8), [("M-NBA-01", "31340", 10)])
+    reopen(campaign, "TO-VTH-1", dt.date(2021, 3, 8))
+    reopen(campaign, "TO-NBA-1", dt.date(2021, 3, 8))
+    district = login(Role.DISTRICT, "CAH-VTH")
+    today = district.get(reverse("home")).context["panels"][0][2]
+    assert [(r.report.team.code, r.reopening.reason) for r in today.reopened] == [("TO-VTH-1", "Tổ ghi nhầm xã")]
+    report_submit(campaign=campaign, team=Unit.objects.get(campaign=campaign, code="TO-VTH-1"),
+                  day=dt.date(2021, 3, 8), actor="to")
+    body = district.get(reverse("home")).content.decode()
+    assert "PC06 đã mở lại" not in body

@@ -64,11 +64,11 @@ ROTATED = {k: v for k, v in OTHER.items() if k not in ("traversal", "slash", "pe
 QUERY_KEYS = ("ngay", "dot", "nguoi", "nguon", "doi_tuong", "khoa", "ly_do", "tu", "den", "trang", "q", "vai_tro",
               "don_vi", "hoat_dong", "du_lieu", "next", "tu_ngay", "den_ngay", "ma_to", "ma_may", "page",
               "page_size", "o", "p", "e", "all", "term", "app_label", "model_name", "field_name",
-              "_changelist_filters")
+              "_changelist_filters", "huyen", "trang_thai")
 FORM_KEYS = ("reason", "ly_do", "sua", "sha256", "o", "n-M-VTH-01-31318", "n-M-VTH-01-31321", "name", "prefix",
              "full_name", "role", "unit", "active", "username", "password", "noi_dung", "ten_tep", "ma", "campaign",
              "old_password", "new_password1", "new_password2", "language", "next", "q", "vai_tro", "don_vi",
-             "hoat_dong")
+             "hoat_dong", "ngay", "huyen", "trang_thai", "to")
 # The pages that do different things by the form's `action`: each is walked; elsewhere it is only sent.
 ACTIONS = {"report_day": ("save", "submit", "verify", "reopen"), "account": ("create", "revoke")}
 TRACEBACK = re.compile(rb"Traceback \(most recent call last\)|File \"/")

@@ -36,6 +36,10 @@ def cell(team):
     return f"n-{machine}-{commune}"
 
 
+def district(team):
+    return {"TO-VTH-1": "CAH-VTH", "TO-NBA-1": "CAH-NBA"}[team]
+
+
 def intake_key(team):
     machine, commune = {"TO-VTH-1": ("M-VTH-01", "31318"), "TO-NBA-1": ("M-NBA-01", "31340")}[team]
     return f"{DAY}|{machine}|{commune}"
@@ -69,6 +73,17 @@ MATRIX = [
     ("verify a day", "post", lambda t: reverse("report_day", args=[C, t, "2021-03-09"]),
      lambda t: {"action": "verify"},
      [302, 302, 403, 302, 403, 403], [302, 302, 403, 404, 404, 403]),
+    ("verify all: the confirmation", "get",
+     lambda t: reverse("reports_verify", args=[C]) + f"?ngay=2021-03-09&huyen={district(t)}", None,
+     [200, 200, 403, 200, 403, 403], [200, 200, 403, 404, 403, 403]),
+    ("verify all", "post", lambda t: reverse("reports_verify", args=[C]),
+     lambda t: {"ngay": "2021-03-09", "huyen": district(t), "to": t},
+     [302, 302, 403, 302, 403, 403], [302, 302, 403, 404, 403, 403]),
+    ("day summary", "get", lambda t: reverse("daily_summary", args=[C]) + f"?ngay={DAY}&huyen={district(t)}", None,
+     [200, 200, 200, 200, 403, 200], [200, 200, 200, 404, 403, 200]),
+    ("day summary workbook", "get",
+     lambda t: reverse("daily_summary_xlsx", args=[C]) + f"?ngay={DAY}&huyen={district(t)}", None,
+     [200, 200, 200, 200, 403, 200], [200, 200, 200, 404, 403, 200]),
     ("history of a day", "get", lambda t: reverse("team_day_history", args=[C, t, DAY]), None,
      [200, 200, 200, 200, 200, 200], [200, 200, 200, 404, 404, 200]),
     ("history of a count", "get",
@@ -146,7 +161,10 @@ def test_scoped_lists_show_nothing_of_another_district(who, as_persona):
     client = as_persona(who)
     day = client.get(reverse("reports", args=[C]) + f"?ngay={DAY}").content.decode()
     home = client.get(reverse("home")).content.decode()
-    for body in (day, home):
+    bodies = [day, home]
+    if who == "huyen":
+        bodies.append(client.get(reverse("daily_summary", args=[C]) + f"?ngay={DAY}").content.decode())
+    for body in bodies:
         assert "TO-NBA-1" not in body and "Ngã Bảy" not in body
 
 

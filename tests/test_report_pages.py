@@ -121,3 +121,53 @@ def test_checking_a_field_follows_the_scope_and_the_role(login, campaign):
     assert login(Role.VIEWER, "PC06").post(cell_url(campaign),
                                            {"o": "n-M-VTH-01-31318", "n-M-VTH-01-31318": "1"}).status_code == 403
     assert login(Role.TEAM, "TO-VTH-1").post(cell_url(campaign), {"o": "n-X-1"}).status_code == 404
+
+
+def sent_verified_reopened(login, campaign):
+    """The clerk sends DAY on time, the district verifies it, PC06 reopens it; return PC06's client."""
+    login(Role.TEAM, "TO-VTH-1").post(day_url(campaign), {"n-M-VTH-01-31318": "9", "action": "submit"})
+    login(Role.DISTRICT, "CAH-VTH").post(day_url(campaign), {"action": "verify"})
+    pc06 = login(Role.PC06, "PC06")
+    pc06.post(day_url(campaign), {"action": "reopen", "reason": "Tổ ghi nhầm xã"})
+    return pc06
+
+
+def test_a_reopened_day_says_who_reopened_it_and_why(login, campaign):
+    sent_verified_reopened(login, campaign)
+    body = login(Role.TEAM, "TO-VTH-1").get(day_url(campaign)).content.decode()
+    assert "Gửi lần đầu bởi" in body and "Mở lại bởi" in body and "«Tổ ghi nhầm xã»" in body
+
+
+def test_a_day_sent_again_is_not_late_and_the_page_says_why(login, campaign, monkeypatch):
+    monkeypatch.setenv("THIDUA_SIMULATED_TODAY", DAY)  # sent on the day itself: on time
+    sent_verified_reopened(login, campaign)
+    monkeypatch.setenv("THIDUA_SIMULATED_TODAY", "2021-03-14")
+    clerk = login(Role.TEAM, "TO-VTH-1")
+    clerk.post(day_url(campaign), {"n-M-VTH-01-31318": "8", "action": "submit"})
+    report = DailyReport.objects.get(team__code="TO-VTH-1", day=DAY)
+    assert report.status == ReportStatus.SUBMITTED and not report.late
+    body = clerk.get(day_url(campaign)).content.decode()
+    assert "Trễ hạn tính theo lần gửi đầu tiên" in body and "Gửi lại bởi" in body
+    assert 'badge-late' not in body
+
+
+def test_a_locked_day_tells_its_reader_who_can_reopen_it_and_how(login, campaign):
+    login(Role.TEAM, "TO-VTH-1").post(day_url(campaign), {"n-M-VTH-01-31318": "9", "action": "submit"})
+    login(Role.DISTRICT, "CAH-VTH").post(day_url(campaign), {"action": "verify"})
+    for role, unit in ((Role.TEAM, "TO-VTH-1"), (Role.DISTRICT, "CAH-VTH"), (Role.COUNCIL, None)):
+        body = login(role, unit).get(day_url(campaign)).content.decode()
+        assert "báo PC06 (hoặc Quản trị): họ mở lại ngày này ngay trên trang này, kèm lý do" in body, role
+        assert 'value="save"' not in body
+    pc06 = login(Role.PC06, "PC06").get(day_url(campaign)).content.decode()
+    assert 'value="reopen"' in pc06 and "báo PC06" not in pc06
+
+
+def test_a_day_without_a_machine_offers_no_save_button(login, campaign):
+    url = day_url(campaign, team="TO-NBA-1", day="2021-02-26")  # its machines start on 01/03
+    client = login(Role.DISTRICT, "CAH-NBA")
+    body = client.get(url).content.decode()
+    assert "Tổ không giữ máy nào trong ngày này" in body and 'value="save"' not in body and 'value="submit"' not in body
+    response = client.post(url, {"action": "submit"})
+    assert response.status_code == 400
+    assert "không giữ máy nào ngày 26/02/2021" in response.content.decode()
+    assert not DailyReport.objects.filter(team__code="TO-NBA-1").exists()

@@ -209,7 +209,8 @@ def _report(team: Unit, day: dt.date) -> DailyReport | None:
 @api.post("/campaigns/{code}/reports/{ma_to}/{ngay}/submit", response={200: ReportOut, **WRITE_ERRORS},
           summary="Gửi báo cáo ngày", tags=["Báo cáo ngày"])
 def report_submit_view(request, code: CampaignCode, ma_to: UnitCode, ngay: Day):
-    """Gửi báo cáo ngày của tổ (gửi sau ngày đó thì bị ghi là trễ)."""
+    """Gửi báo cáo ngày của tổ: lần gửi đầu tiên sau ngày đó thì bị ghi là trễ; gửi lại ngày PC06 đã mở lại giữ
+    người gửi, lúc gửi và trễ hạn của lần gửi đầu tiên. Ngày tổ không giữ máy nào thì không có báo cáo để gửi."""
     found, team = _team_day(request, code, ma_to, ngay, ENTER_ROLES, "gửi báo cáo ngày")
     return _report_row(report_submit(campaign=found, team=team, day=ngay, actor=_actor(request), source=Source.API))
 

@@ -19,7 +19,7 @@ from thidua.campaigns.models import Campaign
 from thidua.lib import vn
 
 from .integrity import report_state
-from .models import DailyReport, IntakeRecord, ReportStatus
+from .models import Assignment, DailyReport, IntakeRecord, ReportStatus
 from .rules import IntakeRules
 
 
@@ -140,28 +140,52 @@ def report_save(*, campaign: Campaign, team, day: dt.date, rows: list[tuple[str,
     return result
 
 
-def _move(report: DailyReport, to: str, actor: str, reason: str, source: str, **fields) -> DailyReport:
-    """Move a report to another status; its whole state before and after is recorded, so that the history
-    reproduces it (thidua/intake/integrity.py)."""
+def _report_key(report: DailyReport) -> str:
+    return f"{report.team.code}|{report.day.isoformat()}"
+
+
+def _step(report: DailyReport, to: str, **fields) -> tuple[dict, dict]:
+    """Move a report to another status; return its whole state before and after, which the history records so
+    that it reproduces the report (thidua/intake/integrity.py)."""
     before = report_state(report)
     report.status = to
     for name, value in fields.items():
         setattr(report, name, value)
     report.save()
+    return before, report_state(report)
+
+
+def _move(report: DailyReport, to: str, actor: str, reason: str, source: str, **fields) -> DailyReport:
+    """Move a report to another status, as one act of the history."""
+    before, after = _step(report, to, **fields)
     changeset = changeset_open(campaign=report.campaign, actor=actor, source=source, reason=reason.strip())
-    record_change(changeset, "bao_cao", f"{report.team.code}|{report.day.isoformat()}", before, report_state(report))
+    record_change(changeset, "bao_cao", _report_key(report), before, after)
     changeset_seal(changeset)
     return report
+
+
+NO_MACHINE = "Tổ {team} không giữ máy nào ngày {day:%d/%m/%Y}: ngày này không có báo cáo để nhập hay gửi."
+
+
+def holds_machine(team, day: dt.date) -> bool:
+    """Say whether a team holds a machine on a day (only then has it a report to send)."""
+    return Assignment.objects.filter(team=team, start__lte=day, end__gte=day).exists()
 
 
 @transaction.atomic
 def report_submit(*, campaign: Campaign, team, day: dt.date, actor: str, now: dt.datetime | None = None,
                   source: str = "web") -> DailyReport:
-    """Submit a team's day (a day with no intake may be submitted too); after the day itself it is marked late."""
+    """Submit a team's day (a day with no intake may be submitted too); the first sending after the day itself is
+    late. Sending again a day PC06 reopened keeps the first sending (who, when, late): a correction asked for is
+    not a late report."""
     campaign = _locked_campaign(campaign)
+    if not holds_machine(team, day):
+        raise ReportError([(None, None, NO_MACHINE.format(team=team.code, day=day))])
     report = _report(campaign, team, day)
     if report.status != ReportStatus.DRAFT:
         raise ReportError([(None, None, f"Ngày {day:%d/%m/%Y} đã ở trạng thái «{report.get_status_display()}».")])
+    if report.submitted_at is not None:  # reopened: sent once already
+        return _move(report, ReportStatus.SUBMITTED, actor, "", source)
     now = now or clock.now()
     return _move(report, ReportStatus.SUBMITTED, actor, "", source, submitted_by=actor, submitted_at=now,
                  late=timezone.localtime(now).date() > day)
@@ -176,6 +200,32 @@ def report_verify(*, report: DailyReport, actor: str, source: str = "web") -> Da
         shown = report.get_status_display()
         raise ReportError([(None, None, f"Chỉ xác nhận được ngày đã gửi; ngày này đang «{shown}».")])
     return _move(report, ReportStatus.VERIFIED, actor, "", source, verified_by=actor, verified_at=clock.now())
+
+
+NOTHING_TO_VERIFY = "Không còn báo cáo nào chờ xác nhận trong danh sách này."
+
+
+@transaction.atomic
+def reports_verify(*, campaign: Campaign, day: dt.date, team_ids, actor: str,
+                   source: str = "web") -> list[DailyReport]:
+    """Verify at once the submitted reports of a day among these teams, as one act of the history; return them.
+
+    The caller decides which teams the user may verify; a report no longer waiting (verified meanwhile, or not
+    submitted) is left as it is.
+    """
+    campaign = _locked_campaign(campaign)
+    reports = list(DailyReport.objects.select_for_update().select_related("team")
+                   .filter(campaign=campaign, day=day, team_id__in=team_ids, status=ReportStatus.SUBMITTED)
+                   .order_by("team__code"))
+    if not reports:
+        raise ReportError([(None, None, NOTHING_TO_VERIFY)])
+    changeset = changeset_open(campaign=campaign, actor=actor, source=source, reason="")
+    at = clock.now()
+    changes = [("bao_cao", _report_key(r), *_step(r, ReportStatus.VERIFIED, verified_by=actor, verified_at=at))
+               for r in reports]
+    record_changes(changeset, changes)
+    changeset_seal(changeset)
+    return reports
 
 
 @transaction.atomic

@@ -145,6 +145,23 @@ def quota_parts(assignments: Iterable[Assignment], period: Period) -> tuple[Quot
     return tuple(parts)
 
 
+def day_target(assignments: Iterable[Assignment], day: dt.date, period: Period) -> Fraction:
+    """Return the applications expected on one day from the machines held that day: each machine's daily target,
+    or its total quota spread evenly over the working days of its assignment — the share of the quota above that
+    falls on the day. A non-working day, or one outside the period, expects nothing."""
+    if period.working_days(day, day) == 0:
+        return Fraction(0)
+    total = Fraction(0)
+    for a in assignments:
+        if not a.start <= day <= a.end:
+            continue
+        if a.daily_target is not None:
+            total += a.daily_target
+        elif a.quota:
+            total += Fraction(a.quota, period.working_days(a.start, a.end))
+    return total
+
+
 @dataclass(frozen=True)
 class _Weights:
     """A scale's values as fractions and as the text of the explanations: the same for every competitor."""

@@ -9,6 +9,7 @@ from django.db.models import Count, Q, Sum
 from thidua.accounts.scopes import Scope, campaigns_visible
 from thidua.campaigns.models import Campaign
 from thidua.intake.models import Assignment, DailyReport, EligiblePopulation, IntakeRecord, ReportStatus
+from thidua.intake.selectors import ReopenedDay, reopened_days
 from thidua.territory.models import AdminUnit
 from thidua.units.models import Kind, Membership, Unit
 from thidua.units.selectors import subtree_ids, unit_areas
@@ -84,6 +85,8 @@ class Today:
     intake_day: int
     intake_total: int
     eligible: int | None
+    reopened: list[ReopenedDay]  # days PC06 reopened, not sent again yet (the latest first, the first SHOWN)
+    reopened_count: int
 
     @property
     def coverage(self) -> Fraction | None:
@@ -114,6 +117,8 @@ def today_of(campaign: Campaign, scope: Scope, day: dt.date) -> Today:
         name = parent.name if parent else units[t].name
         by_district[name] = by_district.get(name, 0) + 1
     waiting = mine(DailyReport.objects.filter(campaign=campaign, status=ReportStatus.SUBMITTED))
+    reopened, reopened_count = reopened_days(campaign, scope.unit_ids, SHOWN)
+    reopened_keys = {(r.report.team_id, r.report.day) for r in reopened}  # listed apart, with PC06's reason
     intake = mine(IntakeRecord.objects.filter(campaign=campaign))
     figures = intake.aggregate(total=Sum("applications"), today=Sum("applications", filter=Q(day=day)))
     return Today(
@@ -122,12 +127,14 @@ def today_of(campaign: Campaign, scope: Scope, day: dt.date) -> Today:
         not_sent_by_district=sorted(by_district.items()),
         to_verify=list(waiting.select_related("team").order_by("day", "team__code")[:SHOWN]),
         to_verify_count=waiting.count(),
-        unsent_days=sorted(((units[t], d) for t, days in held.items() for d in days if (t, d) not in sent),
+        unsent_days=sorted(((units[t], d) for t, days in held.items() for d in days
+                            if (t, d) not in sent and (t, d) not in reopened_keys),
                            key=lambda p: (p[1], p[0].code), reverse=True)[:SHOWN],
         late_count=mine(DailyReport.objects.filter(campaign=campaign, late=True)).count(),
         intake_day=figures["today"] or 0, intake_total=figures["total"] or 0,
         eligible=(EligiblePopulation.objects.filter(campaign=campaign).aggregate(n=Sum("people"))["n"] or 0)
         if scope.whole_campaign else None,
+        reopened=reopened, reopened_count=reopened_count,
     )
 
 

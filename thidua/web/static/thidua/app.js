@@ -65,3 +65,8 @@ function addCalendars(root) {
 }
 document.addEventListener("DOMContentLoaded", () => addCalendars(document));
 document.addEventListener("htmx:load", (event) => addCalendars(event.target));
+
+// A button that prints the page (the district's day summary: its print styles make it an A4 sheet).
+document.addEventListener("click", (event) => {
+  if (event.target.closest("[data-print]")) window.print();
+});
