@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from thidua.accounts.scopes import ENTER_ROLES, REOPEN_ROLES, VERIFY_ROLES
+from thidua.audit.labels import people
 from thidua.audit.models import REASON_MAX
 from thidua.intake.models import Assignment, DailyReport, IntakeRecord, ReportStatus
 from thidua.intake.rules import IntakeRules
@@ -141,6 +142,7 @@ def report_day(request, code, team, day):
         "may_enter": may_enter, "may_verify": may_verify, "may_reopen": may_reopen,
         "needs_reason": status == ReportStatus.SUBMITTED, "has_errors": bool(field_errors),
         "total": sum(stored.values()), "reason_max": REASON_MAX,
+        "people": people([report.submitted_by, report.verified_by]) if report else {},
     }, status=400 if (field_errors or general) else 200)
 
 
