@@ -115,7 +115,7 @@ def test_a_reopened_day_reads_as_statuses_people_and_dates(login, campaign, reop
 def test_a_correction_reads_as_the_count_by_name_with_thousands(login, campaign, reopened_day):
     client = login(Role.PC06, "PC06")
     text = act_page(client, actor="thu-ky-vth", reason="Cộng hồ sơ buổi chiều")
-    assert "Số liệu thu nhận · 10/03/2021 · máy M-VTH-01 · Phường I" in text
+    assert "Số liệu thu nhận 10/03/2021 · máy M-VTH-01 · Phường I" in text
     assert "Số hồ sơ: 40 → 1.200" in text
     assert "Người thực hiện Nguyễn Văn An (thu-ky-vth)" in text
     assert_readable(text)
@@ -198,19 +198,19 @@ def test_a_workbook_import_reads_per_sheet_with_kinds_parents_and_areas(login, c
     assert run_import(write_source({"don_vi": rows, "can_bo": officers}, "xlsx")).ok
     text = act_page(login(Role.PC06, "PC06"), file_name__startswith="so-lieu")
     assert "Đơn vị 1 0 0" in text and "Cán bộ 1 0 0" in text
-    assert "Đơn vị · Tổ cấp CCCD lưu động số 2 Vị Thanh (TO-VTH-2)" in text
+    assert "Đơn vị Tổ cấp CCCD lưu động số 2 Vị Thanh (TO-VTH-2)" in text
     assert "Loại đơn vị: Tổ (tổ cấp CCCD lưu động)" in text
     assert "Đơn vị cấp trên: Công an thành phố Vị Thanh (CAH-VTH)" in text
     assert "Địa bàn phụ trách: Phường I, Phường III" in text
-    assert "Cán bộ · Phạm Văn Dũng (CB-009)" in text and "Trực tiếp cấp CCCD: có" in text
+    assert "Cán bộ Phạm Văn Dũng (CB-009)" in text and "Trực tiếp cấp CCCD: có" in text
     assert_readable(text)
 
 
 def test_the_base_import_reads_assignments_and_population(login):
     text = act_page(login(Role.PC06, "PC06"), file_name="co-so.xlsx")
-    assert "Máy và phân công · máy M-NBA-01 · từ 01/03/2021" in text
+    assert "Máy và phân công máy M-NBA-01 · từ 01/03/2021" in text
     assert "Đến ngày: 31/05/2021" in text and "Chỉ tiêu (tổng): 9.000" in text
-    assert "Dân số trong độ tuổi · Phường I" in text and "Số người trong độ tuổi cấp CCCD: 6.200" in text
+    assert "Dân số trong độ tuổi Phường I" in text and "Số người trong độ tuổi cấp CCCD: 6.200" in text
     assert "Số liệu thu nhận được thêm (5)" in text
     assert_readable(text)
 
@@ -224,7 +224,7 @@ def test_a_users_import_reads_as_people_roles_and_units(login, campaign, people)
     client = login(Role.ADMIN, "PC06")
     text = act_page(client, pk=report.changeset_id)
     assert "Người dùng 1 1" in text
-    assert "Người dùng và vai trò · Đỗ Văn Mới (moi_nba)" in text and "Vai trò: Tổ" in text
+    assert "Người dùng và vai trò Đỗ Văn Mới (moi_nba)" in text and "Vai trò: Tổ" in text
     assert "Đơn vị: Tổ cấp CCCD lưu động số 1 Ngã Bảy (TO-NBA-1)" in text
     assert "Mật khẩu: cấp mật khẩu dùng một lần" in text
     assert ("Đơn vị: Công an thành phố Vị Thanh (CAH-VTH) → Công an thành phố Ngã Bảy (CAH-NBA)") in text
@@ -337,3 +337,10 @@ def test_an_acts_page_takes_as_many_queries_for_many_records_as_for_few(login, w
     few = queries(client, reverse("audit_act", args=[_import_act(run_import, write_source, 2, 0)]))
     many = queries(client, reverse("audit_act", args=[_import_act(run_import, write_source, 60, 2)]))
     assert many == few <= 16
+
+
+def test_the_labels_read_in_english_by_the_footers_switch(login, campaign, reopened_day, settings):
+    client = login(Role.PC06, "PC06")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    text = seen(client.get(reverse("team_day_history", args=[campaign.code, "TO-VTH-1", DAY.isoformat()])))
+    assert "Status: Verified" in text and "Late: no → yes" in text and "Applications: 40 → 1.200" in text

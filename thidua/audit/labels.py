@@ -17,7 +17,7 @@ from typing import NamedTuple, TypeVar
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.utils import timezone
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from thidua.lib import vn
@@ -383,7 +383,7 @@ def _label(entity: str, field: str) -> Field:
 
 def count_title(day, machine: str, commune: str) -> str:
     """Return a count by name: `15/03/2021 · máy M001 · Phường IV` (day · machine · commune)."""
-    return " · ".join([_date(day), _g("máy %(code)s") % {"code": machine}, commune])
+    return " · ".join([_date(day), gettext("máy %(code)s") % {"code": machine}, commune])
 
 
 def record_title(entity: str, key: str, names: Names, where: Where) -> str:
@@ -394,7 +394,7 @@ def record_title(entity: str, key: str, names: Names, where: Where) -> str:
     if entity == "bao_cao" and len(parts) == 2:
         return f"{names.unit_name(where.campaign_id, parts[0])} · {_date(parts[1])}"
     if entity == "may" and len(parts) == 2:
-        return _g("máy %(code)s · từ %(day)s") % {"code": parts[0], "day": _date(parts[1])}
+        return gettext("máy %(code)s · từ %(day)s") % {"code": parts[0], "day": _date(parts[1])}
     if entity == "don_vi":
         return names.unit(where.campaign_id, key)
     if entity == "can_bo":
@@ -447,7 +447,7 @@ def _settings_lines(before, after, names: Names, where: Where) -> list[Line]:
             continue  # a creation shows what it set
         if place[0] == "groups":
             field = SETTINGS.get(f"{'tier' if len(place) == 5 else 'group'}.{place[-1]}")
-            prefix = [_g("Nhóm «%(name)s»") % {"name": group_names.get(place[1]) or place[1]}]
+            prefix = [gettext("Nhóm «%(name)s»") % {"name": group_names.get(place[1]) or place[1]}]
             if len(place) == 5:
                 prefix.append(vn.prize(place[3]) if isinstance(place[3], int) else str(place[3]))
         else:
@@ -463,7 +463,8 @@ def change_lines(entity: str, before, after, names: Names, where: Where) -> list
     """Return the fields a change changed, labelled and read: for a creation every field it set, for an update every
     field whose value differs (a field recorded on one side only shows that side)."""
     if not isinstance(before, dict | None) or not isinstance(after, dict | None):  # altered by hand
-        return [Line(_g("Giá trị"), None if before is None else str(before), None if after is None else str(after))]
+        shown = [None if value is None else str(value) for value in (before, after)]
+        return [Line(gettext("Giá trị"), *shown)]
     old, new = before or {}, after or {}
     order = list(FIELDS.get(entity, {}))
     fields = sorted(dict.fromkeys([*new, *old]), key=lambda f: order.index(f) if f in order else len(order))
@@ -558,7 +559,7 @@ def act_notes(summary, names: Names) -> list[str]:
     if isinstance(loaded, dict):
         provinces = loaded.get("provinces") if isinstance(loaded.get("provinces"), dict) else {}
         structure = loaded.get("structure")
-        notes.append(_g("Nạp địa bàn hành chính (%(structure)s) của %(provinces)s: thêm %(created)s, sửa "
+        notes.append(gettext("Nạp địa bàn hành chính (%(structure)s) của %(provinces)s: thêm %(created)s, sửa "
                         "%(updated)s đơn vị hành chính.") % {
             "structure": _choice("structure", structure) if structure else "—",
             "provinces": ", ".join(names.area(structure, p) for p in provinces) or "—",
@@ -566,11 +567,11 @@ def act_notes(summary, names: Names) -> list[str]:
             "updated": show("number", loaded.get("updated"), names, Where(None, None))})
     key = summary.get("audit_key")
     if isinstance(key, dict):
-        notes.append(_g("Đổi khóa nhật ký: xác thực lại %(n)s mục bằng khóa mới.")
+        notes.append(gettext("Đổi khóa nhật ký: xác thực lại %(n)s mục bằng khóa mới.")
                      % {"n": show("number", key.get("reauthenticated"), names, Where(None, None))})
     baseline = summary.get("baseline")
     if baseline == "accounts":
-        notes.append(_g("Ghi bù vào nhật ký các tài khoản có từ trước khi nhật ký ghi tài khoản."))
+        notes.append(gettext("Ghi bù vào nhật ký các tài khoản có từ trước khi nhật ký ghi tài khoản."))
     elif baseline:
-        notes.append(_g("Ghi bù vào nhật ký các bản ghi như đang có (phiên bản trước ghi thiếu)."))
+        notes.append(gettext("Ghi bù vào nhật ký các bản ghi như đang có (phiên bản trước ghi thiếu)."))
     return notes

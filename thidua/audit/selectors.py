@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Min, Q, QuerySet
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 
 from thidua.lib import vn
 
@@ -143,8 +143,8 @@ class ActRow:
 
 
 def _counted(count: SheetCount) -> str:
-    parts = [_g("thêm %(n)s") % {"n": vn.number(count.added)}] if count.added else []
-    parts += [_g("sửa %(n)s") % {"n": vn.number(count.changed)}] if count.changed else []
+    parts = [gettext("thêm %(n)s") % {"n": vn.number(count.added)}] if count.added else []
+    parts += [gettext("sửa %(n)s") % {"n": vn.number(count.changed)}] if count.changed else []
     return f"{count.what}: {', '.join(parts)}"
 
 
@@ -161,7 +161,8 @@ def _gist(act: ChangeSet, groups: list[tuple[str, int]], single: Entry | None, n
         said = "; ".join(f"{line.label}: {'' if line.before is None else line.before + ' → '}{line.after or '—'}"
                          for line in single.lines[:GIST_LINES])
         return f"{single.kind}: {single.record}" + (f" — {said}" if said else "")
-    return " · ".join(f"{ENTITY_LABELS.get(entity, entity)}: {vn.number(n)}" for entity, n in groups)
+    return " · ".join(gettext("%(kind)s: %(n)s bản ghi") % {"kind": ENTITY_LABELS.get(entity, entity),
+                                                             "n": vn.number(n)} for entity, n in groups)
 
 
 def acts_read(page: list[ChangeSet]) -> list[ActRow]:
