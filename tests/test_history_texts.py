@@ -344,3 +344,17 @@ def test_the_labels_read_in_english_by_the_footers_switch(login, campaign, reope
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     text = seen(client.get(reverse("team_day_history", args=[campaign.code, "TO-VTH-1", DAY.isoformat()])))
     assert "Status: Verified" in text and "Late: no → yes" in text and "Applications: 40 → 1.200" in text
+
+
+@pytest.mark.parametrize("summary, said", [
+    ({"audit_key": {"reauthenticated": 1234}}, "Đổi khóa nhật ký: xác thực lại 1.234 mục bằng khóa mới."),
+    ({"baseline": "accounts"}, "Ghi bù vào nhật ký các tài khoản có từ trước khi nhật ký ghi tài khoản."),
+    ({"baseline": "all"}, "Ghi bù vào nhật ký các bản ghi như đang có (phiên bản trước ghi thiếu)."),
+])
+def test_an_act_of_the_history_itself_reads_in_words(login, summary, said):
+    act = ChangeSet.objects.create(actor="quan-tri-he-thong", source="cli", reason="Đổi khóa định kỳ", summary=summary)
+    client = login(Role.COUNCIL, None)
+    assert said in act_page(client, pk=act.pk)
+    text = seen(client.get(reverse("audit_list")))
+    assert said in text and "Chưa có thay đổi nào được ghi" not in text
+    assert_readable(text)
