@@ -214,18 +214,18 @@ class Names:
 T = TypeVar("T")
 
 
-def people(usernames: Iterable[str]) -> dict[str, str]:
-    """Return each user, by user name, as `Full Name (username)` (one query)."""
-    usernames = [u for u in usernames if u]
-    return named(lambda names: {u: names.person(u) for u in usernames}) if usernames else {}
-
-
 def named(build: Callable[[Names], T]) -> T:
     """Return what `build` makes with the names it needs: it runs once to collect them, once with them loaded."""
     names = Names()
     build(names)
     names.load()
     return build(names)
+
+
+def people(usernames: Iterable[str]) -> dict[str, str]:
+    """Return each user, by user name, as `Full Name (username)` (one query)."""
+    usernames = [u for u in usernames if u]
+    return named(lambda names: {u: names.person(u) for u in usernames}) if usernames else {}
 
 
 # --- values -----------------------------------------------------------------------------------------------------

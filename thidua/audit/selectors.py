@@ -216,8 +216,9 @@ class ActView:
 
 
 def created_by(act: ChangeSet):
-    """Return the counts an act created (an import's: none is a change of its own), by day, machine and commune."""
-    return _records(created_in=act).select_related("team").order_by("day", "machine__code", "commune__code")
+    """Return the counts an act created (an import's: none is a change of its own), by day, machine and commune
+    (their ids: no join to sort a page out of a million rows)."""
+    return _records(created_in=act).select_related("team").order_by("day", "machine_id", "commune_id")
 
 
 def act_read(act: ChangeSet, changes: list[Change], created: list, change_total: int) -> ActView:
