@@ -78,7 +78,8 @@ def test_the_audit_page_of_a_users_import_act_shows_its_counts(campaign, client,
     response = client.get(reverse("audit_act", args=[report.changeset_id]))
     body = response.content.decode()
     assert response.status_code == 200 and "nguoi-dung.csv" in body and "to_moi" in body
-    assert '<span class="code">nguoi_dung</span>: thêm 1, sửa 0, không đổi 0' in body
+    assert ('<tr><td>Người dùng</td><td class="num">1</td><td class="num">0</td><td class="num">0</td></tr>'
+            in body)
 
 
 # --- the login form and the password change ---------------------------------------------------------------------

@@ -61,8 +61,8 @@ OTHER = {
 HOSTILE = {**CONTROL, **OTHER}
 # In query parameters and form fields, where a path's separators mean nothing: the others.
 ROTATED = {k: v for k, v in OTHER.items() if k not in ("traversal", "slash", "percent-2f", "script")}
-QUERY_KEYS = ("ngay", "dot", "nguoi", "nguon", "doi_tuong", "khoa", "ly_do", "tu", "den", "trang", "q", "vai_tro",
-              "don_vi", "hoat_dong", "du_lieu", "next", "tu_ngay", "den_ngay", "ma_to", "ma_may", "page",
+QUERY_KEYS = ("ngay", "dot", "nguoi", "nguon", "doi_tuong", "khoa", "ly_do", "tu", "den", "trang", "them", "q",
+              "vai_tro", "don_vi", "hoat_dong", "du_lieu", "next", "tu_ngay", "den_ngay", "ma_to", "ma_may", "page",
               "page_size", "o", "p", "e", "all", "term", "app_label", "model_name", "field_name",
               "_changelist_filters", "huyen", "trang_thai")
 FORM_KEYS = ("reason", "ly_do", "sua", "sha256", "o", "n-M-VTH-01-31318", "n-M-VTH-01-31321", "name", "prefix",

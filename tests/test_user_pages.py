@@ -390,5 +390,5 @@ def test_the_history_shows_a_password_reset_without_noise(login, client, target)
     client.post(PAGES["reset"](target), {"reason": "Quên lần nữa"})
     body = client.get(PAGES["history"](target)).content.decode()
     assert body.count('<span class="after">đặt lại (mật khẩu dùng một lần)</span>') == 2
-    assert '<span class="before">Không</span> → <span class="after">Có</span>' in body  # the first reset only
+    assert '<span class="before">không</span> → <span class="after">có</span>' in body  # the first reset only
     assert body.count("Phải đổi mật khẩu") == 1

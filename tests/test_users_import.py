@@ -274,7 +274,8 @@ def test_the_preview_shows_what_will_change_and_changes_nothing(admin_client, ex
     assert response.status_code == 200
     body = response.content.decode()
     assert "Sẽ tạo" in body and "huyen_nba" in body and "Sẽ sửa" in body
-    assert '<span class="before">TO-VTH-1</span> → <span class="after">TO-NBA-1</span>' in body
+    assert ('<span class="before">Tổ cấp CCCD lưu động số 1 Vị Thanh (TO-VTH-1)</span> → '
+            '<span class="after">Tổ cấp CCCD lưu động số 1 Ngã Bảy (TO-NBA-1)</span>') in body
     assert 'name="ly_do"' in body and response.context["confirm_form"] is None  # a unit changes: reason first
     assert (snapshot(), users_tables()) == before
 

@@ -7,17 +7,12 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from thidua.audit.labels import Line, Where, change_lines, named
 from thidua.audit.models import Change
 
-from .models import LoginFailure, Role
+from .models import LoginFailure
 from .scopes import UserAdmin
 
-FIELD_LABELS = {"role": "Vai trò", "unit": "Đơn vị", "full_name": "Họ tên", "active": "Hoạt động",
-                "password": "Mật khẩu", "must_change_password": "Phải đổi mật khẩu", "superuser": "Superuser",
-                "staff": "Vào trang quản trị hệ thống", "unit_campaign": "Đợt thi đua của đơn vị"}
-YES_NO_FIELDS = ("active", "must_change_password", "superuser", "staff")
-PASSWORD_EVENTS = {"one_time": "cấp mật khẩu dùng một lần", "reset": "đặt lại (mật khẩu dùng một lần)",
-                   "changed": "người dùng tự đổi"}
 NO_UNIT = "khong"
 
 
@@ -37,36 +32,17 @@ def users_managed(admin: UserAdmin, *, q: str = "", role: str = "", unit: str = 
     return users
 
 
-def _shown(field: str, value) -> str:
-    if value is None:
-        return "—"
-    if field == "role":
-        return Role(value).label if value in Role.values else str(value)
-    if field in YES_NO_FIELDS:
-        return "Có" if value else "Không"
-    if field == "password":
-        return PASSWORD_EVENTS.get(value, str(value))
-    return str(value) if value != "" else "—"
+def describe_updates(rows, campaign) -> list[tuple[object, list[Line]]]:
+    """Return each planned update of a users import with the fields it changes, labelled and read (one table with
+    the history's pages: audit/labels.py); a fixed number of queries."""
+    where = Where.of_campaign(campaign)
+    return named(lambda names: [(r, change_lines("user", r.before, r.after, names, where)) for r in rows])
 
 
-def describe_change(before: dict | None, after: dict | None) -> list[tuple[str, str | None, str]]:
-    """Return (field label, before, after) in Vietnamese for each field a recorded change of a user changed.
-
-    `before` is None where the field had no recorded value (a creation, a password event); a field recorded with
-    the same value on both sides (e.g. a second reset) is left out.
-    """
-    before, after = before or {}, after or {}
-    fields = [k for k in after if k not in before or before[k] != after[k]] + [k for k in before if k not in after]
-    return [(FIELD_LABELS.get(f, f), _shown(f, before[f]) if f in before else None, _shown(f, after.get(f)))
-            for f in fields]
-
-
-def user_history(username: str) -> list[dict]:
-    """Return the acts about one user, newest first: when, who, from where, why, and each field before/after."""
-    changes = (Change.objects.filter(entity="user", key=username).select_related("changeset")
-               .order_by("-changeset__at", "-id"))
-    return [{"changeset": c.changeset, "created": c.before is None, "fields": describe_change(c.before, c.after)}
-            for c in changes]
+def user_history(username: str):
+    """Return the changes recorded about one user, newest first, each with its act and the act's campaign."""
+    return (Change.objects.filter(entity="user", key=username).select_related("changeset__campaign")
+            .order_by("-changeset__at", "-id"))
 
 
 def users_summary(admin: UserAdmin, now=None) -> dict:

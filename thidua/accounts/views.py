@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_http_methods
 
+from thidua.audit.labels import describe
 from thidua.audit.models import Source
 from thidua.campaigns.models import Campaign
 from thidua.lib.sheets import csv_bytes
@@ -36,7 +37,7 @@ from .forms import (
 from .importing import COLUMNS
 from .models import Profile
 from .scopes import user_admin_of
-from .selectors import describe_change, user_history, users_managed
+from .selectors import describe_updates, user_history, users_managed
 from .services import (
     AccountError,
     one_time_password,
@@ -170,7 +171,8 @@ def user_history_page(request, admin, pk):
     """Show the audited acts about one user, newest first."""
     target = _target(admin, pk)
     page = Paginator(user_history(target.username), PAGE_SIZE).get_page(request.GET.get("trang"))
-    return render(request, "accounts/user_history.html", {"target": target, "page": page})
+    return render(request, "accounts/user_history.html", {"target": target, "page": page,
+                                                          "entries": describe(page)})
 
 
 def _import_campaigns(admin):
@@ -203,7 +205,7 @@ def _preview(request, admin, campaign, data: bytes, file_name: str, *, reason: s
             token = signing.dumps({"sha256": report.sha256, "plan": report.fingerprint, "by": request.user.pk,
                                    "campaign": campaign.pk, "file": file_name, "reason": reason}, salt=CONFIRM_SALT)
             confirm_form = UsersConfirmForm(initial={**fields, "ma": token}, campaigns=campaigns)
-    updates = [(r, describe_change(r.before, r.after)) for r in report.updates]
+    updates = describe_updates(report.updates, campaign)
     return render(request, "accounts/users_import.html", {
         "campaign": campaign, "report": report, "updates": updates, "confirm_form": confirm_form,
         "reason_form": reason_form, "reason": reason, "error": error,

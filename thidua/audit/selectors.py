@@ -1,25 +1,30 @@
-"""Reads of the history: acts filtered for the audit page, and every change of one record."""
+"""Reads of the history: acts filtered for the audit page, each act as read, and every change of one record."""
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Min, Q, QuerySet
+from django.utils.translation import gettext
 
+from thidua.lib import vn
+
+from .labels import (
+    ENTITY_LABELS,
+    INTAKE,
+    Entry,
+    Names,
+    SheetCount,
+    act_counts,
+    act_notes,
+    act_reason,
+    count_title,
+    entries,
+    named,
+    written_apart,
+)
 from .models import Change, ChangeSet, Source
-
-# The kinds of record the history names, as they appear in Change.entity.
-ENTITY_LABELS = {
-    "thu_nhan": "Số liệu thu nhận",
-    "bao_cao": "Báo cáo ngày",
-    "don_vi": "Đơn vị",
-    "can_bo": "Cán bộ",
-    "may": "Máy và phân công",
-    "dan_so": "Dân số trong độ tuổi",
-    "campaign": "Cài đặt đợt thi đua",
-    "campaign.status": "Trạng thái đợt thi đua",
-    "user": "Người dùng và vai trò",
-    "api_token": "Khóa API",
-}
 
 
 @dataclass(frozen=True)
@@ -37,12 +42,13 @@ class ActFilter:
 
 
 def acts(f: ActFilter) -> QuerySet[ChangeSet]:
-    """Return the acts matching a filter, newest first, each with its number of changes (two queries a page)."""
+    """Return the acts matching a filter, newest first (two queries a page)."""
     qs = ChangeSet.objects.select_related("campaign")
     if f.campaign_ids is not None:
         qs = qs.filter(campaign_id__in=f.campaign_ids)
-    if f.actor:
-        qs = qs.filter(actor__icontains=f.actor)
+    if f.actor:  # a user name, or a part of a full name
+        named_so = get_user_model().objects.filter(first_name__icontains=f.actor).values("username")
+        qs = qs.filter(Q(actor__icontains=f.actor) | Q(actor__in=named_so))
     if f.source:
         qs = qs.filter(source=f.source)
     if f.reason:
@@ -58,7 +64,7 @@ def acts(f: ActFilter) -> QuerySet[ChangeSet]:
         if f.key:
             changes = changes.filter(key__icontains=f.key)
         qs = qs.filter(id__in=changes.values("changeset_id"))
-    return qs.annotate(change_count=Count("changes")).order_by("-at", "-id")
+    return qs.order_by("-at", "-id")
 
 
 def _with_imported_creations(changes: list[Change], records) -> list[Change]:
@@ -81,12 +87,12 @@ def _with_imported_creations(changes: list[Change], records) -> list[Change]:
 def _records(**where):
     from thidua.intake.models import IntakeRecord  # intake depends on audit, not the other way round
 
-    return IntakeRecord.objects.filter(**where).select_related("created_in", "machine", "commune")
+    return IntakeRecord.objects.filter(**where).select_related("created_in__campaign", "machine", "commune")
 
 
 def record_history(*, entity: str, key: str, campaign_id: int | None) -> list[Change]:
     """Return every change of one record, oldest first, with its act (who, when, why)."""
-    qs = Change.objects.filter(entity=entity, key=key).select_related("changeset")
+    qs = Change.objects.filter(entity=entity, key=key).select_related("changeset__campaign")
     if campaign_id is not None:
         qs = qs.filter(changeset__campaign_id=campaign_id)
     changes = list(qs.order_by("changeset__at", "id"))
@@ -110,7 +116,7 @@ def team_day_history(*, campaign_id: int, team_id: int, team_code: str, day: dt.
                                       _connector=Q.OR) if machine_codes else Q(pk__in=[])
     report = Q(entity="bao_cao", key=f"{team_code}|{day.isoformat()}")
     changes = list(Change.objects.filter(report | counts, changeset__campaign_id=campaign_id)
-                   .select_related("changeset").order_by("changeset__at", "id"))
+                   .select_related("changeset__campaign").order_by("changeset__at", "id"))
     return _with_imported_creations(changes, _records(campaign_id=campaign_id, team_id=team_id, day=day))
 
 
@@ -118,3 +124,125 @@ def file_import_act(*, campaign, actor: str, sha256: str, since: dt.datetime) ->
     """Return the latest act by which `actor` imported the file of this SHA-256 into the campaign since a moment."""
     return (ChangeSet.objects.filter(campaign=campaign, actor=actor, file_sha256=sha256, source=Source.IMPORT,
                                      at__gte=since).order_by("-at", "-id").first())
+
+
+# --- acts as read -----------------------------------------------------------------------------------------------
+
+GIST_LINES = 2  # fields of a one-change act said on the audit page
+
+
+@dataclass(frozen=True)
+class ActRow:
+    """An act of the audit page as read: who by name, what it did in a few words, how many records it wrote."""
+
+    act: ChangeSet
+    actor: str
+    gist: str
+    reason: str
+    records: int
+
+
+def _counted(count: SheetCount) -> str:
+    parts = [gettext("thêm %(n)s") % {"n": vn.number(count.added)}] if count.added else []
+    parts += [gettext("sửa %(n)s") % {"n": vn.number(count.changed)}] if count.changed else []
+    return f"{count.what}: {', '.join(parts)}"
+
+
+def _gist(act: ChangeSet, groups: list[tuple[str, int]], single: Entry | None, names: Names) -> str:
+    """Return what an act did in a few words: what it loaded, what an import added and changed per sheet, the one
+    record it changed and how, or how many records of each kind."""
+    notes = act_notes(act.summary, names)
+    if notes:
+        return notes[0]
+    counts = [c for c in act_counts(act.summary) if c.added or c.changed]
+    if counts:
+        return " · ".join(_counted(c) for c in counts)
+    if single is not None:
+        said = "; ".join(f"{line.label}: {'' if line.before is None else line.before + ' → '}{line.after or '—'}"
+                         for line in single.lines[:GIST_LINES])
+        return f"{single.kind}: {single.record}" + (f" — {said}" if said else "")
+    return " · ".join(gettext("%(kind)s: %(n)s bản ghi") % {"kind": ENTITY_LABELS.get(entity, entity),
+                                                             "n": vn.number(n)} for entity, n in groups)
+
+
+def acts_read(page: list[ChangeSet]) -> list[ActRow]:
+    """Return the acts of a page as read; a fixed number of queries (the changes counted per act and kind, the one
+    change of the acts of one change, the names)."""
+    by_id = {a.id: a for a in page}
+    groups: dict[int, list[tuple[str, int]]] = defaultdict(list)
+    first: dict[int, int] = {}
+    order = list(ENTITY_LABELS)
+    for act_id, entity, n, first_id in (Change.objects.filter(changeset_id__in=by_id).values("changeset_id", "entity")
+                                        .annotate(n=Count("id"), first=Min("id")).order_by()
+                                        .values_list("changeset_id", "entity", "n", "first")):
+        groups[act_id].append((entity, n))
+        first[act_id] = first_id
+    for kinds in groups.values():
+        kinds.sort(key=lambda g: order.index(g[0]) if g[0] in order else len(order))
+    singles = list(Change.objects.filter(id__in=[first[a] for a, g in groups.items() if sum(n for _, n in g) == 1]))
+    for change in singles:
+        change.changeset = by_id[change.changeset_id]
+
+    def build(names: Names) -> list[ActRow]:
+        single = {e.change.changeset_id: e for e in entries(singles, names)}
+        return [ActRow(act=a, actor=names.person(a.actor), gist=_gist(a, groups[a.id], single.get(a.id), names),
+                       reason=act_reason(a), records=sum(n for _, n in groups[a.id]) + written_apart(a.summary))
+                for a in page]
+
+    return named(build)
+
+
+@dataclass(frozen=True)
+class CreatedCount:
+    """A count an import created: which (by name), its team, its value when created; `key` links its history."""
+
+    key: str
+    record: str
+    team: str
+    applications: int
+
+
+@dataclass(frozen=True)
+class ActView:
+    """One act as read: who, why, what it did per sheet, its changes on this page and the counts it created."""
+
+    actor: str
+    reason: str
+    counts: list[SheetCount]
+    notes: list[str]
+    entries: list[Entry]
+    created: list[CreatedCount]
+    records: int
+
+
+def created_by(act: ChangeSet):
+    """Return the counts an act created (an import's: none is a change of its own), by day, machine and commune
+    (their ids: no join to sort a page out of a million rows)."""
+    return _records(created_in=act).select_related("team").order_by("day", "machine_id", "commune_id")
+
+
+def act_read(act: ChangeSet, changes: list[Change], created: list, change_total: int) -> ActView:
+    """Return an act as read with a page of its changes and a page of the counts it created (created_by): their
+    values when created (the `before` of a later first correction, else their value now); a fixed number of
+    queries."""
+    keys = {f"{r.day.isoformat()}|{r.machine.code}|{r.commune.code}": r for r in created}
+    first: dict[str, object] = {}
+    for key, before in (Change.objects.filter(entity=INTAKE, key__in=keys, changeset_id__gt=act.id).order_by("id")
+                        .values_list("key", "before")):
+        first.setdefault(key, before)
+    for change in changes:
+        change.changeset = act
+
+    def value(key: str, record) -> int:
+        before = first.get(key)
+        return before.get("so_ho_so", record.applications) if isinstance(before, dict) else record.applications
+
+    def build(names: Names) -> ActView:
+        return ActView(
+            actor=names.person(act.actor), reason=act_reason(act), counts=act_counts(act.summary),
+            notes=act_notes(act.summary, names), entries=entries(changes, names),
+            created=[CreatedCount(key, count_title(r.day, r.machine.code, r.commune.name), r.team.name,
+                                  value(key, r)) for key, r in keys.items()],
+            records=change_total + written_apart(act.summary))
+
+    return named(build)

@@ -6,9 +6,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from fractions import Fraction
 
-from django.contrib.auth import get_user_model
 from django.db.models import Sum
 
+from thidua.audit.labels import people
 from thidua.audit.models import Change
 from thidua.scoring import core
 from thidua.scoring.rules import Period
@@ -140,18 +140,12 @@ class Reopening:
     """The last time PC06 reopened a day, and the team's sending again after it (if it has)."""
 
     by: str
-    by_name: str
+    by_name: str  # "Full Name (user name)"
     at: dt.datetime
     reason: str
     resent_by: str = ""
     resent_by_name: str = ""
     resent_at: dt.datetime | None = None
-
-
-def full_names(usernames) -> dict[str, str]:
-    """Return the full name of each user name that has one (actors such as the command line have none)."""
-    return {u: n for u, n in get_user_model().objects.filter(username__in=set(usernames))
-            .values_list("username", "first_name") if n}
 
 
 def reopenings(campaign, reports) -> dict[int, Reopening]:
@@ -172,9 +166,9 @@ def reopenings(campaign, reports) -> dict[int, Reopening]:
         elif moved == (ReportStatus.DRAFT, ReportStatus.SUBMITTED) and keys[change.key] in found:
             reopened = found[keys[change.key]]
             reopened.resent_by, reopened.resent_at = act.actor, act.at
-    names = full_names({r.by for r in found.values()} | {r.resent_by for r in found.values()})
+    names = people({r.by for r in found.values()} | {r.resent_by for r in found.values()})
     for r in found.values():
-        r.by_name, r.resent_by_name = names.get(r.by, ""), names.get(r.resent_by, "")
+        r.by_name, r.resent_by_name = names.get(r.by, r.by), names.get(r.resent_by, r.resent_by)
     return found
 
 

@@ -16,8 +16,17 @@ from thidua.accounts.scopes import AUDIT_ROLES, VERIFY_CHAIN_ROLES, campaigns_of
 from thidua.audit.chain import chain_anchor, chain_verify
 from thidua.audit.journal import journal_verify
 from thidua.audit.keys import audit_key
+from thidua.audit.labels import ENTITY_LABELS, Where, describe, named, record_title
 from thidua.audit.models import ChangeSet, Source
-from thidua.audit.selectors import ENTITY_LABELS, ActFilter, acts, record_history, team_day_history
+from thidua.audit.selectors import (
+    ActFilter,
+    act_read,
+    acts,
+    acts_read,
+    created_by,
+    record_history,
+    team_day_history,
+)
 from thidua.campaigns.models import Campaign
 from thidua.intake.integrity import data_discrepancy
 from thidua.intake.models import Assignment, IntakeRecord
@@ -28,7 +37,8 @@ from .reports import team_day_of
 from .views import _campaign_and_scope
 
 ACTS_PER_PAGE = 50
-CHANGES_PER_PAGE = 200
+CHANGES_PER_PAGE = 100
+CREATED_PER_PAGE = 100  # counts an import created, shown on its act's page
 NOT_ALLOWED = "Nhật ký chỉ dành cho Quản trị, PC06 và Hội đồng TĐKT."
 
 
@@ -37,6 +47,12 @@ def _date(raw: str) -> dt.date | None:
         return vn.parse_date(raw) if raw else None
     except ValueError:
         return None
+
+
+def _key_filter(text: str) -> str:
+    """Return the part of a record's key to look for: a day typed dd/mm/yyyy as the history writes it."""
+    day = _date(text) if vn.date_parts(text) else None
+    return day.isoformat() if day else text
 
 
 def _bound_campaigns(user) -> frozenset[int] | None:
@@ -67,46 +83,36 @@ def audit_list(request):
     f = ActFilter(campaign_ids=frozenset({chosen.id}) if chosen else bound, actor=g.get("nguoi", "").strip(),
                   source=g.get("nguon", "") if g.get("nguon") in Source.values else "",
                   entity=g.get("doi_tuong", "") if g.get("doi_tuong") in ENTITY_LABELS else "",
-                  key=g.get("khoa", "").strip(), reason=g.get("ly_do", "").strip(),
+                  key=_key_filter(g.get("khoa", "").strip()), reason=g.get("ly_do", "").strip(),
                   since=_date(g.get("tu", "")), until=_date(g.get("den", "")))
     page = Paginator(acts(f), ACTS_PER_PAGE).get_page(g.get("trang"))
     query = g.copy()
     query.pop("trang", None)
     anchor, head = chain_anchor()
     return render(request, "web/audit_list.html", {
-        "page": page, "f": f, "campaigns": campaigns, "chosen": chosen, "sources": Source.choices,
-        "entities": ENTITY_LABELS.items(), "query": query.urlencode(),
+        "page": page, "rows": acts_read(list(page)), "f": f, "campaigns": campaigns, "chosen": chosen,
+        "sources": Source.choices, "entities": ENTITY_LABELS.items(), "query": query.urlencode(),
+        "key_shown": g.get("khoa", "").strip(), "several_campaigns": len(campaigns) > 1,
         "may_verify_chain": role_of(request.user) in VERIFY_CHAIN_ROLES, "anchor": anchor, "head": head,
     })
 
 
-# What a users import counts in its act's summary (accounts/services.py), shown as a workbook sheet's counts are.
-USERS_IMPORT_COUNTS = ("created", "updated", "unchanged")
-
-
-def _summary_rows(summary: dict) -> list[tuple[str, int | None, int | None, int | None]]:
-    """Return (what, added, changed, unchanged) for each line of an act's summary: a workbook import counts per sheet,
-    a users import counts its users. A count that is not a whole number (a summary altered by hand) shows empty."""
-
-    def counts(*values):
-        return tuple(v if isinstance(v, int) else None for v in values)
-
-    if set(USERS_IMPORT_COUNTS) <= summary.keys():
-        return [("nguoi_dung", *counts(*(summary[k] for k in USERS_IMPORT_COUNTS)))]
-    return [(sheet, *counts(c.get("added"), c.get("replaced"), c.get("unchanged"))) for sheet, c in summary.items()
-            if isinstance(c, dict)]
-
-
 @login_required
 def audit_act(request, pk):
-    """Show one act: who, when, from where, why, its place in the chain, and each record's before and after."""
+    """Show one act: who, when, from where, why, its place in the chain, what it did per sheet, each record's
+    before and after, and the counts it created (an import's), each linked to its history."""
     if role_of(request.user) not in AUDIT_ROLES:
         raise PermissionDenied(NOT_ALLOWED)
     act = get_object_or_404(_visible_acts(request.user).select_related("campaign"), pk=pk)
     page = Paginator(act.changes.order_by("id"), CHANGES_PER_PAGE).get_page(request.GET.get("trang"))
-    summary = _summary_rows(act.summary if isinstance(act.summary, dict) else {})
-    return render(request, "web/audit_act.html", {"act": act, "page": page, "labels": ENTITY_LABELS,
-                                                  "summary": summary})
+    created = Paginator(created_by(act), CREATED_PER_PAGE).get_page(request.GET.get("them"))
+    view = act_read(act, list(page), list(created), page.paginator.count)
+    query = request.GET.copy()
+    query.pop("trang", None)
+    more = request.GET.copy()
+    more.pop("them", None)
+    return render(request, "web/audit_act.html", {"act": act, "page": page, "created": created, "view": view,
+                                                  "query": query.urlencode(), "more": more.urlencode()})
 
 
 # What a user bound to a campaign's unit reads when the check fails on a record that is not theirs.
@@ -175,9 +181,11 @@ def record_history_page(request, code):
         if unit is None or not scope.sees(unit):
             raise Http404("Bản ghi này không thuộc phạm vi của bạn.")
     changes = record_history(entity=entity, key=key, campaign_id=campaign.id)
+    where = Where(campaign.id, campaign.structure, campaign.name, campaign.code)
+    title = named(lambda names: record_title(entity, key, names, where))
     return render(request, "web/record_history.html", {
-        "campaign": campaign, "title": f"{ENTITY_LABELS[entity]} «{key}»", "changes": changes,
-        "labels": ENTITY_LABELS, "show_key": False, "may_audit": scope.role in AUDIT_ROLES,
+        "campaign": campaign, "title": f"{ENTITY_LABELS[entity]}: {title}", "changes": changes,
+        "entries": describe(changes), "show_key": False, "may_audit": scope.role in AUDIT_ROLES,
     })
 
 
@@ -190,7 +198,8 @@ def team_day_history_page(request, code, team, day):
     changes = team_day_history(campaign_id=campaign.id, team_id=found.id, team_code=found.code, day=day,
                                machine_codes=machines)
     return render(request, "web/record_history.html", {
-        "campaign": campaign, "title": f"{found.name} · {day:%d/%m/%Y}", "changes": changes, "labels": ENTITY_LABELS,
-        "show_key": True, "back": reverse("report_day", args=[campaign.code, found.code, day.isoformat()]),
+        "campaign": campaign, "title": f"{found.name} · {day:%d/%m/%Y}", "changes": changes,
+        "entries": describe(changes), "show_key": True,
+        "back": reverse("report_day", args=[campaign.code, found.code, day.isoformat()]),
         "may_audit": scope.role in AUDIT_ROLES,
     })

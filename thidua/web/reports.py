@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from thidua.accounts.models import Role
 from thidua.accounts.scopes import ENTER_ROLES, REOPEN_ROLES, VERIFY_ROLES
+from thidua.audit.labels import people
 from thidua.audit.models import REASON_MAX
 from thidua.campaigns import clock
 from thidua.intake.export import summary_xlsx
@@ -31,7 +32,6 @@ from thidua.intake.selectors import (
     TeamDayRow,
     day_rows,
     day_totals,
-    full_names,
     reopenings,
     team_parents,
 )
@@ -295,16 +295,14 @@ def report_day(request, code, team, day):
     grid = [(m, [(c, f"n-{m}-{c.code}", values[f"n-{m}-{c.code}"], field_errors.get(f"n-{m}-{c.code}"))
                  for c in communes]) for m in machines]
     sent_before = report is not None and report.submitted_at is not None
-    names = full_names({report.submitted_by, report.verified_by}) if report else {}
     return render(request, "web/report_day.html", {
         "campaign": campaign, "team": team, "day": day, "report": report, "status": status,
         "status_label": ReportStatus(status).label, "grid": grid, "general": general,
         "may_enter": may_enter, "may_verify": may_verify, "may_reopen": may_reopen,
         "sent_before": sent_before, "reopening": reopenings(campaign, [report]).get(report.id) if sent_before else None,
-        "sender_name": names.get(report.submitted_by, "") if report else "",
-        "verifier_name": names.get(report.verified_by, "") if report else "",
         "needs_reason": status == ReportStatus.SUBMITTED, "has_errors": bool(field_errors),
         "total": sum(stored.values()), "reason_max": REASON_MAX,
+        "people": people([report.submitted_by, report.verified_by]) if report else {},
     }, status=400 if (field_errors or general) else 200)
 
 
