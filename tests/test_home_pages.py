@@ -41,9 +41,18 @@ def test_a_clerk_is_asked_for_todays_report_and_the_recent_days_not_sent(login, 
     assert [u.code for u in today.not_sent] == ["TO-VTH-1"]
     unsent = [d for _, d in today.unsent_days]
     assert TODAY - dt.timedelta(days=1) not in unsent and TODAY - dt.timedelta(days=2) in unsent
+    assert TODAY not in unsent  # asked for above the list, not in it
     body = page.content.decode()
     assert "Nhập và gửi báo cáo ngày 10/03/2021" in body
     assert reverse("report_day", args=[campaign.code, "TO-VTH-1", "2021-03-08"]) in body
+
+
+def test_a_clerk_with_only_today_to_send_gets_no_empty_list_of_days(login, campaign):
+    start = campaign.start
+    for offset in range((TODAY - start).days):
+        submit(campaign, "TO-VTH-1", start + dt.timedelta(days=offset), [("M-VTH-01", "31318", 1)])
+    body = login(Role.TEAM, "TO-VTH-1").get(reverse("home")).content.decode()
+    assert "Nhập và gửi báo cáo ngày 10/03/2021" in body and "Những ngày gần đây chưa gửi" not in body
 
 
 def test_a_clerk_who_sent_today_is_told_so(login, campaign):

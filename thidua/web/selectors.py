@@ -80,7 +80,7 @@ class Today:
     not_sent_by_district: list[tuple[str, int]]
     to_verify: list[DailyReport]  # sent, waiting for their district (oldest first, the first SHOWN)
     to_verify_count: int
-    unsent_days: list[tuple[Unit, dt.date]]  # a team's recent days held but not sent (the team's own view)
+    unsent_days: list[tuple[Unit, dt.date]]  # a team's recent days before today held but not sent (the team's view)
     late_count: int
     intake_day: int
     intake_total: int
@@ -128,7 +128,7 @@ def today_of(campaign: Campaign, scope: Scope, day: dt.date) -> Today:
         to_verify=list(waiting.select_related("team").order_by("day", "team__code")[:SHOWN]),
         to_verify_count=waiting.count(),
         unsent_days=sorted(((units[t], d) for t, days in held.items() for d in days
-                            if (t, d) not in sent and (t, d) not in reopened_keys),
+                            if d != day and (t, d) not in sent and (t, d) not in reopened_keys),
                            key=lambda p: (p[1], p[0].code), reverse=True)[:SHOWN],
         late_count=mine(DailyReport.objects.filter(campaign=campaign, late=True)).count(),
         intake_day=figures["today"] or 0, intake_total=figures["total"] or 0,
