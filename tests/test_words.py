@@ -23,8 +23,10 @@ def user_texts():
     for path in sorted(PACKAGE.rglob("*.py")):
         if "management" in path.parts or "migrations" in path.parts:
             continue  # the command line documents its own options; migrations are history
+        # Texts, not keys: a string with a space in it is something someone reads ("max_per_machine_day" alone
+        # is the key a table of labels translates).
         strings = [n.value for n in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
-                   if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+                   if isinstance(n, ast.Constant) and isinstance(n.value, str) and " " in n.value.strip()]
         yield path.relative_to(PACKAGE), "\n".join(strings)
 
 
