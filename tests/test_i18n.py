@@ -247,7 +247,7 @@ def test_the_texts_found_in_the_templates_include_those_known_to_be_there():
     """The reading of the templates itself works: a translate tag, a blocktranslate with plural, a _() argument."""
     found = marked_in_templates()
     assert ("", "Đăng nhập", "") in found
-    assert ("", "%(n)s người dùng", "%(n)s người dùng") in found
+    assert ("", "%(n_so)s người dùng", "%(n_so)s người dùng") in found
     assert ("", "Có,Không", "") in found and ("", "Tệp (tối đa %(max_mib)s MiB)", "") in found
 
 

@@ -48,3 +48,14 @@ def test_no_internal_names_in_templates_or_site_messages():
             continue  # the settings file's own reader names the keys of that file
         found += [f"{where}: {m.group()}" for m in INTERNAL.finditer(text)]
     assert not found
+
+
+COUNTED = re.compile(r"\{% blocktranslate [^%]*count (\w+)=[^%]*%\}(.*?)\{% endblocktranslate %\}", re.S)
+
+
+def test_counts_in_sentences_are_shown_with_thousands_separators():
+    """A plural's count chooses the form; what is shown is its formatted twin (`n_so=…|so`): "1.766 mục"."""
+    raw = [f"{path.relative_to(PACKAGE)}: {m.group(0)[:60]}"
+           for path in sorted(PACKAGE.rglob("templates/**/*.html"))
+           for m in COUNTED.finditer(path.read_text(encoding="utf-8")) if "{{ %s }}" % m.group(1) in m.group(2)]
+    assert not raw
