@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods
 from thidua.audit.labels import describe
 from thidua.audit.models import Source
 from thidua.campaigns.models import Campaign
+from thidua.lib import vn
 from thidua.lib.sheets import csv_bytes
 
 from .forms import (
@@ -284,8 +285,8 @@ def _confirm(request, admin, campaigns):
         # The users changed since the preview: show the file as it would apply now.
         return _preview(request, admin, campaign, data, file_name, reason=reason,
                         error="; ".join(str(e) for e in report.errors), status=400)
-    summary = (f"Đã nhập «{file_name}»: tạo {len(report.creates)}, sửa {len(report.updates)}, "
-               f"không đổi {len(report.unchanged)}.")
+    summary = (f"Đã nhập «{file_name}»: tạo {vn.number(len(report.creates))}, "
+               f"sửa {vn.number(len(report.updates))}, không đổi {vn.number(len(report.unchanged))}.")
     if not report.passwords:
         messages.success(request, summary)
         return redirect(reverse("user_list"))

@@ -132,22 +132,23 @@ def audit_verify(request):
     report = chain_verify(key=key)
     journal = journal_verify(key=key) if report.ok else None
     problem = data_discrepancy() if report.ok and journal.ok else None
+    entries = vn.number(report.entries)
     if not report.ok:
         if bound is None or report.act is None or report.act.campaign_id in bound:
             messages.error(request, f"Chuỗi nhật ký bị phá: {report.broken}.")
         else:
             messages.error(request, f"Chuỗi nhật ký bị phá ở mục số {report.act.seq or '?'}, {ELSEWHERE}.")
     elif not journal.ok:
-        messages.error(request, f"Chuỗi nhật ký trong cơ sở dữ liệu nguyên vẹn ({report.entries} mục) nhưng tệp mốc "
+        messages.error(request, f"Chuỗi nhật ký trong cơ sở dữ liệu nguyên vẹn ({entries} mục) nhưng tệp mốc "
                                 f"của máy chủ không khớp: {journal.broken}.")
     elif problem:
         shown = problem.message if bound is None or problem.campaign_id in bound else ELSEWHERE
-        messages.error(request, f"Chuỗi nhật ký nguyên vẹn ({report.entries} mục) nhưng số liệu không khớp: {shown}.")
+        messages.error(request, f"Chuỗi nhật ký nguyên vẹn ({entries} mục) nhưng số liệu không khớp: {shown}.")
     elif key is None:
-        messages.error(request, f"Chuỗi băm nguyên vẹn ({report.entries} mục) và mọi số liệu khớp với nhật ký, nhưng "
+        messages.error(request, f"Chuỗi băm nguyên vẹn ({entries} mục) và mọi số liệu khớp với nhật ký, nhưng "
                                 "máy chủ không có khóa nhật ký nên chưa xác thực được: báo quản trị hệ thống.")
     else:
-        messages.success(request, f"Chuỗi nhật ký nguyên vẹn và xác thực bằng khóa: {report.entries} mục, không mục "
+        messages.success(request, f"Chuỗi nhật ký nguyên vẹn và xác thực bằng khóa: {entries} mục, không mục "
                                   "nào bị sửa, xóa hay chèn thêm; mọi số liệu thu nhận và mọi dữ liệu quyết định xếp "
                                   "hạng khớp với nhật ký.")
     return redirect(reverse("audit_list"))
