@@ -37,6 +37,9 @@ ENTITY_LABELS = {
     "user": _("Người dùng và vai trò"),
     "api_token": _("Khóa API"),
 }
+# The kinds about accounts and their keys (who may act, a password reset, the hash of a key's secret): their history
+# is not a campaign's data, but the audit's and the user administration's.
+ACCOUNT_ENTITIES = frozenset({"user", "api_token"})
 
 
 @dataclass(frozen=True)
