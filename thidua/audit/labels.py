@@ -76,6 +76,7 @@ FIELDS: dict[str, dict[str, Field]] = {
         "name": Field(_("Tên đợt thi đua"), "text"), "province_code": Field(_("Tỉnh"), "area"),
         "structure": Field(_("Cấu trúc địa bàn"), "structure"), "start": Field(_("Ngày bắt đầu"), "date"),
         "deadline": Field(_("Hạn cuối"), "date"), "settings": Field(_("Cài đặt"), "settings"),
+        "synthetic": Field(_("Dữ liệu mô phỏng"), "yes_no"),
     },
     "campaign.status": {"status": Field(_("Trạng thái"), "campaign_status")},
     "user": {
