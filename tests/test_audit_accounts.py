@@ -184,7 +184,7 @@ def test_the_accounts_an_older_version_left_are_named_with_the_command_that_reco
 
 
 def test_seal_legacy_records_them_once(older):
-    assert "Đã ghi bù vào nhật ký 2 tài khoản hoặc khóa API mà phiên bản trước chưa ghi" in seal_legacy()
+    assert "Đã ghi bù vào nhật ký 2 bản ghi mà phiên bản trước chưa ghi" in seal_legacy()
     assert data_verify() is None
     User.objects.create_superuser(username="ke-gian", password="Mat-khau-2021")
     with pytest.raises(CommandError, match="ghi bù vào nhật ký một lần rồi"):

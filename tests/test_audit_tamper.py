@@ -1,16 +1,20 @@
 """Everything that decides a rank is reproduced by the history: `thidua audit verify` finds each change made directly
 in the database (a count moved to another team or machine, an assignment's dates or quota, a report's status, a unit
-moved in the tree or to another group, an officer's unit, the population, a campaign's settings, status or dates),
-while every change made through the services, the import and the demo verifies."""
+moved in the tree or to another group, an officer's unit, the population, a campaign's settings, status, dates or
+demo mark), while every change made through the services, the import and the demo verifies."""
 
 import dataclasses
 import datetime as dt
+import io
 import re
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
+from thidua.audit.chain import changeset_seal
+from thidua.audit.models import Change, ChangeSet
+from thidua.audit.services import changeset_open, record_change
 from thidua.campaigns.models import Campaign, CompetitionGroup, Status
 from thidua.campaigns.services import campaign_advance, campaign_init
 from thidua.intake.integrity import data_verify
@@ -196,6 +200,82 @@ def test_a_campaigns_status_changed_is_found(campaign):
     found("Trạng thái đợt thi đua «hau-giang-2021»", "«draft», nhật ký ghi «running»")
     Campaign.objects.filter(pk=campaign.pk).update(status=Status.DECIDED)
     found("«decided», nhật ký ghi «running»")
+
+
+def mark_synthetic(value: bool) -> None:
+    """Do what someone with the database would: pass real data for generated, or generated for real."""
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE campaigns_campaign SET synthetic = %s WHERE code = %s", [value, "hau-giang-2021"])
+
+
+def test_a_campaign_marked_synthetic_in_the_database_is_found(campaign):
+    mark_synthetic(True)
+    found("Đợt thi đua «hau-giang-2021»", "đánh dấu dữ liệu mô phỏng trong cơ sở dữ liệu là «có», nhật ký ghi "
+                                           "«không»: đã bị sửa thẳng")
+
+
+def test_the_demos_mark_removed_in_the_database_is_found(campaign):
+    campaign_init(config=campaign.config, actor="demo", synthetic=True)
+    assert Campaign.objects.get(pk=campaign.pk).synthetic and data_verify() is None
+    mark_synthetic(False)
+    found("Đợt thi đua «hau-giang-2021»", "đánh dấu dữ liệu mô phỏng trong cơ sở dữ liệu là «không», nhật ký ghi "
+                                           "«có»")
+
+
+def test_the_mark_is_kept_by_a_new_settings_file_and_recorded(campaign):
+    campaign_init(config=campaign.config, actor="demo", synthetic=True)
+    config = dataclasses.replace(campaign.config, name="Đợt mới")
+    campaign_init(config=config, actor="pc06", reason="Đổi tên")
+    last = Change.objects.filter(entity="campaign").order_by("-id").first()
+    assert last.before["synthetic"] is True and last.after["synthetic"] is True
+    assert Campaign.objects.get(pk=campaign.pk).synthetic and data_verify() is None
+
+
+def test_a_mark_changed_after_an_anchor_fails_the_check_against_it(campaign):
+    out = io.StringIO()
+    call_command("audit", "anchor", stdout=out)
+    mark_synthetic(True)
+    with pytest.raises(CommandError, match=re.escape("số liệu không khớp: Đợt thi đua «hau-giang-2021» (đợt "
+                                                     "hau-giang-2021): đánh dấu dữ liệu mô phỏng trong cơ sở dữ liệu "
+                                                     "là «có»")):
+        call_command("audit", "verify", "--anchor", out.getvalue().splitlines()[0])
+
+
+@pytest.fixture
+def older_demo(campaign):
+    """A demo's campaign made by the version before, which marked it synthetic with a plain save: its creation's act
+    never mentions the mark."""
+    recorded = Change.objects.filter(entity="campaign", key=campaign.code).order_by("id").first().after
+    settings = campaign.settings
+    older = Campaign.objects.create(code="demo-cu", name=campaign.name, province_code=campaign.province_code,
+                                    structure=campaign.structure, start=campaign.start, deadline=campaign.deadline,
+                                    settings=settings, synthetic=True)
+    for g in settings["groups"]:
+        CompetitionGroup.objects.create(campaign=older, code=g["code"], name=g["name"], kind=g["kind"])
+    act = changeset_open(campaign=older, actor="demo", source="demo")
+    record_change(act, "campaign", "demo-cu", None, {k: v for k, v in recorded.items() if k != "synthetic"})
+    changeset_seal(act)
+    return older
+
+
+def test_a_campaign_whose_history_never_mentions_the_mark_replays_unmarked(older_demo):
+    Campaign.objects.filter(pk=older_demo.pk).update(synthetic=False)
+    assert data_verify() is None
+
+
+def test_an_older_demo_is_named_then_recorded_once_by_seal_legacy(older_demo):
+    found("Đợt thi đua «demo-cu» (đợt demo-cu): đánh dấu dữ liệu mô phỏng trong cơ sở dữ liệu là «có», nhật ký ghi "
+          "«không»", "`thidua audit seal-legacy`")
+    out = io.StringIO()
+    call_command("audit", "seal-legacy", "--reason", "Nâng cấp", stdout=out)
+    assert "Đã ghi bù vào nhật ký 1 bản ghi" in out.getvalue()
+    assert ChangeSet.objects.filter(campaign=older_demo, summary__baseline="synthetic").count() == 1
+    assert data_verify() is None
+    Campaign.objects.filter(pk=older_demo.pk).update(synthetic=False)
+    found("Đợt thi đua «demo-cu»", "là «không», nhật ký ghi «có»")
+    with pytest.raises(CommandError, match="không có gì cần xác thực bù"):
+        call_command("audit", "seal-legacy", "--reason", "Nâng cấp")
+    found("Đợt thi đua «demo-cu»", "là «không», nhật ký ghi «có»")
 
 
 def test_a_competition_group_renamed_or_added_is_found(campaign):

@@ -12,7 +12,8 @@ import pytest
 from django.urls import reverse
 
 from thidua.accounts.models import Role
-from thidua.accounts.services import user_create
+from thidua.accounts.services import user_create, user_password_reset, user_update
+from thidua.api.services import token_create
 from thidua.audit.models import ChangeSet
 from thidua.intake.services import report_save, report_submit
 from thidua.units.models import Unit
@@ -29,6 +30,11 @@ PERSONAS = {
     "xem": (Role.VIEWER, "PC06"),
 }
 ORDER = list(PERSONAS)
+# Bound to no unit, beside the council: they reach every campaign (the account histories' matrix below).
+UNBOUND = {
+    "quan_tri_chung": (Role.ADMIN, None),
+    "xem_chung": (Role.VIEWER, None),
+}
 
 
 def cell(team):
@@ -122,7 +128,7 @@ def world(campaign):
 @pytest.fixture
 def as_persona(world, client):
     def login(name):
-        role, unit = PERSONAS[name]
+        role, unit = {**PERSONAS, **UNBOUND}[name]
         user = user_create(username=f"m-{name}", password="Mat-khau-2021", role=role, actor="kiem-thu",
                            unit=Unit.objects.get(campaign=world, code=unit) if unit else None)
         client.force_login(user)
@@ -180,3 +186,49 @@ def test_an_act_of_no_campaign_is_opened_only_by_the_audit_roles_bound_to_no_uni
         listed = client.get(reverse("audit_list"), {"doi_tuong": "user"})
         if expected != 403:
             assert (act in listed.context["page"]) == (expected == 200), who
+
+
+# The history of an account or an API key (role, unit, password resets, the hash of a key's secret) is the audit's
+# and the user administration's: read by the audit roles and whoever manages users — an administrator bound to a
+# unit only of the accounts they manage — and by no viewer, district or team, whatever their scope (404).
+# Accounts: "own" bound to the own team, "other" to the other district's team, "unbound" bound to no unit (moved out
+# of the campaign, so its history has an act of the campaign).
+ACCOUNT_READERS = {
+    "own": {"quan_tri", "pc06", "hoi_dong", "quan_tri_chung"},
+    "other": {"quan_tri", "pc06", "hoi_dong", "quan_tri_chung"},
+    "unbound": {"pc06", "hoi_dong", "quan_tri_chung"},
+}
+ACCOUNT_CASES = [(entity, who, whose) for entity in ("user", "api_token") for who in [*PERSONAS, *UNBOUND]
+                 for whose in ACCOUNT_READERS]
+
+
+@pytest.fixture
+def accounts(world):
+    """Return, per kind of account record and whose, the key of a record with a history in the campaign."""
+    keys = {"user": {}, "api_token": {}}
+    for whose, team in (("own", "TO-VTH-1"), ("other", "TO-NBA-1"), ("unbound", "TO-VTH-1")):
+        user = user_create(username=f"tk-{whose}", password="Mat-khau-2021", role=Role.VIEWER, actor="kiem-thu",
+                           unit=Unit.objects.get(campaign=world, code=team))
+        token, _secret = token_create(user=user, name="Bảng điều khiển", actor="kiem-thu")
+        user_password_reset(user=user, actor="kiem-thu", reason="Quên mật khẩu")
+        if whose == "unbound":
+            user_update(user=user, full_name="", role=Role.VIEWER, unit=None, actor="kiem-thu", reason="Toàn tỉnh")
+        keys["user"][whose], keys["api_token"][whose] = user.username, token.prefix
+    return keys
+
+
+@pytest.mark.parametrize("entity, who, whose", ACCOUNT_CASES, ids=[f"{e}-{w}-{o}" for e, w, o in ACCOUNT_CASES])
+def test_the_history_of_an_account_is_read_by_the_audit_and_its_administrators(entity, who, whose, accounts,
+                                                                                as_persona):
+    url = reverse("record_history", args=[C]) + f"?doi_tuong={entity}&khoa={accounts[entity][whose]}"
+    expected = 200 if who in ACCOUNT_READERS[whose] else 404
+    assert as_persona(who).get(url).status_code == expected, (entity, who, whose)
+
+
+def test_a_viewer_bound_to_no_unit_reads_no_password_reset_nor_key_hash(accounts, as_persona):
+    client = as_persona("xem_chung")
+    user = client.get(reverse("record_history", args=[C]), {"doi_tuong": "user", "khoa": "tk-own"})
+    token = client.get(reverse("record_history", args=[C]), {"doi_tuong": "api_token",
+                                                             "khoa": accounts["api_token"]["own"]})
+    assert user.status_code == token.status_code == 404
+    assert "Quên mật khẩu" not in user.content.decode() and "tk-own" not in token.content.decode()

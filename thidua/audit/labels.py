@@ -37,6 +37,9 @@ ENTITY_LABELS = {
     "user": _("Người dùng và vai trò"),
     "api_token": _("Khóa API"),
 }
+# The kinds about accounts and their keys (who may act, a password reset, the hash of a key's secret): their history
+# is not a campaign's data, but the audit's and the user administration's.
+ACCOUNT_ENTITIES = frozenset({"user", "api_token"})
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,7 @@ FIELDS: dict[str, dict[str, Field]] = {
         "name": Field(_("Tên đợt thi đua"), "text"), "province_code": Field(_("Tỉnh"), "area"),
         "structure": Field(_("Cấu trúc địa bàn"), "structure"), "start": Field(_("Ngày bắt đầu"), "date"),
         "deadline": Field(_("Hạn cuối"), "date"), "settings": Field(_("Cài đặt"), "settings"),
+        "synthetic": Field(_("Dữ liệu mô phỏng"), "yes_no"),
     },
     "campaign.status": {"status": Field(_("Trạng thái"), "campaign_status")},
     "user": {

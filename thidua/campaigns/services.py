@@ -14,10 +14,14 @@ class CampaignError(Exception):
 
 
 @transaction.atomic
-def campaign_init(*, config: CampaignConfig, actor: str, reason: str = "") -> tuple[Campaign, str]:
+def campaign_init(*, config: CampaignConfig, actor: str, reason: str = "",
+                  synthetic: bool | None = None) -> tuple[Campaign, str]:
     """Create the campaign of a settings file, or update it; return it and `created`, `updated` or `unchanged`.
 
-    Settings of a campaign that has been scored are locked: the standings were computed with them.
+    `synthetic` marks a campaign holding generated data (the demo's), labelled so wherever it shows; None keeps the
+    campaign's mark (none for a new one). The mark is recorded with the settings: a mark changed directly in the
+    database would pass generated data for real, or real data for generated. Settings of a campaign that has been
+    scored are locked: the standings were computed with them.
     """
     problem = reason_problem(reason)
     if problem:
@@ -29,7 +33,8 @@ def campaign_init(*, config: CampaignConfig, actor: str, reason: str = "") -> tu
         raise CampaignError(f"Đợt thi đua «{config.code}» đã chấm điểm ({campaign.get_status_display()}): "
                             "không sửa được cấu hình.")
     fields = {"name": config.name, "province_code": config.province, "structure": config.structure,
-              "start": config.start, "deadline": config.deadline, "settings": settings}
+              "start": config.start, "deadline": config.deadline, "settings": settings,
+              "synthetic": synthetic if synthetic is not None else bool(campaign and campaign.synthetic)}
     if created:
         campaign = Campaign.objects.create(code=config.code, **fields)
         before = None

@@ -92,9 +92,7 @@ def demo_setup(*, seed: int, today: dt.date | None = None, config_path: Path = R
     eve = config.start - dt.timedelta(days=4)
     with clock.at(_at(eve, 8)):
         territory_load(province=config.province, structure=config.structure, actor="demo", source=Source.DEMO)
-        campaign, _ = campaign_init(config=config, actor="demo")
-    campaign.synthetic = True
-    campaign.save(update_fields=["synthetic"])
+        campaign, _ = campaign_init(config=config, actor="demo", synthetic=True)
     plan = build_plan(campaign, seed=seed, until=today)
     with clock.at(_at(eve + dt.timedelta(days=1), 9)), tempfile.TemporaryDirectory() as tmp:
         folder = plan.write_csv_folder(Path(tmp) / "du-lieu-mo-phong", plan.setup_sheets())

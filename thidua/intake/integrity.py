@@ -104,13 +104,20 @@ class Tracked:
     per_campaign: bool = True
     # What an act implies beyond the fields it records: (state, the act's `after`, the act's campaign code).
     implied: Callable[[dict, dict, str | None], None] | None = None
+    # Fields a version before did not record, and the value a history that never mentions them gives.
+    unrecorded: dict | None = None
+
+    def expected(self, state: dict, field: str):
+        """Return a field's value as the history gives it (a field its changes never set: the default)."""
+        return state.get(field, self.default.get(field, (self.unrecorded or {}).get(field)))
 
 
 def _campaign_rows():
-    for pk, code, name, province, structure, start, deadline, settings in Campaign.objects.values_list(
-            "id", "code", "name", "province_code", "structure", "start", "deadline", "settings").iterator():
+    for pk, code, name, province, structure, start, deadline, settings, synthetic in Campaign.objects.values_list(
+            "id", "code", "name", "province_code", "structure", "start", "deadline", "settings",
+            "synthetic").iterator():
         yield pk, code, {"name": name, "province_code": province, "structure": structure, "start": _day(start),
-                         "deadline": _day(deadline), "settings": plain(settings)}
+                         "deadline": _day(deadline), "settings": plain(settings), "synthetic": synthetic}
 
 
 def _status_rows():
@@ -222,8 +229,9 @@ REPORT_DEFAULT = {"status": "draft", "late": False, "submitted_by": "", "submitt
 # In the order they are checked: what others refer to first.
 TRACKED = (
     Tracked("campaign", "Đợt thi đua", {"name": "tên", "province_code": "mã tỉnh", "structure": "cấu trúc địa bàn",
-                                        "start": "ngày bắt đầu", "deadline": "hạn cuối",
-                                        "settings": "cài đặt"}, {}, _campaign_rows),
+                                        "start": "ngày bắt đầu", "deadline": "hạn cuối", "settings": "cài đặt",
+                                        "synthetic": "đánh dấu dữ liệu mô phỏng"}, {}, _campaign_rows,
+            unrecorded={"synthetic": False}),  # a campaign made before the mark was recorded: real data
     Tracked("campaign.status", "Trạng thái đợt thi đua", {"status": "trạng thái"}, {"status": "draft"},
             _status_rows, silent_default=True),
     Tracked("don_vi", "Đơn vị", {"ten_don_vi": "tên", "loai": "loại", "ma_don_vi_cap_tren": "đơn vị cấp trên",
@@ -280,11 +288,12 @@ class Difference:
         if self.stored is None:
             return f"{what} có trong nhật ký nhưng không còn trong cơ sở dữ liệu: đã bị xóa thẳng"
         older = ("; hoặc, nếu nó có từ trước phiên bản ghi nó vào nhật ký, chạy `thidua audit seal-legacy` một lần "
-                 "để ghi bù" if _older_accounts_record(self) is not None else "")
+                 "để ghi bù" if _older_record(self) is not None else "")
         if self.expected is None:
             return (f"{what} có trong cơ sở dữ liệu nhưng nhật ký không ghi: đã được thêm thẳng vào cơ sở dữ liệu"
                     f"{older}")
-        path, stored, expected = _first_apart(self.stored[self.field], self.expected.get(self.field), self.field)
+        path, stored, expected = _first_apart(self.stored[self.field], self.spec.expected(self.expected, self.field),
+                                              self.field)
         name = self.spec.fields[self.field] + (f" ({path})" if path != self.field else "")
         return (f"{what}: {name} trong cơ sở dữ liệu là {_shown(stored)}, nhật ký ghi {_shown(expected)}: đã bị sửa "
                 f"thẳng trong cơ sở dữ liệu{older}")
@@ -343,7 +352,7 @@ def record_differences() -> Iterator[Difference]:
                 if not (spec.silent_default and stored == spec.default):
                     yield Difference(spec, campaign_id, key, stored, None)
                 continue
-            field = next((f for f in spec.fields if stored[f] != expected.get(f, spec.default.get(f))), None)
+            field = next((f for f in spec.fields if stored[f] != spec.expected(expected, f)), None)
             if field is not None:
                 yield Difference(spec, campaign_id, key, stored, expected, field)
         for (campaign_id, key), expected in expected_of.items():
@@ -516,8 +525,11 @@ def data_verify() -> str | None:
 
 # --- databases from before every record was tracked -----------------------------------------------------------
 
-# The mark of an act that records records as they stood (a baseline): the accounts' baseline is taken once.
+# The mark of an act that records records as they stood (a baseline): the accounts' baseline is taken once; a
+# campaign's demo mark is recorded once by nature (its history mentions the flag from then on).
 BASELINE_KEY = "baseline"
+ACCOUNTS_BASELINE = "accounts"
+SYNTHETIC_BASELINE = "synthetic"
 ACCOUNT_KINDS = ("user", "api_token")
 
 
@@ -555,40 +567,47 @@ def history_baseline(*, actor: str, reason: str) -> int:
     return _baseline_write(by_campaign, actor=actor, reason=reason, what="all")
 
 
-def _older_accounts_record(d: Difference) -> tuple | None:
-    """Return the change recording an account as the older version left it, or None when the difference is not one
+def _older_record(d: Difference) -> tuple | None:
+    """Return the change recording a record as the older version left it, or None when the difference is not one
     that version could leave: a user it did not know (made by Django's createsuperuser), a token whose secret's hash
-    it did not record."""
+    it did not record, a campaign marked synthetic (the demo's) whose history never mentions the mark."""
     if d.spec.entity == "user" and d.expected is None:
         return "user", d.key, None, _recorded_state(d)
     if d.spec.entity == "api_token" and d.stored is not None and d.expected is not None and \
             "secret_sha256" not in d.expected and d.field == "secret_sha256" and \
-            all(d.stored[f] == d.expected.get(f, d.spec.default.get(f)) for f in d.spec.fields if f != d.field):
+            all(d.stored[f] == d.spec.expected(d.expected, f) for f in d.spec.fields if f != d.field):
         return "api_token", d.key, {"secret_sha256": None}, {"secret_sha256": d.stored["secret_sha256"]}
+    # The mark is the last field compared: every other field of the campaign matches its history.
+    if d.spec.entity == "campaign" and d.field == "synthetic" and "synthetic" not in d.expected and \
+            d.stored["synthetic"] is True:
+        return "campaign", d.key, {"synthetic": False}, {"synthetic": True}
     return None
 
 
 @transaction.atomic
-def accounts_baseline(*, actor: str, reason: str) -> int:
-    """Record, once, after upgrading from a version that did not record them, the accounts the history cannot
-    reproduce: the users Django's createsuperuser made and the hashes of the secrets of the API tokens made before;
-    return how many. Refused when any other record differs from the history: no older version left that."""
+def older_baseline(*, actor: str, reason: str) -> int:
+    """Record, after upgrading from a version that did not record them, the records the history cannot reproduce:
+    the users Django's createsuperuser made and the hashes of the secrets of the API tokens made before (once), and
+    the demo's campaigns marked synthetic; return how many. Refused when any other record differs from the history:
+    no older version left that."""
     campaigns = dict(Campaign.objects.values_list("id", "code"))
-    by_campaign, other = defaultdict(list), None
+    accounts, marks, other = defaultdict(list), defaultdict(list), None
     for d in record_differences():
-        change = _older_accounts_record(d)
+        change = _older_record(d)
         if change is not None:
-            by_campaign[d.campaign_id].append(change)
+            (accounts if change[0] in ACCOUNT_KINDS else marks)[d.campaign_id].append(change)
         elif other is None:
             other = d
-    if not by_campaign:
+    if not accounts and not marks:
         return 0
     if other is not None:
         raise ValueError(f"Không ghi bù: {other.message(campaigns)}; phiên bản trước không để lại chỗ khác này.")
-    if ChangeSet.objects.filter(summary__has_key=BASELINE_KEY).exists():
+    if accounts and ChangeSet.objects.filter(summary__has_key=BASELINE_KEY).exclude(
+            summary__baseline=SYNTHETIC_BASELINE).exists():
         raise ValueError("Tài khoản đã được ghi bù vào nhật ký một lần rồi: không ghi bù lần nữa; mọi tài khoản "
                          "`thidua audit verify` chỉ ra sau đó đã bị sửa thẳng trong cơ sở dữ liệu.")
     found = territory_discrepancy() or _groups_discrepancy() or _intake_discrepancy()
     if found is not None:
         raise ValueError(f"Dữ liệu không khớp nhật ký: {found.message}.")
-    return _baseline_write(by_campaign, actor=actor, reason=reason, what="accounts")
+    return (_baseline_write(accounts, actor=actor, reason=reason, what=ACCOUNTS_BASELINE)
+            + _baseline_write(marks, actor=actor, reason=reason, what=SYNTHETIC_BASELINE))

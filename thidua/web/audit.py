@@ -3,7 +3,9 @@ and the history of one record (a count, a team's day, a unit, a user) for whoeve
 
 import datetime as dt
 
+from django.apps import apps
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -12,11 +14,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from thidua.accounts.scopes import AUDIT_ROLES, VERIFY_CHAIN_ROLES, campaigns_of, role_of
+from thidua.accounts.models import Role
+from thidua.accounts.scopes import AUDIT_ROLES, VERIFY_CHAIN_ROLES, campaigns_of, role_of, user_admin_of
 from thidua.audit.chain import chain_anchor, chain_verify
 from thidua.audit.journal import journal_verify
 from thidua.audit.keys import audit_key
-from thidua.audit.labels import ENTITY_LABELS, Where, describe, named, record_title
+from thidua.audit.labels import ACCOUNT_ENTITIES, ENTITY_LABELS, Where, describe, named, record_title
 from thidua.audit.models import ChangeSet, Source
 from thidua.audit.selectors import (
     ActFilter,
@@ -170,6 +173,26 @@ def _record_unit(campaign, entity: str, key: str) -> int | None:
     return None
 
 
+def _account_of(entity: str, key: str):
+    """Return the user an account's record is about: the user itself, or the owner of an API key (None: unknown)."""
+    if entity == "user":
+        return get_user_model().objects.select_related("profile__unit").filter(username=key).first()
+    token = (apps.get_model("api", "ApiToken").objects.select_related("user__profile__unit")
+             .filter(prefix=key).first())
+    return token.user if token is not None else None
+
+
+def _reads_account_history(user, entity: str, key: str) -> bool:
+    """Say whether a user reads the history of an account or an API key (roles, units, password resets, the hash of
+    a key's secret): whoever reads the audit or manages users — but an administrator bound to a unit only of the
+    users they manage, and of their keys. A viewer, a district or a team never does, whatever their scope."""
+    admin = user_admin_of(user)
+    if role_of(user) == Role.ADMIN and not user.is_superuser and campaigns_of(user) is not None:
+        account = _account_of(entity, key)
+        return admin is not None and account is not None and admin.manages(account)
+    return role_of(user) in AUDIT_ROLES or admin is not None
+
+
 @login_required
 def record_history_page(request, code):
     """Show every change of one record (?doi_tuong=…&khoa=…), oldest first, to whoever sees that record."""
@@ -177,7 +200,10 @@ def record_history_page(request, code):
     entity, key = request.GET.get("doi_tuong", ""), request.GET.get("khoa", "")
     if entity not in ENTITY_LABELS or not key:
         raise Http404("Không rõ bản ghi nào.")
-    if not scope.whole_campaign:
+    if entity in ACCOUNT_ENTITIES:
+        if not _reads_account_history(request.user, entity, key):
+            raise Http404("Bản ghi này không thuộc phạm vi của bạn.")
+    elif not scope.whole_campaign:
         unit = _record_unit(campaign, entity, key)
         if unit is None or not scope.sees(unit):
             raise Http404("Bản ghi này không thuộc phạm vi của bạn.")

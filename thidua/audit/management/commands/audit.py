@@ -16,7 +16,7 @@ from thidua.audit.chain import (
 from thidua.audit.journal import journal_path, journal_verify
 from thidua.audit.keys import audit_key, key_place, mac_holds
 from thidua.audit.services import ReasonError, reason_problem
-from thidua.intake.integrity import accounts_baseline, data_verify, history_baseline
+from thidua.intake.integrity import data_verify, history_baseline, older_baseline
 
 LEGACY_REASON = "Xác thực nhật ký ghi trước khi có khóa nhật ký (nâng cấp)"
 REKEY_REASON = "Đổi khóa nhật ký"
@@ -124,16 +124,18 @@ class Command(BaseCommand):
                 baselined = history_baseline(actor=actor, reason=reason)
             else:
                 # Only an older database gets a baseline: on one sealed already it would vouch for whatever was
-                # changed; of the accounts, which the version before recorded less of, only what it left, once.
-                baselined = accounts_baseline(actor=actor, reason=reason)
+                # changed; of the accounts and the demo's mark, which the version before recorded less of, only
+                # what it left.
+                baselined = older_baseline(actor=actor, reason=reason)
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         if not sealed and not baselined:
-            raise CommandError("Mọi mục của nhật ký đã có mã xác thực và không có tài khoản nào của phiên bản trước "
+            raise CommandError("Mọi mục của nhật ký đã có mã xác thực và không có bản ghi nào của phiên bản trước "
                                "cần ghi bù: không có gì cần xác thực bù. Kiểm tra bằng `thidua audit verify`.")
         if not sealed:
-            self.stdout.write(f"Đã ghi bù vào nhật ký {baselined} tài khoản hoặc khóa API mà phiên bản trước chưa ghi "
-                              "(superuser tạo bằng createsuperuser của Django, mã băm của khóa API), như hiện có.")
+            self.stdout.write(f"Đã ghi bù vào nhật ký {baselined} bản ghi mà phiên bản trước chưa ghi (superuser tạo "
+                              "bằng createsuperuser của Django, mã băm của khóa API, dấu dữ liệu mô phỏng của đợt thi "
+                              "đua demo), như hiện có.")
             return
         self.stdout.write(f"Đã xác thực {sealed} mục ghi trước khi có khóa ({key_place()}); "
                           f"{baselined} bản ghi mà phiên bản trước chưa ghi đủ vào nhật ký được ghi lại như hiện có.")
