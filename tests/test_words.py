@@ -57,5 +57,5 @@ def test_counts_in_sentences_are_shown_with_thousands_separators():
     """A plural's count chooses the form; what is shown is its formatted twin (`n_so=…|so`): "1.766 mục"."""
     raw = [f"{path.relative_to(PACKAGE)}: {m.group(0)[:60]}"
            for path in sorted(PACKAGE.rglob("templates/**/*.html"))
-           for m in COUNTED.finditer(path.read_text(encoding="utf-8")) if "{{ %s }}" % m.group(1) in m.group(2)]
+           for m in COUNTED.finditer(path.read_text(encoding="utf-8")) if "{{ " + m.group(1) + " }}" in m.group(2)]
     assert not raw
