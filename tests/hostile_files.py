@@ -117,3 +117,48 @@ def random_strings(count: int, seed: int = 8) -> list[str]:
 
 def compressible_member(size: int, unit: bytes) -> bytes:
     return unit * (size // len(unit))
+
+
+
+def empty_cells_rows(rows: int, seed: int = 9):
+    """Yield, in pieces, sheet rows of 250 empty cells, a few with a style (the attacker's 5 MB shape: ~85 million
+    `<c/>`, each parsed as a cell, none with a value)."""
+    rng = random.Random(seed)
+    pool = ["".join(f'<c s="{rng.randint(0, 9)}"/>' if rng.random() < 0.015 else "<c/>" for _ in range(250))
+            for _ in range(2000)]
+    for start in range(2, rows + 2, 2000):
+        yield "".join(f'<row r="{n}">{pool[n % 2000]}</row>' for n in range(start, min(start + 2000, rows + 2)))
+
+
+def filler(elements: int, seed: int = 9):
+    """Yield, in pieces, `elements` XML elements that are not rows nor cells, a few with a random attribute so that
+    they pack about 90 to 1 (the attacker's other 5 MB shape: ~105 million `<x/>`)."""
+    rng = random.Random(seed)
+    block = "".join(f'<x a="{rng.choice("abcdefghijklmnopqrstuvwxyz")}"/>' if rng.random() < 0.015 else "<x/>"
+                    for _ in range(100_000))
+    for _ in range(max(1, elements // 100_000)):
+        yield block
+
+
+def streamed_sheet(rows=(), before_data=()):
+    """Yield a thu_nhan sheet in pieces (bytes): `before_data` between <worksheet> and <sheetData>, then the header
+    row and `rows`; for sheets too large to build in memory."""
+    yield f'<worksheet xmlns="{MAIN}">'.encode()
+    for piece in before_data:
+        yield piece.encode()
+    yield f"<sheetData>{HEADER}".encode()
+    for piece in rows:
+        yield piece.encode()
+    yield b"</sheetData></worksheet>"
+
+
+def write_zip_streamed(path: Path, members: dict[str, bytes], sheet_pieces, level: int = 9) -> Path:
+    """Write a workbook like write_zip, its sheet written from pieces (bounded memory)."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=level) as zf:
+        for name, data in members.items():
+            if name != "xl/worksheets/sheet1.xml":
+                zf.writestr(name, data)
+        with zf.open("xl/worksheets/sheet1.xml", "w") as out:
+            for piece in sheet_pieces:
+                out.write(piece)
+    return path

@@ -12,13 +12,16 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from conftest import HEADERS, form_fields
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 from django.urls import reverse
 
 from thidua.accounts.models import Role
 from thidua.accounts.services import user_create
 from thidua.audit.models import ChangeSet
+from thidua.campaigns.models import Campaign
+from thidua.exchange import readers
+from thidua.exchange.importer import workbook_import
 from thidua.intake.models import IntakeRecord
 from thidua.units.models import Unit
 
@@ -97,3 +100,57 @@ def test_a_confirmation_clicked_several_times_imports_once_and_says_so(committed
     assert ChangeSet.objects.filter(file_name="thu_nhan.csv").count() == 1
     counts = IntakeRecord.objects.filter(day=DAY, machine__code="M-VTH-01").values_list("applications", flat=True)
     assert sorted(counts) == [20, 50]
+
+
+def _blocked_after_header(monkeypatch, reading: threading.Event, go: threading.Event) -> None:
+    """Make every CSV read stop after its header row until `go` is set, telling `reading` once it stops there."""
+    real = readers._csv_rows
+
+    def csv_rows(opener, origin, budget):
+        rows = real(opener, origin, budget)
+
+        def blocked():
+            found = rows()
+            yield next(found)
+            reading.set()
+            assert go.wait(60)
+            yield from found
+        return blocked
+
+    monkeypatch.setattr(readers, "_csv_rows", csv_rows)
+
+
+def test_a_file_being_read_holds_no_database_lock(committed_campaign, monkeypatch, tmp_path):
+    path = tmp_path / "thu_nhan.csv"
+    path.write_bytes(intake_file().read())
+    stored = IntakeRecord.objects.count()
+    reading, go = threading.Event(), threading.Event()
+    _blocked_after_header(monkeypatch, reading, go)
+
+    def run():
+        try:
+            return workbook_import(campaign=committed_campaign, path=path, actor="kiem-thu")
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(1) as pool:
+        imported = pool.submit(run)
+        try:
+            assert reading.wait(60)
+            # Meanwhile, on this thread's own connection: the campaign the import will lock, and a write elsewhere,
+            # each refused after 2 s if the reader held a lock (SQLite: the whole database; PostgreSQL: the row).
+            with connection.cursor() as cursor:
+                if connection.vendor == "sqlite":
+                    cursor.execute("PRAGMA busy_timeout = 2000")
+            with transaction.atomic():
+                if connection.vendor == "postgresql":
+                    with connection.cursor() as cursor:
+                        cursor.execute("SET LOCAL lock_timeout = '2s'")
+                Campaign.objects.select_for_update().get(pk=committed_campaign.pk)
+                user_create(username="trong-luc-doc", password="Mat-khau-2021", role=Role.PC06, actor="kiem-thu",
+                            unit=Unit.objects.get(campaign=committed_campaign, code="PC06"))
+        finally:
+            go.set()
+        report = imported.result(timeout=120)
+    assert report.ok and report.counts["thu_nhan"].added == len(ROWS)
+    assert IntakeRecord.objects.count() == stored + len(ROWS)

@@ -208,7 +208,19 @@ print(f"MEASURED {time.perf_counter() - started:.2f} {peak // 1024}", file=sys.s
 
 
 def _hostile_workbooks(folder: Path) -> dict[str, Path]:
-    from hostile_files import parts, patch_central, random_strings, row, shared_strings, sheet, write_zip
+    from hostile_files import (
+        empty_cells_rows,
+        filler,
+        parts,
+        patch_central,
+        random_strings,
+        row,
+        shared_strings,
+        sheet,
+        streamed_sheet,
+        write_zip,
+        write_zip_streamed,
+    )
     from openpyxl.utils import get_column_letter
 
     folder.mkdir()
@@ -221,6 +233,11 @@ def _hostile_workbooks(folder: Path) -> dict[str, Path]:
         "a lying member": patch_central(write_zip(folder / "doi.xlsx", parts(sheet("<row/>" * (100 * 2**20 // 6))),
                                                   level=9), "xl/worksheets/sheet1.xml", file_size=2**20),
         "a sheet bomb": write_zip(folder / "bom.xlsx", parts(sheet("<row/>" * (200 * 2**20 // 6))), level=9),
+        # The attack run's two shapes that packed under 100 to 1: 338 MB of empty cells, 410 MB of non-cells.
+        "85 million empty cells": write_zip_streamed(folder / "o-trong.xlsx", parts(b""),
+                                                     streamed_sheet(empty_cells_rows(340_000))),
+        "105 million elements not cells": write_zip_streamed(folder / "chen.xlsx", parts(b""),
+                                                             streamed_sheet([row(2)], filler(105_000_000))),
     }
 
 

@@ -221,6 +221,11 @@ THIDUA_IMPORT_MAX_CELLS = env_int("THIDUA_IMPORT_MAX_CELLS", 20_000_000)
 THIDUA_IMPORT_MAX_SHARED_STRINGS = env_int("THIDUA_IMPORT_MAX_SHARED_STRINGS", 500_000)
 THIDUA_IMPORT_MAX_SHARED_CHARS = env_int("THIDUA_IMPORT_MAX_SHARED_CHARS", 20_000_000)
 THIDUA_IMPORT_MAX_ERRORS = env_int("THIDUA_IMPORT_MAX_ERRORS", 100_000)
+# Seconds reading one file may take (0: no limit), before any database lock: `thidua import` (a million rows of a
+# workbook read in about a minute) and the import page, whose answer must come before the server's worker timeout
+# (gunicorn's default is 30 s).
+THIDUA_IMPORT_READ_SECONDS = env_int("THIDUA_IMPORT_READ_SECONDS", 300)
+THIDUA_IMPORT_WEB_READ_SECONDS = env_int("THIDUA_IMPORT_WEB_READ_SECONDS", 20)
 # PostgreSQL, per import transaction (seconds): waiting for another import of the campaign, one statement (a
 # million rows need about a minute in all), idle inside the transaction (a frozen importer keeps no lock for long).
 THIDUA_IMPORT_LOCK_TIMEOUT = env_int("THIDUA_IMPORT_LOCK_TIMEOUT", 10)

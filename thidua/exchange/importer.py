@@ -1,9 +1,11 @@
 """Importing a campaign's workbook: every rule of docs/data-formats.md, all or nothing per file.
 
-The whole file is read and checked inside one transaction; the sheets are applied in the contract's order
-so that later sheets can refer to what earlier ones create; if any row of any sheet is bad, the
-transaction is rolled back and the report names every bad row. Intake rows are streamed into a staging
-table and compared with the stored records in SQL, so that a million rows import in bounded memory.
+The whole file is read first, under the readers' limits, into a temporary file, with no transaction open: a slow
+or hostile file holds no database lock. Then its rows are checked and applied inside one transaction, the
+campaign locked; the sheets are applied in the contract's order so that later sheets can refer to what earlier
+ones create; if any row of any sheet is bad, the transaction is rolled back and the report names every bad row.
+Intake rows are streamed into a staging table and compared with the stored records in SQL, so that a million
+rows import in bounded memory.
 """
 
 import datetime as dt
@@ -30,7 +32,7 @@ from thidua.lib.cells import CellError, is_blank, quote, read_code, read_count, 
 from thidua.territory.models import AdminUnit, Level
 from thidua.units.models import Kind, Membership, Officer, Unit
 
-from .readers import FileRejected, SheetSource, open_source
+from .readers import FileRejected, SheetSource, read_source
 from .schema import SHEETS_BY_NAME, UNIT_KINDS, YES_NO
 
 STAGING_BATCH = 5000
@@ -987,16 +989,23 @@ def _stopped(exc: OperationalError) -> str | None:
     return TOO_LONG if code == QUERY_CANCELED else None
 
 
+def _refuse_closed(report: ImportReport, campaign: Campaign, path: Path) -> None:
+    report.errors.append(RowError(path.name, None, None, f"đợt thi đua đang ở trạng thái "
+                                  f"«{campaign.get_status_display()}»: số liệu đã khóa"))
+
+
 def workbook_import(*, campaign: Campaign, path: str | Path, actor: str, replace: bool = False, reason: str = "",
                     source: str = Source.IMPORT, teams: frozenset[int] | None = None,
-                    dry_run: bool = False, expected_plan: str | None = None) -> ImportReport:
+                    dry_run: bool = False, expected_plan: str | None = None,
+                    read_seconds: float | None = None) -> ImportReport:
     """Import a workbook, CSV folder or .zip into a campaign; all or nothing. Return the report.
 
     A correction (a stored value changed) is refused unless `replace` is set with a `reason`. `teams` limits the
     file to intake rows of those teams (a district's or a team's own import); `dry_run` checks everything and
     counts what would change, then changes nothing (the preview of the web import). The report's `plan` is a
     fingerprint of what the import does; `expected_plan` refuses to apply anything but the plan a preview showed
-    (the data changed in between: `plan_changed`, nothing written).
+    (the data changed in between: `plan_changed`, nothing written). Reading the file stops past `read_seconds`
+    (default THIDUA_IMPORT_READ_SECONDS; 0: no deadline).
     """
     path = Path(path)
     report = ImportReport(file_name=path.name)
@@ -1007,17 +1016,22 @@ def workbook_import(*, campaign: Campaign, path: str | Path, actor: str, replace
     if problem:
         report.errors.append(RowError(path.name, None, None, problem))
         return report
+    if read_seconds is None:
+        read_seconds = settings.THIDUA_IMPORT_READ_SECONDS
     try:
-        with transaction.atomic():
-            _limit_waits()
-            locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
-            if not locked.accepts_data:
-                report.errors.append(RowError(path.name, None, None, f"đợt thi đua đang ở trạng thái "
-                                              f"«{locked.get_status_display()}»: số liệu đã khóa"))
-                raise _Rollback
-            with open_source(path) as src:
-                report.ignored_sheets = src.ignored
-                report.sha256 = _sha256(path)
+        if not Campaign.objects.get(pk=campaign.pk).accepts_data:
+            # Said before the file is read (and again under the lock, where it counts).
+            _refuse_closed(report, campaign, path)
+            raise _Rollback
+        with read_source(path, seconds=read_seconds or None) as src:
+            report.ignored_sheets = src.ignored
+            report.sha256 = _sha256(path)
+            with transaction.atomic():
+                _limit_waits()
+                locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
+                if not locked.accepts_data:
+                    _refuse_closed(report, locked, path)
+                    raise _Rollback
                 changeset = changeset_open(campaign=locked, actor=actor, source=source, reason=reason.strip(),
                                            file_name=path.name, file_sha256=report.sha256)
                 ctx = _Context(locked, report, replace, reason.strip(), changeset, teams,

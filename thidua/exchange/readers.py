@@ -11,14 +11,22 @@ only as the file declares it:
   limited in size and in markup; the shared strings and the sheets are streamed, each element released once read,
   with limits on nesting, on elements held at once, on the length of any text without markup, on the number and
   total length of the shared strings, on rows and cells; cells beyond MAX_COLUMNS are not even padded;
-- CSV: the length of a line and of a field, rows and cells.
+- CSV: the length of a line and of a field, rows and cells;
+- time: a deadline, checked at every chunk unpacked (the command's and the import page's settings differ).
+
+`read_source` reads a whole source at once under these limits into a temporary file and replays its rows from
+there, so that the importer takes its database lock only once the slow part, which the file's author controls, is
+over.
 
 Every refusal is a FileRejected with a Vietnamese message; no parser's own text reaches a user.
 """
 
 import csv
 import io
+import pickle
 import struct
+import tempfile
+import time
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -51,6 +59,13 @@ CHUNK_BYTES = 64 * 1024                # at most this much is unpacked per read
 MAX_COLUMNS = 256                      # cells further right are ignored (the contract's sheets have ≤ 7 columns)
 CSV_FIELD_CHARS = 131_072              # the csv module's limit of one field
 EXCEL_MAX_ROWS = 1_048_576
+# XML elements of a streamed part (a sheet, the shared strings) beyond what its values need: an honest cell with a
+# value is 2 to 6 elements (12 with formatted runs of text), a row 1 more; empty formatted cells cost 1 each and
+# carry nothing. A part may hold this many elements freely, then at most ELEMENTS_PER_VALUE for each value read:
+# a sheet that is mostly empty cells or elements that are not cells is refused once this much of it is parsed.
+FREE_ELEMENTS = 1_000_000
+ELEMENTS_PER_VALUE = 16
+SPOOL_BATCH = 1000                     # rows pickled at once into the temporary file of read_source
 
 
 class FileRejected(Exception):
@@ -78,12 +93,17 @@ class Source:
 class _Budget:
     """What one file may still unpack, and its cells, counted as they are actually read."""
 
-    def __init__(self, file_name: str):
+    def __init__(self, file_name: str, seconds: float | None = None):
         self.file_name = file_name
         self.bytes_left = settings.THIDUA_IMPORT_MAX_UNZIPPED_BYTES
         self.cells_left = settings.THIDUA_IMPORT_MAX_CELLS
+        self.seconds = seconds
+        self.deadline = time.monotonic() + seconds if seconds else None
 
     def unpack(self, size: int) -> None:
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise FileRejected(f"Tệp «{self.file_name}» đọc quá lâu (hơn {vn.number(self.seconds)} giây) nên đã "
+                               "dừng: chưa nhập gì. Hãy chia thành nhiều tệp nhỏ hơn rồi nhập lần lượt.")
         self.bytes_left -= size
         if self.bytes_left < 0:
             limit = settings.THIDUA_IMPORT_MAX_UNZIPPED_BYTES
@@ -305,10 +325,29 @@ def _open_csv_file(path: Path, budget: _Budget):
 
 # --- workbooks ------------------------------------------------------------------------------------------------
 
-def _released(stream, part: str, file_name: str, depth: int):
+class _Elements:
+    """The elements of a streamed part parsed so far — every one, yielded or not — against its values."""
+
+    __slots__ = ("origin", "part", "seen", "values")
+
+    def __init__(self, part: str, origin: str):
+        self.part, self.origin, self.seen, self.values = part, origin, 0, 0
+
+    def check(self) -> None:
+        """Refuse a part whose elements are mostly padding: beyond FREE_ELEMENTS, more than ELEMENTS_PER_VALUE a
+        value read (Excel writes a few a value)."""
+        if self.seen > FREE_ELEMENTS + ELEMENTS_PER_VALUE * self.values:
+            raise FileRejected(f"{self.origin}: phần «{quote(self.part)}» có hơn {vn.number(self.seen)} thành phần "
+                               f"XML cho {vn.number(self.values)} giá trị (phần lớn là ô trống hoặc thành phần không "
+                               "phải ô): tệp không phải do Excel tạo ra, hoặc hãy xóa các dòng, cột trống đã định "
+                               "dạng rồi lưu lại.")
+
+
+def _released(stream, part: str, file_name: str, depth: int, elements: _Elements):
     """Yield each XML element whose parent is at `depth` (1: the root) once it has ended, then release it, and
     every element above it, so that memory holds one such element at a time; refuse nesting deeper than
-    MAX_XML_DEPTH or more than MAX_HELD_ELEMENTS held at once."""
+    MAX_XML_DEPTH or more than MAX_HELD_ELEMENTS held at once; count every element parsed in `elements`, and check
+    them against its values whenever one at most `depth` deep ends (padding anywhere is counted)."""
     from openpyxl.xml.functions import iterparse  # defusedxml's when installed
 
     path: list = []
@@ -317,12 +356,14 @@ def _released(stream, part: str, file_name: str, depth: int):
         if event == "start":
             path.append(element)
             held += 1
+            elements.seen += 1
             if len(path) > MAX_XML_DEPTH or held > MAX_HELD_ELEMENTS:
                 raise FileRejected(f"Tệp «{file_name}»: phần «{quote(part)}» có cấu trúc XML lồng quá sâu hoặc quá "
                                    "nhiều thành phần: tệp không phải do Excel tạo ra.")
             continue
         path.pop()
         if len(path) <= depth:
+            elements.check()
             if len(path) == depth:
                 yield element
             if path:
@@ -364,10 +405,12 @@ class _WorkbookReader:
         tag, plain = f"{{{SHEET_MAIN_NS}}}si", f"{{{SHEET_MAIN_NS}}}t"
         max_count, max_chars = settings.THIDUA_IMPORT_MAX_SHARED_STRINGS, settings.THIDUA_IMPORT_MAX_SHARED_CHARS
         strings, chars = [], 0
+        elements = _Elements(part, f"Tệp «{self.file_name}»")
         with self.zf.stream(part, (b"<", b">")) as stream:
-            for element in _released(stream, part, self.file_name, depth=1):
+            for element in _released(stream, part, self.file_name, 1, elements):
                 if element.tag != tag:
                     continue
+                elements.values += 1
                 if len(element) == 1 and element[0].tag == plain:  # most strings: one plain text, read at once
                     text = (element[0].text or "").replace("x005F_", "")
                 else:
@@ -401,8 +444,9 @@ def _xlsx_rows(zf: _Zip, wb, strings: list[str], title: str, part: str, origin: 
         parser = WorkSheetParser(None, strings, data_only=False, epoch=wb.epoch, date_formats=wb._date_formats,
                                  timedelta_formats=wb._timedelta_formats)
         last = 0
+        elements = _Elements(part, origin)
         with zf.stream(part, (b"<", b">")) as stream:
-            for element in _released(stream, part, budget.file_name, depth=2):
+            for element in _released(stream, part, budget.file_name, 2, elements):
                 if element.tag != ROW_TAG:
                     continue
                 number = _row_number(element.get("r"), last, origin)
@@ -416,8 +460,13 @@ def _xlsx_rows(zf: _Zip, wb, strings: list[str], title: str, part: str, origin: 
                 values: dict[int, object] = {}
                 for cell in element:
                     reference = cell.get("r")
+                    if not len(cell):  # an empty cell (formatted, or padding): no value, not decoded
+                        if reference is None:
+                            parser.col_counter += 1
+                        continue
                     if reference is not None and reference[:3].isalpha():
                         continue  # a column past AAA, far beyond MAX_COLUMNS: not even decoded
+                    elements.values += 1
                     try:
                         found = parser.parse_cell(cell)
                         column, value = found["column"], found["value"]
@@ -485,12 +534,13 @@ def _open_xlsx(path: Path, stack: ExitStack, budget: _Budget) -> tuple[dict[str,
 # --- any source -----------------------------------------------------------------------------------------------
 
 @contextmanager
-def open_source(path: str | Path):
-    """Open a workbook (.xlsx), a .zip of CSVs, a folder of CSVs or one SHEET.csv; yield its known sheets in order."""
+def open_source(path: str | Path, *, seconds: float | None = None):
+    """Open a workbook (.xlsx), a .zip of CSVs, a folder of CSVs or one SHEET.csv; yield its known sheets in order.
+    Reading stops past `seconds` (None: no deadline)."""
     path = Path(path)
     if not path.exists():
         raise FileRejected(f"Không tìm thấy «{path}».")
-    budget = _Budget(path.name)
+    budget = _Budget(path.name, seconds)
     found: dict[str, SheetSource] = {}
     ignored: list[str] = []
     with ExitStack() as stack:
@@ -541,3 +591,37 @@ def open_source(path: str | Path):
             names = ", ".join(s.name for s in SHEETS)
             raise FileRejected(f"«{quote(path.name)}» không có trang nào đúng tên của mẫu ({names}).")
         yield Source(sheets=[found[s.name] for s in SHEETS if s.name in found], ignored=ignored)
+
+
+@contextmanager
+def read_source(path: str | Path, *, seconds: float | None = None):
+    """Read a whole source now, under every limit and within `seconds`, into a temporary file; yield a Source whose
+    sheets replay their rows from it (bounded memory, rows pickled by batches). A file refused is refused here,
+    before the caller touches the database."""
+    with tempfile.TemporaryFile(prefix="thidua-import-") as spool:
+        sheets = []
+        with open_source(path, seconds=seconds) as source:
+            for sheet in source.sheets:
+                start = spool.tell()
+                batch = []
+                for item in sheet.rows():
+                    batch.append(item)
+                    if len(batch) == SPOOL_BATCH:
+                        pickle.dump(batch, spool, pickle.HIGHEST_PROTOCOL)
+                        batch = []
+                if batch:
+                    pickle.dump(batch, spool, pickle.HIGHEST_PROTOCOL)
+                sheets.append(SheetSource(sheet.name, sheet.origin, _replay(spool, start, spool.tell())))
+            ignored = source.ignored
+        yield Source(sheets=sheets, ignored=ignored)
+
+
+def _replay(spool, start: int, end: int):
+    def rows():
+        at = start
+        while at < end:
+            spool.seek(at)  # other sheets' replays may have moved the file in between
+            batch = pickle.load(spool)  # written just above by this process, never by the user
+            at = spool.tell()
+            yield from batch
+    return rows

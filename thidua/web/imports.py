@@ -274,7 +274,8 @@ def _preview(request, campaign, teams, sha, path, replace, reason, form_error=No
     """Check the file without changing anything; show what it would do, with a signed confirmation if it is
     good and changes something (`if_bad`: the message instead of form_error when the file has errors)."""
     report = workbook_import(campaign=campaign, path=path, actor=request.user.get_username(), replace=replace,
-                             reason=reason, teams=teams, dry_run=True)
+                             reason=reason, teams=teams, dry_run=True,
+                             read_seconds=settings.THIDUA_IMPORT_WEB_READ_SECONDS)
     if report.errors:
         (_waiting(request, sha) / "errors.csv").write_bytes(errors_csv(report.errors))
         form_error = if_bad or form_error
@@ -374,7 +375,8 @@ def _confirm(request, campaign, teams, sha):
     if (token["sua"], token["ly_do"]) != (replace, reason):
         return _preview(request, campaign, teams, sha, path, replace, reason, form_error=OPTIONS_CHANGED, status=400)
     report = workbook_import(campaign=campaign, path=path, actor=request.user.get_username(), replace=replace,
-                             reason=reason, teams=teams, expected_plan=token["plan"])
+                             reason=reason, teams=teams, expected_plan=token["plan"],
+                             read_seconds=settings.THIDUA_IMPORT_WEB_READ_SECONDS)
     if report.errors:
         # The data changed since the preview (another import, a report): nothing written; show what it is now.
         return _preview(request, campaign, teams, sha, path, replace, reason, form_error=CHANGED_SINCE, status=409)
