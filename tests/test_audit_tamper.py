@@ -68,6 +68,13 @@ def test_a_count_entered_on_a_page_moved_to_another_team_is_found(campaign, repo
     found("được tính cho tổ TO-NBA-1", "chuyển thẳng")
 
 
+def test_a_count_entered_on_a_page_given_to_another_act_is_found(campaign, reported):
+    """The act a count names as its creator lists it on the act's page: pointing it at another act is a change."""
+    other = ChangeSet.objects.exclude(id=IntakeRecord.objects.get(day=DAY).created_in_id).order_by("seq").first()
+    IntakeRecord.objects.filter(day=DAY).update(created_in=other)
+    found(f"do mục #{other.id} của nhật ký tạo ra", "sửa thẳng")
+
+
 def test_a_count_moved_to_another_machine_is_found(campaign):
     IntakeRecord.objects.filter(day=dt.date(2021, 3, 2), machine__code="M-NBA-01").update(
         machine=Machine.objects.get(code="M-NBA-02"))

@@ -417,17 +417,19 @@ def territory_discrepancy() -> Discrepancy | None:
 
 def _changes_by_key():
     """Return, for each count (its campaign and key: keys are unique per campaign only), its first recorded `before`
-    (its count, or None for a creation), its last recorded count (None once deleted) and the counts whose creation
-    is a recorded change; counts only, to keep millions small. In the chain's order, as the acts were sealed."""
-    first_before, last_after, created = {}, {}, set()
-    for campaign_id, key, before, after in (
+    (its count, or None for a creation), its last recorded count (None once deleted) and, for the counts whose
+    creation is a recorded change, the act that created them; counts only, to keep millions small. In the chain's
+    order, as the acts were sealed."""
+    first_before, last_after, created = {}, {}, {}
+    for act_id, campaign_id, key, before, after in (
             Change.objects.filter(entity="thu_nhan").order_by("changeset__seq", "id")
-            .values_list("changeset__campaign_id", "key", "before", "after").iterator(chunk_size=BATCH)):
+            .values_list("changeset_id", "changeset__campaign_id", "key", "before", "after")
+            .iterator(chunk_size=BATCH)):
         slot = (campaign_id, key)
         if slot not in first_before:
             first_before[slot] = before.get("so_ho_so") if isinstance(before, dict) else None
             if before is None:
-                created.add(slot)
+                created[slot] = act_id
         last_after[slot] = after.get("so_ho_so") if isinstance(after, dict) else None
     return first_before, last_after, created
 
@@ -485,6 +487,12 @@ def _intake_discrepancy() -> Discrepancy | None:
                                        f"{machine} ngày đó {held}: đã bị chuyển thẳng trong cơ sở dữ liệu",
                                        machine_campaign)
                 if slot in created:
+                    # The act a count names as its creator is shown with it (the act's page): it must be the one
+                    # the history records.
+                    if created_in != created[slot]:
+                        return Discrepancy(f"số liệu {where} ghi là do mục #{created_in} của nhật ký tạo ra, nhật ký "
+                                           f"ghi mục #{created[slot]}: đã bị sửa thẳng trong cơ sở dữ liệu",
+                                           machine_campaign)
                     continue
                 before = first_before.get(slot)
                 digests.setdefault(created_in, Digest()).add(machine_id, day, commune_id,
