@@ -168,6 +168,9 @@ CORPUS = [
      "bị hỏng", {}),
     ("cell-of-another-row", lambda t: xlsx(t, sheet('<row r="2"><c r="A7" t="n"><v>NaN</v></c></row>')),
      "không thuộc dòng này", {}),
+    # A good value whose cell claims another row: Excel shows it there, so it is not this row's count.
+    ("good-cell-of-another-row", lambda t: xlsx(t, sheet(row(2).replace('<c r="D2"', '<c r="D9"'))),
+     "không thuộc dòng này", {}),
     ("wide-row-xfd", lambda t: xlsx(t, sheet(row(2, count="<v>-3</v>") + '<row r="1048576"><c r="XFD1048576" '
                                             't="n"><v>1</v></c></row>')), "số âm", {}),
     ("too-many-rows", lambda t: xlsx(t, sheet("".join(row(n) for n in range(2, 200)))), "dòng một trang",

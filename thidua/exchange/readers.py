@@ -33,6 +33,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from string import ascii_uppercase
 
 from django.conf import settings
 
@@ -458,6 +459,7 @@ def _xlsx_rows(zf: _Zip, wb, strings: list[str], title: str, part: str, origin: 
                                        "cột: tệp không đúng mẫu.")
                 budget.cells(len(element))
                 values: dict[int, object] = {}
+                row_text = str(number)
                 for cell in element:
                     reference = cell.get("r")
                     if not len(cell):  # an empty cell (formatted, or padding): no value, not decoded
@@ -467,6 +469,8 @@ def _xlsx_rows(zf: _Zip, wb, strings: list[str], title: str, part: str, origin: 
                     if reference is not None and reference[:3].isalpha():
                         continue  # a column past AAA, far beyond MAX_COLUMNS: not even decoded
                     elements.values += 1
+                    if reference is not None and reference.lstrip(ascii_uppercase) != row_text:
+                        _column_of(cell, parser, origin, number)  # refuses a cell that claims another row
                     try:
                         found = parser.parse_cell(cell)
                         column, value = found["column"], found["value"]
