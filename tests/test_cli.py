@@ -81,3 +81,14 @@ def test_a_database_never_migrated_gets_a_clear_message(tmp_path):
                           text=True, timeout=120)
     assert done.returncode == 1
     assert "chưa được khởi tạo: chạy «thidua migrate» trước" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("command", [["score", "hau-giang-2021", "--as-of", "30/02/2021"],
+                                     ["simulated-today", "30/02/2021"],
+                                     ["demo", "--no-serve", "--today", "30/02/2021"]])
+def test_a_date_not_written_yyyy_mm_dd_is_refused_in_vietnamese(command, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        main(["thidua", *command])
+    assert stopped.value.code != 0
+    err = capsys.readouterr().err
+    assert "Ngày «30/02/2021» không hợp lệ: dùng dạng YYYY-MM-DD." in err

@@ -1,17 +1,10 @@
-import datetime as dt
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from thidua.campaigns import clock
+from thidua.campaigns.management.arguments import iso_date
 from thidua.campaigns.models import Campaign
-
-
-def _day(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise CommandError(f"«{text}» không phải ngày dạng YYYY-MM-DD.") from None
 
 
 class Command(BaseCommand):
@@ -19,7 +12,7 @@ class Command(BaseCommand):
             "in ra; đặt một ngày; hoặc --bo để trở lại ngày thật.")
 
     def add_arguments(self, parser):
-        parser.add_argument("day", nargs="?", type=_day, help="Ngày mới (YYYY-MM-DD)")
+        parser.add_argument("day", nargs="?", type=iso_date, help="Ngày mới (YYYY-MM-DD)")
         parser.add_argument("--bo", action="store_true", help="Bỏ ngày mô phỏng: trở lại ngày thật")
 
     def handle(self, *args, day, bo, **options):

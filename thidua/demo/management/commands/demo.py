@@ -1,4 +1,3 @@
-import datetime as dt
 import time
 from pathlib import Path
 
@@ -9,18 +8,12 @@ from django.db import connection
 
 from thidua.audit.journal import journal_path
 from thidua.campaigns import clock
+from thidua.campaigns.management.arguments import iso_date
 from thidua.demo.services import DEMO_PASSWORD, DemoError, demo_setup
 from thidua.demo.serving import Binding
 from thidua.demo.synthetic import SYNTHETIC_LABEL
 from thidua.intake.models import DailyReport, IntakeRecord, ReportStatus
 from thidua.lib.vn import number
-
-
-def _day(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise CommandError(f"«{text}» không phải ngày dạng YYYY-MM-DD.") from None
 
 
 class Command(BaseCommand):
@@ -31,7 +24,7 @@ class Command(BaseCommand):
         parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000", help="Địa chỉ:cổng (mặc định "
                             "127.0.0.1:8000; 0.0.0.0:8000 cho điện thoại cùng mạng vào được)")
         parser.add_argument("--seed", type=int, default=2021, help="Hạt giống ngẫu nhiên (cùng hạt, cùng dữ liệu)")
-        parser.add_argument("--today", "--until", dest="today", type=_day, default=None,
+        parser.add_argument("--today", "--until", dest="today", type=iso_date, default=None,
                             help="Ngày hôm nay mô phỏng (YYYY-MM-DD): số liệu sinh tới ngày này, báo cáo của ngày "
                                  "này mới gửi một phần; mặc định: ngày giữa đợt thi đua")
         parser.add_argument("--no-serve", action="store_true", help="Chỉ dựng dữ liệu, không chạy trang web")

@@ -1,8 +1,8 @@
-import datetime as dt
 import json
 
 from django.core.management.base import BaseCommand, CommandError
 
+from thidua.campaigns.management.arguments import iso_date
 from thidua.campaigns.models import Campaign
 from thidua.lib import vn
 from thidua.scoring.robustness import robustness
@@ -10,19 +10,13 @@ from thidua.standings.export import standings_json, standings_table, standings_x
 from thidua.standings.selectors import campaign_standings
 
 
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise CommandError(f"Ngày «{text}» không hợp lệ: dùng YYYY-MM-DD.") from None
-
-
 class Command(BaseCommand):
     help = "Bảng xếp hạng của đợt thi đua (thang điểm của scoring.md): tạm tính đến một ngày, hoặc chính thức."
 
     def add_arguments(self, parser):
         parser.add_argument("campaign", help="Mã đợt thi đua")
-        parser.add_argument("--as-of", type=_date, help="Tính đến ngày (YYYY-MM-DD); mặc định hôm nay, tối đa hạn cuối")
+        parser.add_argument("--as-of", type=iso_date,
+                            help="Tính đến ngày (YYYY-MM-DD); mặc định hôm nay, tối đa hạn cuối")
         parser.add_argument("--format", choices=("table", "json", "xlsx"), default="table")
         parser.add_argument("--output", help="Ghi ra tệp (bắt buộc với xlsx)")
         parser.add_argument("--robustness", action="store_true",
