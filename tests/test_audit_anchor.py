@@ -12,8 +12,8 @@ from thidua.accounts.models import Role
 from thidua.audit.chain import chain_verify, entry_hash
 from thidua.audit.keys import audit_key
 from thidua.audit.models import ChainHead, ChangeSet
+from thidua.awards.services import campaign_advance
 from thidua.campaigns.models import Status
-from thidua.campaigns.services import campaign_advance
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,8 @@ from django.db import connection
 
 from thidua.audit.chain import chain_verify
 from thidua.audit.models import ChainHead, Change, ChangeSet
+from thidua.awards.services import campaign_advance
 from thidua.campaigns.models import Status
-from thidua.campaigns.services import campaign_advance
 
 pytestmark = pytest.mark.django_db
 INTAKE = {"thu_nhan": [["ngay", "ma_may", "ma_xa", "so_ho_so"], [dt.date(2021, 3, 21), "M-VTH-01", "31318", 17]]}

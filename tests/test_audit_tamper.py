@@ -15,8 +15,9 @@ from django.db import connection
 from thidua.audit.chain import changeset_seal
 from thidua.audit.models import Change, ChangeSet
 from thidua.audit.services import changeset_open, record_change
+from thidua.awards.services import campaign_advance
 from thidua.campaigns.models import Campaign, CompetitionGroup, Status
-from thidua.campaigns.services import campaign_advance, campaign_init
+from thidua.campaigns.services import campaign_init
 from thidua.intake.integrity import data_verify
 from thidua.intake.models import Assignment, DailyReport, EligiblePopulation, IntakeRecord, Machine, ReportStatus
 from thidua.intake.services import report_reopen, report_save, report_submit, report_verify

@@ -15,8 +15,9 @@ from thidua.accounts.services import user_create, user_update, users_import
 from thidua.api.services import token_create
 from thidua.audit.labels import FIELDS
 from thidua.audit.models import ChangeSet
+from thidua.awards.services import campaign_advance
 from thidua.campaigns.models import Status
-from thidua.campaigns.services import campaign_advance, campaign_init
+from thidua.campaigns.services import campaign_init
 from thidua.intake.models import DailyReport
 from thidua.intake.services import report_reopen, report_save, report_submit, report_verify
 from thidua.units.models import Unit

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "thidua.audit",
     "thidua.exchange",
     "thidua.standings",
+    "thidua.awards",
     "thidua.demo",
     "thidua.backup",
     "thidua.web",

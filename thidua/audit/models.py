@@ -16,6 +16,7 @@ class Source(models.TextChoices):
     WEB = "web", _("Trang web")
     API = "api", _("API")
     DEMO = "demo", _("Dữ liệu mô phỏng")
+    SYSTEM = "system", _("Tự động")
 
 
 class ChangeSet(models.Model):

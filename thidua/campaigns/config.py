@@ -4,6 +4,7 @@ No Django import here: the same values feed the scoring core. Every error is a s
 that names the key at fault.
 """
 
+import copy
 import datetime as dt
 import tomllib
 from dataclasses import asdict, dataclass, field
@@ -50,6 +51,8 @@ class CampaignConfig:
     max_per_machine_day: int = 2000
     reference: str = ""
     statutory: Statutory | None = None
+    grace_days: int = 3  # the campaign closes by itself this many days after the deadline
+    appeal_days: int = 5  # the appeals window, counted from the day the results are published
 
     def as_json(self) -> dict[str, Any]:
         """Return the settings as JSON-ready values (decimals and dates as text)."""
@@ -204,7 +207,7 @@ def _groups(reader: _Reader, data: Any) -> tuple[Group, ...]:
 
 
 TOP_KEYS = {"code", "name", "province", "structure", "start", "deadline", "non_working_days",
-            "max_per_machine_day", "reference", "scale", "groups", "statutory"}
+            "max_per_machine_day", "reference", "scale", "groups", "statutory", "lifecycle"}
 
 
 def _statutory(reader: _Reader, data: Any) -> Statutory | None:
@@ -254,11 +257,15 @@ def parse_config(data: Any) -> CampaignConfig:
     scale = _scale(r, data.get("scale", {}))
     groups = _groups(r, data.get("groups"))
     statutory = _statutory(r, data.get("statutory"))
+    lifecycle = r.table(data.get("lifecycle", {}), "lifecycle", {"grace_days", "appeal_days"}, set())
+    grace_days = r.integer(lifecycle, "grace_days", "lifecycle", default=3)
+    appeal_days = r.integer(lifecycle, "appeal_days", "lifecycle", default=5, minimum=1)
     if errors:
         raise ConfigError(errors)
     return CampaignConfig(code=code, name=name, province=province, structure=structure, start=start,
                           deadline=deadline, groups=groups, scale=scale, non_working_days=tuple(sorted(set(days))),
-                          max_per_machine_day=max_day, reference=reference or "", statutory=statutory)
+                          max_per_machine_day=max_day, reference=reference or "", statutory=statutory,
+                          grace_days=grace_days, appeal_days=appeal_days)
 
 
 def load_config(path: str | Path) -> CampaignConfig:
@@ -274,8 +281,9 @@ def load_config(path: str | Path) -> CampaignConfig:
 
 
 def config_from_json(data: dict) -> CampaignConfig:
-    """Rebuild the settings stored in the database (the inverse of `CampaignConfig.as_json`)."""
-    data = dict(data)
+    """Rebuild the settings stored in the database (the inverse of `CampaignConfig.as_json`); `data` is left as it
+    is (a copy is read: the stored settings are hashed when the council approves them)."""
+    data = copy.deepcopy(data)
     for key in ("start", "deadline"):
         data[key] = dt.date.fromisoformat(data[key])
     data["non_working_days"] = [dt.date.fromisoformat(d) for d in data.get("non_working_days", [])]
@@ -284,4 +292,6 @@ def config_from_json(data: dict) -> CampaignConfig:
             g.pop("tiers", None)
     if data.get("statutory") is None:
         data.pop("statutory", None)
+    # Settings stored before the lifecycle's were: their defaults.
+    data["lifecycle"] = {"grace_days": data.pop("grace_days", 3), "appeal_days": data.pop("appeal_days", 5)}
     return parse_config(data)

@@ -13,17 +13,21 @@ class Status(models.TextChoices):
     RUNNING = "running", _("Đang diễn ra")
     CLOSED = "closed", _("Đã kết thúc")
     SCORED = "scored", _("Đã chấm điểm")
+    PUBLISHED = "published", _("Đã công bố kết quả")
     PROPOSED = "proposed", _("Đã đề nghị khen thưởng")
     DECIDED = "decided", _("Đã có quyết định")
+    ARCHIVED = "archived", _("Đã lưu trữ")
 
 
-# The lifecycle only moves forward, one step at a time.
+# The way forward, one step at a time (the steps back and who takes each step: thidua.awards.lifecycle).
 NEXT_STATUS = {
     Status.DRAFT: Status.RUNNING,
     Status.RUNNING: Status.CLOSED,
     Status.CLOSED: Status.SCORED,
-    Status.SCORED: Status.PROPOSED,
+    Status.SCORED: Status.PUBLISHED,
+    Status.PUBLISHED: Status.PROPOSED,
     Status.PROPOSED: Status.DECIDED,
+    Status.DECIDED: Status.ARCHIVED,
 }
 
 
@@ -40,17 +44,22 @@ RESULT_STATE = {
     Status.RUNNING: ResultState.PROVISIONAL,
     Status.CLOSED: ResultState.PROVISIONAL,
     Status.SCORED: ResultState.PRELIMINARY,
+    Status.PUBLISHED: ResultState.PRELIMINARY,
     Status.PROPOSED: ResultState.OFFICIAL,
     Status.DECIDED: ResultState.OFFICIAL,
+    Status.ARCHIVED: ResultState.OFFICIAL,
 }
 
 # The next step of the lifecycle from each status: what it does and who takes it.
 NEXT_STEP = {
     Status.DRAFT: (_("Bắt đầu đợt thi đua: nhận số liệu thu nhận"), _("Quản trị, PC06")),
     Status.RUNNING: (_("Kết thúc đợt thi đua: khóa số liệu"), _("PC06, Quản trị")),
-    Status.CLOSED: (_("Chấm điểm: kết quả sơ bộ đến hạn cuối"), _("PC06")),
-    Status.SCORED: (_("Đề nghị khen thưởng: kết quả chính thức"), _("PC06")),
+    Status.CLOSED: (_("Chấm điểm: chốt kết quả sơ bộ (Hội đồng TĐKT duyệt thang điểm trước)"), _("PC06")),
+    Status.SCORED: (_("Công bố kết quả: mở thời hạn khiếu nại"), _("PC06")),
+    Status.PUBLISHED: (_("Đề nghị khen thưởng: giải quyết khiếu nại, Hội đồng phân xử đồng hạng và duyệt đề nghị, "
+                         "ghi số Tờ trình"), _("PC06")),
     Status.PROPOSED: (_("Ghi quyết định khen thưởng"), _("Hội đồng TĐKT, Quản trị")),
+    Status.DECIDED: (_("Lưu trữ: không thay đổi gì nữa"), _("Quản trị")),
 }
 
 
@@ -62,6 +71,9 @@ class Campaign(models.Model):
     start = models.DateField()
     deadline = models.DateField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    workflow = models.JSONField(default=dict, blank=True, help_text=(
+        "What the lifecycle's steps recorded (thidua.awards.lifecycle): the council's approval of the scale, "
+        "the day the results were published, the Tờ trình's and the decision's number, date and signer."))
     settings = models.JSONField(help_text="The checked settings of the campaign file (see config.py).")
     synthetic = models.BooleanField(default=False, help_text="Holds generated demo data, labelled as such.")
     created_at = models.DateTimeField(auto_now_add=True)

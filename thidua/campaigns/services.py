@@ -6,7 +6,7 @@ from thidua.audit.chain import changeset_seal
 from thidua.audit.services import changeset_open, reason_problem, record_change
 
 from .config import CampaignConfig
-from .models import NEXT_STATUS, Campaign, CompetitionGroup, Status
+from .models import Campaign, CompetitionGroup, Status
 
 
 class CampaignError(Exception):
@@ -58,25 +58,3 @@ def campaign_init(*, config: CampaignConfig, actor: str, reason: str = "",
                                                   defaults={"name": g.name, "kind": g.kind})
     changeset_seal(changeset)
     return campaign, "created" if created else "updated"
-
-
-@transaction.atomic
-def campaign_advance(*, campaign: Campaign, to: str, actor: str, reason: str) -> Campaign:
-    """Move a campaign one step along its lifecycle (draft → running → … → decided), recorded with its reason."""
-    locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
-    current = Status(locked.status)
-    if NEXT_STATUS.get(current) != to:
-        allowed = NEXT_STATUS.get(current)
-        hint = f"chỉ chuyển được sang «{allowed.label}»" if allowed else "đợt thi đua đã ở bước cuối"
-        raise CampaignError(f"Không chuyển được từ «{current.label}» sang «{Status(to).label}»: {hint}.")
-    if not reason.strip():
-        raise CampaignError("Chuyển trạng thái cần ghi lý do.")
-    problem = reason_problem(reason.strip())
-    if problem:
-        raise CampaignError(problem)
-    changeset = changeset_open(campaign=locked, actor=actor, source="cli", reason=reason.strip())
-    record_change(changeset, "campaign.status", locked.code, {"status": current.value}, {"status": to})
-    locked.status = to
-    locked.save(update_fields=["status", "updated_at"])
-    changeset_seal(changeset)
-    return locked

@@ -20,10 +20,11 @@ from django.utils import timezone
 from thidua.accounts.models import Role
 from thidua.accounts.services import user_create
 from thidua.audit.models import Source
+from thidua.awards.services import campaign_advance
 from thidua.campaigns import clock
 from thidua.campaigns.config import CampaignConfig, load_config
 from thidua.campaigns.models import Campaign, Status
-from thidua.campaigns.services import campaign_advance, campaign_init
+from thidua.campaigns.services import campaign_init
 from thidua.exchange.importer import workbook_import
 from thidua.intake.models import DailyReport
 from thidua.intake.services import report_reopen, report_save, report_submit, report_verify

@@ -121,8 +121,8 @@ def _campaign_rows():
 
 
 def _status_rows():
-    for pk, code, status in Campaign.objects.values_list("id", "code", "status").iterator():
-        yield pk, code, {"status": status}
+    for pk, code, status, workflow in Campaign.objects.values_list("id", "code", "status", "workflow").iterator():
+        yield pk, code, {"status": status, "workflow": workflow}
 
 
 def _elsewhere(code: str | None, own: int, its: int | None) -> str:
@@ -232,7 +232,8 @@ TRACKED = (
                                         "start": "ngày bắt đầu", "deadline": "hạn cuối", "settings": "cài đặt",
                                         "synthetic": "đánh dấu dữ liệu mô phỏng"}, {}, _campaign_rows,
             unrecorded={"synthetic": False}),  # a campaign made before the mark was recorded: real data
-    Tracked("campaign.status", "Trạng thái đợt thi đua", {"status": "trạng thái"}, {"status": "draft"},
+    Tracked("campaign.status", "Trạng thái đợt thi đua", {"status": "trạng thái", "workflow": "các bước đã ghi"},
+            {"status": "draft", "workflow": {}},
             _status_rows, silent_default=True),
     Tracked("don_vi", "Đơn vị", {"ten_don_vi": "tên", "loai": "loại", "ma_don_vi_cap_tren": "đơn vị cấp trên",
                                  "nhom_thi_dua": "nhóm thi đua", "dia_ban": "địa bàn"},
