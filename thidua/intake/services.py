@@ -15,7 +15,7 @@ from django.utils import timezone
 from thidua.audit.chain import changeset_seal
 from thidua.audit.services import changeset_open, reason_problem, record_change, record_changes
 from thidua.campaigns import clock
-from thidua.campaigns.models import Campaign
+from thidua.campaigns.models import Campaign, Status
 from thidua.lib import vn
 
 from .integrity import report_state
@@ -40,9 +40,12 @@ class SaveResult:
     errors: list = field(default_factory=list)
 
 
-def _locked_campaign(campaign: Campaign) -> Campaign:
-    """Lock the campaign row: imports and reports of one campaign write one at a time."""
+def _locked_campaign(campaign: Campaign, appeal: int | None = None) -> Campaign:
+    """Lock the campaign row: imports and reports of one campaign write one at a time. Once the campaign is
+    closed only a correction citing an accepted appeal writes, and only while the results are published."""
     locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    if appeal is not None and locked.status == Status.PUBLISHED:
+        return locked
     if not locked.accepts_data:
         raise ReportError([(None, None, f"Đợt thi đua đang ở trạng thái «{locked.get_status_display()}»: số liệu "
                                         "đã khóa.")])
@@ -66,15 +69,19 @@ def _key(record_day: dt.date, machine: str, commune: str) -> str:
 
 @transaction.atomic
 def report_save(*, campaign: Campaign, team, day: dt.date, rows: list[tuple[str, str, object]], actor: str,
-                reason: str = "", source: str = "web") -> SaveResult:
+                reason: str = "", source: str = "web", appeal: int | None = None) -> SaveResult:
     """Write a team's counts of one day: rows of (machine code, commune code, applications); all or nothing.
 
     A value changed after the day was submitted is a correction and needs a reason; a verified day is locked.
+    `appeal` is the number of the accepted appeal a correction applies (thidua/awards/appeals.py, its only
+    caller): it writes into a published campaign and a verified day, and its reason must cite the appeal.
     """
     _check_reason(reason)
-    campaign = _locked_campaign(campaign)
+    if appeal is not None and f"khiếu nại số {appeal}" not in reason:
+        raise ReportError([(None, None, f"Sửa theo khiếu nại phải ghi rõ «khiếu nại số {appeal}» trong lý do.")])
+    campaign = _locked_campaign(campaign, appeal)
     report = _report(campaign, team, day)
-    if report.status == ReportStatus.VERIFIED:
+    if report.status == ReportStatus.VERIFIED and appeal is None:
         raise ReportError([(None, None, f"Ngày {day:%d/%m/%Y} của tổ {team.code} đã được xác nhận và khóa; cần PC06 "
                                         "mở lại để sửa.")])
     rules = IntakeRules(campaign)

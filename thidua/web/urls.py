@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import account, audit, imports, reports, views
+from . import account, appeals, audit, imports, reports, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -26,4 +26,13 @@ urlpatterns = [
     path("dot/<slug:code>/nhap-tep/xac-nhan/", imports.import_confirm, name="import_confirm"),
     path("dot/<slug:code>/nhap-tep/loi/<str:sha>.csv", imports.import_errors, name="import_errors"),
     path("dot/<slug:code>/nhap-tep/mau.xlsx", imports.import_template, name="import_template"),
+    # issue 10: appeals
+    path("dot/<slug:code>/khieu-nai/", appeals.appeal_list, name="appeal_list"),
+    path("dot/<slug:code>/khieu-nai/gui/", appeals.appeal_file, name="appeal_file"),
+    path("dot/<slug:code>/khieu-nai/<int:number>/", appeals.appeal_detail, name="appeal_detail"),
+    path("dot/<slug:code>/khieu-nai/<int:number>/giai-quyet/", appeals.appeal_decide, name="appeal_decide"),
+    path("dot/<slug:code>/khieu-nai/<int:number>/bang-chung/<int:pk>/", appeals.appeal_evidence,
+         name="appeal_evidence"),
+    path("dot/<slug:code>/ket-qua-chot/", appeals.snapshot_list, name="snapshot_list"),
+    path("dot/<slug:code>/ket-qua-chot/<int:version>.json", appeals.snapshot_json, name="snapshot_json"),
 ]
