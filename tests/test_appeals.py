@@ -500,3 +500,4 @@ def test_a_district_lists_its_own_and_its_teams_appeals_only(two_appeals, sign_i
     assert reverse("appeal_detail", args=[C, 1]) in body and reverse("appeal_detail", args=[C, 2]) not in body
     body = sign_in("hoi_dong").get(reverse("appeal_list", args=[C])).content.decode()
     assert reverse("appeal_detail", args=[C, 2]) in body
+

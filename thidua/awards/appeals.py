@@ -306,8 +306,8 @@ def decide_appeal(*, appeal: Appeal, actor: str, role: str | None, accept: bool,
     campaign = Campaign.objects.select_for_update().get(pk=appeal.campaign_id)
     if campaign.status != Status.PUBLISHED:
         raise StepError(NOT_PUBLISHED)
-    appeal = (Appeal.objects.select_for_update().select_related("campaign", "unit", "team", "machine", "commune")
-              .get(pk=appeal.pk))
+    appeal = (Appeal.objects.select_for_update(of=("self",))
+              .select_related("campaign", "unit", "team", "machine", "commune").get(pk=appeal.pk))
     if appeal.status != AppealStatus.FILED:
         raise StepError(DECIDED.format(number=appeal.number, status=appeal.get_status_display()))
     before = _state(appeal)
