@@ -501,3 +501,10 @@ def test_a_district_lists_its_own_and_its_teams_appeals_only(two_appeals, sign_i
     body = sign_in("hoi_dong").get(reverse("appeal_list", args=[C])).content.decode()
     assert reverse("appeal_detail", args=[C, 2]) in body
 
+
+
+def test_the_form_keeps_a_valid_date_after_a_problem(published, sign_in):
+    with clock.at(WITHIN):
+        response = sign_in("huyen").post(reverse("appeal_file", args=[C]), {
+            "loai": "day", "to": "TO-VTH-1", "ngay": "02/03/2021", "so_mong_muon": "61", "ly_do": ""})
+    assert response.status_code == 400 and 'value="02/03/2021"' in response.content.decode()

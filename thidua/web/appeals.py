@@ -60,6 +60,10 @@ def appeal_list(request, code):
 
 def _form_context(campaign, scope, values: dict, problems: list[str]) -> dict:
     teams = service.filing_teams(campaign, scope)
+    try:  # the date field shows a date; a text that is none is quoted in the problems instead
+        values = {**values, "ngay": vn.parse_date(values.get("ngay") or "")}
+    except ValueError:
+        values = {**values, "ngay": None}
     machines = (Assignment.objects.filter(team__in=teams).select_related("machine", "team")
                 .order_by("machine__code", "start"))
     return {"campaign": campaign, "tab": "appeals", "teams": teams, "machines": machines, "values": values,
