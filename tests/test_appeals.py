@@ -508,3 +508,30 @@ def test_the_form_keeps_a_valid_date_after_a_problem(published, sign_in):
         response = sign_in("huyen").post(reverse("appeal_file", args=[C]), {
             "loai": "day", "to": "TO-VTH-1", "ngay": "02/03/2021", "so_mong_muon": "61", "ly_do": ""})
     assert response.status_code == 400 and 'value="02/03/2021"' in response.content.decode()
+
+
+def test_the_history_still_reproduces_the_data_after_a_correction(published, person):
+    from thidua.audit.chain import chain_verify
+    from thidua.intake.integrity import data_verify
+
+    decide(file(published, person("CAH-NBA"), **NBA_DAY, files=[SimpleUploadedFile("a.pdf", PDF)]))
+    assert data_verify() is None
+    assert chain_verify().ok
+
+
+def test_the_list_reads_a_bounded_number_of_queries(published, person, sign_in):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = sign_in("pc06")
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("appeal_list", args=[C])).status_code == 200
+        return len(captured)
+
+    file(published, person("to"), **VTH_DAY)
+    few = queries()
+    for n in range(4):
+        file(published, person("CAH-NBA"), kind="rule", rule=f"Điểm {n}")
+    assert queries() == few
