@@ -7,14 +7,13 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from lifecycle import FORWARD, advance_to, moment
 
 from thidua.accounts.models import Role
 from thidua.awards.models import Snapshot, TieRuling
 from thidua.awards.selectors import unverified_at_deadline
 from thidua.campaigns import clock
 from thidua.campaigns.models import Campaign, Status
-
-from lifecycle import FORWARD, advance_to, moment
 
 pytestmark = pytest.mark.django_db
 C = "hau-giang-2021"
