@@ -184,6 +184,9 @@ def test_nobody_files_for_a_team_outside_their_unit(published, person, who, team
     ({"expected": "<script>"}, "Số hồ sơ mong muốn «<script>» phải là số nguyên không âm (ví dụ 120)."),
     ({"expected": "2001"}, "Số hồ sơ mong muốn 2.001 vượt mức tối đa 2.000 hồ sơ một máy một ngày."),
     ({"expected": "60"}, "Số hồ sơ mong muốn bằng số đang ghi nhận (60): không có gì để khiếu nại."),
+    ({"day": "01/03/2021", "commune": "31321", "expected": "1961"},
+     "Với số mong muốn, máy M-VTH-01 thu nhận 2.046 hồ sơ ngày 01/03/2021, vượt mức tối đa 2.000 hồ sơ một máy "
+     "một ngày."),
     ({"expected": ""}, "Cần ghi số hồ sơ mong muốn."),
     ({"team": "TO/../VTH"}, "Không có tổ «TO/../VTH» trong đơn vị của bạn."),
     ({"day": "05/03/2021"}, "Ngày 05/03/2021 tổ TO-VTH-1 không có số liệu nào khớp: ghi cả mã máy và mã xã của dòng "
@@ -535,3 +538,11 @@ def test_the_list_reads_a_bounded_number_of_queries(published, person, sign_in):
     for n in range(4):
         file(published, person("CAH-NBA"), kind="rule", rule=f"Điểm {n}")
     assert queries() == few
+
+
+def test_the_home_page_sends_pc06_and_the_units_to_the_appeals(published, person, sign_in):
+    file(published, person("to"), **VTH_DAY)
+    with clock.at(WITHIN):
+        for who in ("pc06", "huyen"):
+            body = sign_in(who).get(reverse("home")).content.decode()
+            assert f'href="{reverse("appeal_list", args=[C])}"' in body, who

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.test import override_settings
 
 from thidua.audit.models import Change
-from thidua.awards.models import Snapshot
+from thidua.awards.models import Appeal, Snapshot
 from thidua.campaigns.models import Status
 from thidua.demo.services import DemoError, demo_setup
 from thidua.intake.integrity import data_verify
@@ -51,6 +51,13 @@ def test_the_stage_freezes_the_standings_and_the_history_verifies(decided):
     snapshot = Snapshot.objects.get(campaign=decided.campaign, version=1)
     assert snapshot.intact and snapshot.payload()["as_of"] == decided.campaign.deadline.isoformat()
     assert data_verify() is None
+
+
+def test_the_stage_hears_appeals_and_keeps_both_snapshots(decided):
+    appeals = Appeal.objects.filter(campaign=decided.campaign).order_by("number")
+    assert [(a.kind, a.status) for a in appeals] == [("day", "accepted"), ("rule", "rejected")]
+    assert appeals[0].evidence.count() == 1 and appeals[0].snapshot_after.version == 2
+    assert list(Snapshot.objects.filter(campaign=decided.campaign).values_list("version", flat=True)) == [1, 2]
 
 
 def test_a_stage_and_a_today_together_are_refused():

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Sum
 
 from thidua.accounts.models import Role
 from thidua.accounts.scopes import Scope, scope_of
@@ -201,6 +201,12 @@ def _day_target(campaign: Campaign, scope: Scope, fields: dict, problems: list[s
     record = IntakeRecord.objects.filter(day=day, machine_id=checked.machine_id,
                                          commune_id=checked.commune_id).first()
     current = record.applications if record else 0
+    machine_day = (IntakeRecord.objects.filter(day=day, machine_id=checked.machine_id)
+                   .aggregate(n=Sum("applications"))["n"] or 0) - current + expected
+    if machine_day > rules.limit:
+        problems.append(f"Với số mong muốn, máy {machine_code} thu nhận {vn.number(machine_day)} hồ sơ ngày "
+                        f"{day:%d/%m/%Y}, vượt mức tối đa {vn.number(rules.limit)} hồ sơ một máy một ngày.")
+        return None
     if current == expected:
         problems.append(f"Số hồ sơ mong muốn bằng số đang ghi nhận ({vn.number(current)}): không có gì để khiếu nại.")
         return None

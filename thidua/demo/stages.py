@@ -17,6 +17,8 @@ from thidua.awards.services import advance, approve_scale, rule_tie
 from thidua.campaigns import clock
 from thidua.campaigns.models import Campaign, Status
 
+from .appeals import demo_appeals
+
 STAGES = (Status.SCORED, Status.PUBLISHED, Status.PROPOSED, Status.DECIDED)
 
 
@@ -54,6 +56,7 @@ def carry(campaign: Campaign, stage: str, *, story: list[str]) -> tuple[Campaign
                            reason="Công bố kết quả sơ bộ tới các đơn vị.")
     story.append(f"{day:%d/%m/%Y}: PC06 công bố kết quả; khiếu nại đến hết ngày "
                  f"{dt.date.fromisoformat(campaign.workflow['appeals_until']):%d/%m/%Y}.")
+    demo_appeals(campaign, day, at, decide_all=stage != Status.PUBLISHED, story=story)
     if stage == Status.PUBLISHED:
         return campaign, day + dt.timedelta(days=1)
     for group, prize_rank, units in open_ties(campaign):

@@ -201,7 +201,8 @@ def end_tasks(campaign: Campaign, scope) -> list[tuple[str, str]]:
             tasks.append((_("Thẩm định %(n)s đề nghị khen thưởng của các đơn vị") % {"n": vn.number(n)}, page))
         n = Appeal.objects.filter(campaign=campaign, status=AppealStatus.FILED).count()
         if n:
-            tasks.append((_("Giải quyết %(n)s khiếu nại") % {"n": vn.number(n)}, page))
+            tasks.append((_("Giải quyết %(n)s khiếu nại") % {"n": vn.number(n)},
+                          reverse("appeal_list", args=[campaign.code])))
     if status == Status.PROPOSED and role in (Role.COUNCIL, Role.ADMIN):
         tasks.append((_("Ghi quyết định khen thưởng (số, ngày, người ký)"), page))
     for step in lifecycle.transitions_from(status):
@@ -211,7 +212,7 @@ def end_tasks(campaign: Campaign, scope) -> list[tuple[str, str]]:
         until = (campaign.workflow or {}).get("appeals_until")
         if until:
             tasks.append((_("Kết quả sơ bộ đã công bố: khiếu nại đến hết ngày %(day)s") % {
-                "day": vn.date(dt.date.fromisoformat(until))}, reverse("standings", args=[campaign.code])))
+                "day": vn.date(dt.date.fromisoformat(until))}, reverse("appeal_list", args=[campaign.code])))
     if status in (Status.SCORED, Status.PUBLISHED, Status.PROPOSED, Status.DECIDED, Status.ARCHIVED):
         tasks.append((_("Khen thưởng và tiền thưởng"), reverse("rewards", args=[campaign.code])))
     return tasks
