@@ -120,6 +120,22 @@ SETTINGS: dict[str, Field] = {
     "tier.cash_vnd": Field(_("Tiền thưởng"), "money"),
     "tier.individuals": Field(_("Cá nhân đề nghị Bằng khen"), "number"),
     "tier.bonus_points": Field(_("Điểm thi đua cộng"), "number"),
+    # issue 10: docx — the documents' wording ([documents], editable after scoring)
+    "documents.place": Field(_("Văn bản · Địa danh"), "text"),
+    "documents.police": Field(_("Văn bản · Cơ quan ban hành Tờ trình, Báo cáo"), "text"),
+    "documents.committee": Field(_("Văn bản · Cơ quan ban hành Quyết định"), "text"),
+    "documents.plan_title": Field(_("Văn bản · Tên Kế hoạch"), "text"),
+    "documents.plan_symbol": Field(_("Văn bản · Ký hiệu Kế hoạch"), "text"),
+    "documents.plan_number": Field(_("Văn bản · Số Kế hoạch"), "number"),
+    "documents.plan_date": Field(_("Văn bản · Ngày Kế hoạch"), "text"),
+    "documents.money_source": Field(_("Văn bản · Nguồn kinh phí"), "text"),
+    "documents.proposer": Field(_("Văn bản · Người đề nghị"), "text"),
+    "documents.decider": Field(_("Văn bản · Người quyết định"), "text"),
+    "documents.executors": Field(_("Văn bản · Người thi hành quyết định"), "text"),
+    "documents.lessons": Field(_("Văn bản · Bài học kinh nghiệm"), "text"),
+    "documents.proposal": Field(_("Văn bản · Tờ trình"), "text"),
+    "documents.decision": Field(_("Văn bản · Quyết định"), "text"),
+    "documents.report": Field(_("Văn bản · Báo cáo tổng kết"), "text"),
 }
 SETTINGS_SHOWN_ELSEWHERE = {"code", "name", "province", "structure", "start", "deadline"}
 
