@@ -36,6 +36,7 @@ ENTITY_LABELS = {
     "campaign.status": _("Trạng thái đợt thi đua"),
     "user": _("Người dùng và vai trò"),
     "api_token": _("Khóa API"),
+    "van_ban": _("Văn bản đã ban hành"),  # issue 10: docx
 }
 # The kinds about accounts and their keys (who may act, a password reset, the hash of a key's secret): their history
 # is not a campaign's data, but the audit's and the user administration's.
@@ -50,6 +51,13 @@ class Field:
 
 # Every field the history records, by kind of record, in the order they are shown.
 FIELDS: dict[str, dict[str, Field]] = {
+    # issue 10: docx — the register of issued documents
+    "van_ban": {
+        "kind": Field(_("Loại văn bản"), "text"), "version": Field(_("Phiên bản"), "number"),
+        "number": Field(_("Số, ký hiệu"), "text"), "date": Field(_("Ngày văn bản"), "date"),
+        "file_name": Field(_("Tệp"), "text"), "sha256": Field(_("Mã SHA-256"), "hash"),
+        "size": Field(_("Dung lượng (byte)"), "number"), "snapshot": Field(_("Bản chốt kết quả số"), "number"),
+    },
     "thu_nhan": {"so_ho_so": Field(_("Số hồ sơ"), "number")},
     "bao_cao": {
         "status": Field(_("Trạng thái"), "report_status"), "late": Field(_("Trễ hạn"), "yes_no"),

@@ -36,8 +36,8 @@ class Kind:
         return DocumentKind(self.code).label
 
 
-def _word(generator) -> Callable[[Campaign, Snapshot], bytes]:
-    return lambda campaign, snapshot: generator(document_facts(campaign, snapshot))
+def _word(generator, approved_only: bool | None = None) -> Callable[[Campaign, Snapshot], bytes]:
+    return lambda campaign, snapshot: generator(document_facts(campaign, snapshot, approved_only=approved_only))
 
 
 def _through_file(make_file: Callable[[Path], None], name: str) -> bytes:
@@ -65,7 +65,8 @@ def _frame(campaign: Campaign, snapshot: Snapshot) -> bytes:
 
 KINDS: dict[str, Kind] = {k.code: k for k in (
     Kind(DocumentKind.PROPOSAL, "to-trinh.docx", DOCX, _word(proposal_docx)),
-    Kind(DocumentKind.DECISION, "quyet-dinh.docx", DOCX, _word(decision_docx)),
+    # The decision awards only what the council approved, whatever the step.
+    Kind(DocumentKind.DECISION, "quyet-dinh.docx", DOCX, _word(decision_docx, approved_only=True)),
     Kind(DocumentKind.REPORT, "bao-cao-tong-ket.docx", DOCX, _word(report_docx)),
     Kind(DocumentKind.TABLES, "khen-thuong.xlsx", XLSX, _workbook),
     Kind(DocumentKind.CERTIFICATES, "bang-khen.pdf", PDF, _certificates),

@@ -79,9 +79,12 @@ def _date(value: str | None) -> dt.date | None:
     return dt.date.fromisoformat(value) if value else None
 
 
-def document_facts(campaign: Campaign, snapshot: Snapshot | None = None) -> Facts:
+def document_facts(campaign: Campaign, snapshot: Snapshot | None = None, *, approved_only: bool | None = None) -> Facts:
     """Return what the documents of a campaign say, from its latest snapshot (or `snapshot`); raise DocumentError
-    for a campaign not scored yet or without document settings."""
+    for a campaign not scored yet or without document settings.
+
+    The nominations counted: the council's approved ones with `approved_only`; by default, before the step
+    "proposed", every nomination still in the flow (the Tờ trình lists the proposals), the approved ones after."""
     if campaign.status not in DOCUMENT_STATUSES:
         raise DocumentError(NOT_SCORED.format(code=campaign.code, status=campaign.get_status_display()))
     settings = campaign.config.documents
@@ -98,7 +101,8 @@ def document_facts(campaign: Campaign, snapshot: Snapshot | None = None) -> Fact
     proposal, decision = workflow.get("proposal") or {}, workflow.get("decision") or {}
     return Facts(
         campaign=campaign, settings=settings, snapshot=snapshot, payload=payload,
-        money=money(campaign, snapshot=snapshot, approved_only=campaign.status in APPROVED_STATUSES),
+        money=money(campaign, snapshot=snapshot, approved_only=campaign.status in APPROVED_STATUSES
+                    if approved_only is None else approved_only),
         proposal_number=proposal.get("number"), proposal_date=_date(proposal.get("date")),
         decision_number=decision.get("number"), decision_date=_date(decision.get("date")),
         decision_signer=decision.get("signer") or settings.decision.signer.name,

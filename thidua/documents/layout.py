@@ -8,6 +8,7 @@ title, the motto and the place–date line on the right. The same content gives 
 
 import datetime as dt
 import io
+import math
 import zipfile
 
 from docx import Document
@@ -16,7 +17,7 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Cm, Mm, Pt
+from docx.shared import Cm, Mm, Pt, Twips
 
 from thidua.campaigns.config import Issuer, Paper
 from thidua.lib import vn
@@ -44,8 +45,8 @@ def new_document() -> Document:
     section = doc.sections[0]
     section.orientation = WD_ORIENT.PORTRAIT
     section.page_width, section.page_height = Mm(210), Mm(297)
-    section.top_margin, section.bottom_margin = Mm(MARGINS_MM["top"]), Mm(MARGINS_MM["bottom"])
-    section.left_margin, section.right_margin = Mm(MARGINS_MM["left"]), Mm(MARGINS_MM["right"])
+    section.top_margin, section.bottom_margin = _at_least(MARGINS_MM["top"]), _at_least(MARGINS_MM["bottom"])
+    section.left_margin, section.right_margin = _at_least(MARGINS_MM["left"]), _at_least(MARGINS_MM["right"])
     section.header_distance, section.footer_distance = Mm(10), Mm(10)
     _page_numbers(section)
     style = doc.styles["Normal"]
@@ -56,6 +57,11 @@ def new_document() -> Document:
     fmt = style.paragraph_format
     fmt.space_before, fmt.space_after, fmt.line_spacing = Pt(0), Pt(0), 1.0
     return doc
+
+
+def _at_least(mm: float) -> Twips:
+    """Return a length in whole twips (as the file stores it) not shorter than `mm`: 15 mm stays within 15–20."""
+    return Twips(math.ceil(mm * 1440 / 25.4))
 
 
 def _drop_thumbnail(doc: Document) -> None:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import account, audit, imports, reports, views
+from . import account, audit, documents, imports, reports, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -26,4 +26,9 @@ urlpatterns = [
     path("dot/<slug:code>/nhap-tep/xac-nhan/", imports.import_confirm, name="import_confirm"),
     path("dot/<slug:code>/nhap-tep/loi/<str:sha>.csv", imports.import_errors, name="import_errors"),
     path("dot/<slug:code>/nhap-tep/mau.xlsx", imports.import_template, name="import_template"),
+    # issue 10: docx — the documents of a campaign, their drafts and the register of issued versions
+    path("dot/<slug:code>/van-ban/", documents.documents, name="documents"),
+    path("dot/<slug:code>/van-ban/ban-hanh/", documents.document_issue, name="document_issue"),
+    path("dot/<slug:code>/van-ban/ban-thao/<str:kind>/", documents.document_draft, name="document_draft"),
+    path("dot/<slug:code>/van-ban/da-ban-hanh/<int:pk>/", documents.document_issued, name="document_issued"),
 ]
