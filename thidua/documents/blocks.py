@@ -76,7 +76,7 @@ def collectives_table(doc, facts: Facts, *, split: bool = True) -> None:
     lines = facts.money.collectives
     if split:
         head = ["STT", "Tập thể", "Thành tích", "Tiền thưởng giải", "Kèm Bằng khen", "Cộng"]
-        widths = [10, 45, 30, 27, 26, 27]
+        widths = [12, 43, 30, 27, 26, 27]
         rows = [[str(i), line.name, line.title, vn.number(line.prize_vnd), vn.number(line.statutory_vnd),
                  vn.number(line.total_vnd)] for i, line in enumerate(lines, start=1)]
         total = ["", "Tổng cộng", "", vn.number(sum(x.prize_vnd for x in lines)),
@@ -85,7 +85,7 @@ def collectives_table(doc, facts: Facts, *, split: bool = True) -> None:
         return
     head = ["STT", "Tên tập thể", "Thành tích", "Số tiền (đồng)"]
     rows = [[str(i), line.name, line.title, vn.number(line.total_vnd)] for i, line in enumerate(lines, start=1)]
-    layout.table(doc, head, rows, [10, 78, 50, 27], numeric={0, 3},
+    layout.table(doc, head, rows, [12, 76, 50, 27], numeric={0, 3},
                  total=["", "Tổng cộng", "", vn.number(sum(x.total_vnd for x in lines))])
 
 
@@ -95,7 +95,7 @@ def individuals_table(doc, facts: Facts) -> None:
     head = ["STT", "Họ và tên", "Cấp bậc, chức vụ", "Đơn vị", "Số tiền (đồng)"]
     rows = [[str(i), line.name, line.rank, line.unit, vn.number(line.total_vnd)]
             for i, line in enumerate(lines, start=1)]
-    layout.table(doc, head, rows, [10, 38, 37, 55, 25], numeric={0, 4},
+    layout.table(doc, head, rows, [12, 37, 37, 54, 25], numeric={0, 4},
                  total=["", "Tổng cộng", "", "", vn.number(sum(x.total_vnd for x in lines))])
 
 

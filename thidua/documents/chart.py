@@ -23,7 +23,7 @@ def cumulative_chart(days: list[dt.date], series: list[tuple[str, list[int]]], d
     with matplotlib.rc_context({"font.family": "DejaVu Sans", "font.size": 9, "svg.hashsalt": "thidua",
                          "axes.spines.top": False, "axes.spines.right": False}):
         # A figure of its own on the Agg canvas: no pyplot, no global state shared between requests.
-        figure = Figure(figsize=(6.3, 3.9), dpi=150)
+        figure = Figure(figsize=(6.3, 4.6), dpi=150)
         FigureCanvasAgg(figure)
         axes = figure.add_subplot()
         every = max(1, len(days) // 12)
@@ -40,7 +40,9 @@ def cumulative_chart(days: list[dt.date], series: list[tuple[str, list[int]]], d
         axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _: vn.number(int(value))))
         axes.xaxis.set_major_formatter(mdates.DateFormatter("%d/%m"))
         axes.grid(axis="y", color="#cccccc", linewidth=0.5)
-        axes.legend(loc="upper left", fontsize=7, frameon=False, ncol=2 if len(series) > 5 else 1)
+        # Below the plot, where it hides no line.
+        axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), fontsize=7, frameon=False,
+                    ncol=2 if len(series) > 3 else len(series) or 1)
         figure.tight_layout()
         out = io.BytesIO()
         figure.savefig(out, format="png", metadata={"Software": None})

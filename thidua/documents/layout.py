@@ -281,6 +281,7 @@ def table(doc: Document, head: list[str], rows: list[list[str]], widths_mm: list
             align = (WD_ALIGN_PARAGRAPH.CENTER if r == 0 else
                      WD_ALIGN_PARAGRAPH.RIGHT if c in numeric else WD_ALIGN_PARAGRAPH.LEFT)
             text(cell, value, size=TABLE_PT, bold=bold, align=align, before=2, after=2)
+    _keep_rows_whole(grid)
     _repeat_header(grid)
     text(doc, "", size=6)
 
@@ -312,7 +313,9 @@ def _repeat_header(grid) -> None:
 
 
 def signature(doc: Document, paper: Paper, name: str, recipients: tuple[str, ...] | None = None) -> None:
-    """Add the recipients (left, 11–12 pt) and the signature block (right: authority, position, space, name)."""
+    """Add the recipients (left, 11–12 pt) and the signature block (right: authority, position, space, name),
+    kept on the page of the body's last paragraph."""
+    doc.paragraphs[-1].paragraph_format.keep_with_next = True
     table = doc.add_table(rows=1, cols=2)
     _no_borders(table)
     _widths(table, [78, TEXT_WIDTH_MM - 78])
