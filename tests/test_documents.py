@@ -298,11 +298,20 @@ def test_the_report_gives_the_figures_the_chart_the_standings_and_the_bonus_poin
     bonus = rows_of(find_table(doc, "Giải", "Đơn vị"))
     assert bonus[1:] == [["Hạng Nhất", "Công an thành phố Ngã Bảy", "+3"], ["Hạng Nhì", "Công an thành phố Vị Thanh",
                                                                            "+2"]]
-    assert any(t.startswith("Phần nhận xét, đánh giá và bài học kinh nghiệm do Phòng cảnh sát") for t in text)
+    assert any(t.startswith("Phần nhận xét, đánh giá và bài học kinh nghiệm được tổng hợp") for t in text)
     assert len(doc.inline_shapes) == 1
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         png = z.read("word/media/image1.png")
     assert png.startswith(b"\x89PNG") and b"Software" not in png and b"tIME" not in png
+
+
+def test_the_reports_lessons_come_from_the_settings(decided):
+    data = _toml()
+    data["documents"]["lessons"] = ["Phân công máy theo địa bàn đông dân ngay từ tuần đầu."]
+    campaign_init(config=parse_config(data), actor="pc06", reason="Bổ sung bài học kinh nghiệm")
+    text = paragraphs(word(render(Campaign.objects.get(pk=decided.pk), "bao_cao")))
+    assert "Phân công máy theo địa bàn đông dân ngay từ tuần đầu." in text
+    assert not any(t.startswith("Phần nhận xét, đánh giá") for t in text)
 
 
 def test_the_report_cumulates_each_districts_intake_day_by_day(decided):

@@ -162,6 +162,7 @@ def body(container, value: str, *, bold: bool = False, italic: bool = False, ind
     fmt = paragraph.paragraph_format
     fmt.first_line_indent = FIRST_LINE if indent else None
     fmt.space_after, fmt.line_spacing = AFTER, LINE_SPACING
+    fmt.keep_with_next = bold  # a heading stays with what it heads
     if value:
         run = paragraph.add_run(value)
         run.bold, run.italic = bold, italic

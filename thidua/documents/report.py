@@ -14,9 +14,10 @@ from .chart import cumulative_chart
 from .facts import Facts, coverage_by_district, cumulative_intake
 
 KIND = "BÁO CÁO"
-NO_LESSONS = ("Phần nhận xét, đánh giá và bài học kinh nghiệm do {body} tổng hợp từ ý kiến của Công an các huyện, "
-              "thị xã, thành phố và bổ sung trước khi ban hành báo cáo; các số liệu của báo cáo được lập từ bản chốt "
-              "kết quả nêu trên.")
+# Said when the settings give no lessons: the software does not invent them.
+NO_LESSONS = ("Phần nhận xét, đánh giá và bài học kinh nghiệm được tổng hợp từ ý kiến của Công an các huyện, thị xã, "
+              "thành phố và bổ sung trước khi ban hành báo cáo; các số liệu của báo cáo được lập từ bản chốt kết quả "
+              "nêu trên.")
 
 
 def report_docx(facts: Facts) -> bytes:
@@ -85,7 +86,7 @@ def report_docx(facts: Facts) -> bytes:
         layout.body(doc, "Không có đơn vị đạt giải: không có điểm thi đua được cộng.")
 
     layout.heading(doc, "II. NHẬN XÉT, BÀI HỌC KINH NGHIỆM")
-    for lesson in s.lessons or (NO_LESSONS.format(body=" ".join(s.police.name).capitalize()),):
+    for lesson in s.lessons or (NO_LESSONS,):
         layout.body(doc, lesson)
 
     layout.heading(doc, "III. ĐỀ NGHỊ KHEN THƯỞNG")
