@@ -579,3 +579,12 @@ def test_bad_input_to_issue_is_a_message_and_nothing_changes(decided, login, set
     assert response.status_code == (400 if "\x00" in data["reason"] else 200)
     assert not IssuedDocument.objects.exists()
     assert "<script>alert(1)</script>" not in response.content.decode()
+
+
+def test_the_page_reads_a_bounded_number_of_queries(issued, login, django_assert_max_num_queries):
+    """Session, user, profile, campaign, snapshot, register, people: the same for one issued version or many."""
+    client = login(Role.PC06, "PC06")
+    for kind in ("bao_cao", "quyet_dinh"):
+        issue(issued.campaign, kind, "pc06", "Lưu hồ sơ")
+    with django_assert_max_num_queries(8):
+        assert client.get(reverse("documents", args=[issued.campaign.code])).status_code == 200
