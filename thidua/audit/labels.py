@@ -38,6 +38,7 @@ ENTITY_LABELS = {
     "api_token": _("Khóa API"),
     "ket_qua_chot": _("Bản chốt kết quả"),
     "phan_xu_dong_hang": _("Phán quyết đồng hạng của Hội đồng"),
+    "van_ban": _("Văn bản đã ban hành"),
 }
 # The kinds about accounts and their keys (who may act, a password reset, the hash of a key's secret): their history
 # is not a campaign's data, but the audit's and the user administration's.
@@ -52,6 +53,13 @@ class Field:
 
 # Every field the history records, by kind of record, in the order they are shown.
 FIELDS: dict[str, dict[str, Field]] = {
+    # The register of issued documents.
+    "van_ban": {
+        "kind": Field(_("Loại văn bản"), "text"), "version": Field(_("Phiên bản"), "number"),
+        "number": Field(_("Số, ký hiệu"), "text"), "date": Field(_("Ngày văn bản"), "date"),
+        "file_name": Field(_("Tệp"), "text"), "sha256": Field(_("Mã SHA-256"), "hash"),
+        "size": Field(_("Dung lượng (byte)"), "number"), "snapshot": Field(_("Bản chốt kết quả số"), "number"),
+    },
     "thu_nhan": {"so_ho_so": Field(_("Số hồ sơ"), "number")},
     "bao_cao": {
         "status": Field(_("Trạng thái"), "report_status"), "late": Field(_("Trễ hạn"), "yes_no"),
@@ -130,6 +138,22 @@ SETTINGS: dict[str, Field] = {
     "tier.cash_vnd": Field(_("Tiền thưởng"), "money"),
     "tier.individuals": Field(_("Cá nhân đề nghị Bằng khen"), "number"),
     "tier.bonus_points": Field(_("Điểm thi đua cộng"), "number"),
+    # issue 10: docx — the documents' wording ([documents], editable after scoring)
+    "documents.place": Field(_("Văn bản · Địa danh"), "text"),
+    "documents.police": Field(_("Văn bản · Cơ quan ban hành Tờ trình, Báo cáo"), "text"),
+    "documents.committee": Field(_("Văn bản · Cơ quan ban hành Quyết định"), "text"),
+    "documents.plan_title": Field(_("Văn bản · Tên Kế hoạch"), "text"),
+    "documents.plan_symbol": Field(_("Văn bản · Ký hiệu Kế hoạch"), "text"),
+    "documents.plan_number": Field(_("Văn bản · Số Kế hoạch"), "number"),
+    "documents.plan_date": Field(_("Văn bản · Ngày Kế hoạch"), "text"),
+    "documents.money_source": Field(_("Văn bản · Nguồn kinh phí"), "text"),
+    "documents.proposer": Field(_("Văn bản · Người đề nghị"), "text"),
+    "documents.decider": Field(_("Văn bản · Người quyết định"), "text"),
+    "documents.executors": Field(_("Văn bản · Người thi hành quyết định"), "text"),
+    "documents.lessons": Field(_("Văn bản · Bài học kinh nghiệm"), "text"),
+    "documents.proposal": Field(_("Văn bản · Tờ trình"), "text"),
+    "documents.decision": Field(_("Văn bản · Quyết định"), "text"),
+    "documents.report": Field(_("Văn bản · Báo cáo tổng kết"), "text"),
 }
 # What the lifecycle's steps record (Campaign.workflow, thidua.awards.services), by place.
 WORKFLOW: dict[str, Field] = {

@@ -38,6 +38,53 @@ class Group:
 
 
 @dataclass(frozen=True)
+class Issuer:
+    """A body that issues documents, as its header prints it (Nghị định 30/2020, Phụ lục I, II.2)."""
+
+    parent: tuple[str, ...]  # the parent body's lines, upright ("CÔNG AN TỈNH HẬU GIANG"); may be empty
+    name: tuple[str, ...]  # the issuing body's lines, bold
+    symbol: str  # what follows the kind's abbreviation in the number: CAT-PC06 → 15/TTr-CAT-PC06
+
+
+@dataclass(frozen=True)
+class Signer:
+    authority: tuple[str, ...]  # lines above the position: "TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH"; may be empty
+    position: str  # "PHÓ CHỦ TỊCH"
+    name: str = ""  # blank: the space is left for it
+
+
+@dataclass(frozen=True)
+class Paper:
+    """What one kind of document says besides the data: to whom, on what grounds, who signs, who receives it."""
+
+    addressees: tuple[str, ...]  # Kính gửi (a Tờ trình or Báo cáo to a higher body); may be empty
+    legal_bases: tuple[str, ...]  # each "Căn cứ …", without its closing punctuation
+    recipients: tuple[str, ...]  # Nơi nhận, the last one "Lưu: VT, …"
+    signer: Signer
+
+
+@dataclass(frozen=True)
+class DocumentSettings:
+    """The `[documents]` table: the issuing bodies, the plan's reference, the money's source and each paper."""
+
+    place: str  # the place of the date line: "Hậu Giang, ngày …"
+    police: Issuer  # issues the Tờ trình and the Báo cáo
+    committee: Issuer  # issues the Quyết định
+    plan_title: str  # the plan as the documents cite it
+    plan_symbol: str  # KH-UBND
+    plan_number: int | None  # None: the space is left for it
+    plan_date: dt.date | None
+    money_source: str  # Điều 2 of the decision
+    proposer: str  # "Xét đề nghị của …" in the decision
+    decider: str  # the authority that decides, printed under the decision's title
+    executors: str  # Điều 3: who executes the decision
+    lessons: tuple[str, ...]  # the report's lessons; empty: a paragraph says PC06 completes them
+    proposal: Paper
+    decision: Paper
+    report: Paper
+
+
+@dataclass(frozen=True)
 class CampaignConfig:
     code: str
     name: str
@@ -53,6 +100,7 @@ class CampaignConfig:
     statutory: Statutory | None = None
     grace_days: int = 3  # the campaign closes by itself this many days after the deadline
     appeal_days: int = 5  # the appeals window, counted from the day the results are published
+    documents: DocumentSettings | None = None  # what the documents need and the data cannot know
 
     def as_json(self) -> dict[str, Any]:
         """Return the settings as JSON-ready values (decimals and dates as text)."""
@@ -207,7 +255,7 @@ def _groups(reader: _Reader, data: Any) -> tuple[Group, ...]:
 
 
 TOP_KEYS = {"code", "name", "province", "structure", "start", "deadline", "non_working_days",
-            "max_per_machine_day", "reference", "scale", "groups", "statutory", "lifecycle"}
+            "max_per_machine_day", "reference", "scale", "groups", "statutory", "lifecycle", "documents"}
 
 
 def _statutory(reader: _Reader, data: Any) -> Statutory | None:
@@ -224,6 +272,96 @@ def _statutory(reader: _Reader, data: Any) -> Statutory | None:
     if base is None:
         return None
     return Statutory(base, individual, collective, reference or "")
+
+
+def _lines(reader: _Reader, data: dict, key: str, where: str, required: bool = True) -> tuple[str, ...]:
+    """Read a list of non-empty texts (a header's lines, the legal bases, the recipients)."""
+    value = data.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        reader.errors.append(f"{where}.{key}: phải là danh sách chuỗi ký tự không rỗng.")
+        return ()
+    if required and not value:
+        reader.errors.append(f"{where}.{key}: cần ít nhất một dòng.")
+    return tuple(v.strip() for v in value)
+
+
+def _issuer(reader: _Reader, data: Any, where: str) -> Issuer | None:
+    data = reader.table(data, where, {"parent", "name", "symbol"}, {"name", "symbol"})
+    parent = _lines(reader, data, "parent", where, required=False)
+    name = _lines(reader, data, "name", where)
+    symbol = reader.text(data, "symbol", where)
+    if symbol is not None and not all(c.isalnum() or c == "-" for c in symbol):
+        reader.errors.append(f"{where}.symbol: «{symbol}» chỉ được gồm chữ, số và dấu -.")
+        symbol = None
+    return Issuer(parent, name, symbol) if name and symbol else None
+
+
+def _signer(reader: _Reader, data: Any, where: str) -> Signer | None:
+    data = reader.table(data, where, {"authority", "position", "name"}, {"position"})
+    authority = _lines(reader, data, "authority", where, required=False)
+    position = reader.text(data, "position", where)
+    name = reader.text(data, "name", where, default="") if data.get("name") else ""
+    return Signer(authority, position, name or "") if position else None
+
+
+def _paper(reader: _Reader, data: Any, where: str, addressed: bool) -> Paper | None:
+    data = reader.table(data, where, {"addressees", "legal_bases", "recipients", "signer"},
+                        {"recipients", "signer"} | ({"addressees"} if addressed else set()))
+    addressees = _lines(reader, data, "addressees", where, required=addressed)
+    legal_bases = _lines(reader, data, "legal_bases", where, required=False)
+    recipients = _lines(reader, data, "recipients", where)
+    signer = _signer(reader, data.get("signer", {}), f"{where}.signer")
+    return Paper(addressees, legal_bases, recipients, signer) if recipients and signer else None
+
+
+DOCUMENT_KEYS = {"place", "police", "committee", "plan_title", "plan_symbol", "plan_number", "plan_date",
+                 "money_source", "proposer", "decider", "executors", "lessons", "proposal", "decision", "report"}
+
+
+def _documents(reader: _Reader, data: Any) -> DocumentSettings | None:
+    """Read the `[documents]` table; None when the campaign has none (its documents cannot be made)."""
+    if data is None:
+        return None
+    where = "documents"
+    data = reader.table(data, where, DOCUMENT_KEYS, DOCUMENT_KEYS - {"plan_number", "plan_date", "lessons"})
+    errors = len(reader.errors)
+    texts = {key: reader.text(data, key, where) for key in ("place", "plan_title", "plan_symbol", "money_source",
+                                                             "proposer", "decider", "executors")}
+    plan_number = reader.integer(data, "plan_number", where, minimum=1)
+    plan_date = reader.date(data, "plan_date", where)
+    police = _issuer(reader, data.get("police", {}), f"{where}.police")
+    committee = _issuer(reader, data.get("committee", {}), f"{where}.committee")
+    proposal = _paper(reader, data.get("proposal", {}), f"{where}.proposal", addressed=True)
+    decision = _paper(reader, data.get("decision", {}), f"{where}.decision", addressed=False)
+    report = _paper(reader, data.get("report", {}), f"{where}.report", addressed=True)
+    lessons = _lines(reader, data, "lessons", where, required=False)
+    if len(reader.errors) > errors:
+        return None
+    return DocumentSettings(police=police, committee=committee, plan_number=plan_number, plan_date=plan_date,
+                            lessons=lessons, proposal=proposal, decision=decision, report=report, **texts)
+
+
+# Sections of the stored settings that only word the documents: they do not change a score, so they stay editable
+# after the campaign is scored and are not part of what the council approves with the scale.
+PAPER_SECTIONS = ("documents",)
+
+
+def scored_settings(settings: dict) -> dict:
+    """Return the stored settings less the sections that only word the documents: what the scores depend on."""
+    return {k: v for k, v in settings.items() if k not in PAPER_SECTIONS}
+
+
+def documents_from_json(data: dict | None) -> dict | None:
+    """Return the stored `documents` settings as parse_config reads them (the date back from its text)."""
+    if data is None:
+        return None
+    data = dict(data)
+    if data.get("plan_date"):
+        data["plan_date"] = dt.date.fromisoformat(data["plan_date"])
+    for key in ("plan_date", "plan_number"):
+        if data.get(key) is None:
+            data.pop(key, None)
+    return data
 
 
 def parse_config(data: Any) -> CampaignConfig:
@@ -260,12 +398,13 @@ def parse_config(data: Any) -> CampaignConfig:
     lifecycle = r.table(data.get("lifecycle", {}), "lifecycle", {"grace_days", "appeal_days"}, set())
     grace_days = r.integer(lifecycle, "grace_days", "lifecycle", default=3)
     appeal_days = r.integer(lifecycle, "appeal_days", "lifecycle", default=5, minimum=1)
+    documents = _documents(r, data.get("documents"))
     if errors:
         raise ConfigError(errors)
     return CampaignConfig(code=code, name=name, province=province, structure=structure, start=start,
                           deadline=deadline, groups=groups, scale=scale, non_working_days=tuple(sorted(set(days))),
                           max_per_machine_day=max_day, reference=reference or "", statutory=statutory,
-                          grace_days=grace_days, appeal_days=appeal_days)
+                          grace_days=grace_days, appeal_days=appeal_days, documents=documents)
 
 
 def load_config(path: str | Path) -> CampaignConfig:
@@ -292,6 +431,9 @@ def config_from_json(data: dict) -> CampaignConfig:
             g.pop("tiers", None)
     if data.get("statutory") is None:
         data.pop("statutory", None)
+    documents = documents_from_json(data.pop("documents", None))
+    if documents is not None:
+        data["documents"] = documents
     # Settings stored before the lifecycle's were: their defaults.
     data["lifecycle"] = {"grace_days": data.pop("grace_days", 3), "appeal_days": data.pop("appeal_days", 5)}
     return parse_config(data)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import account, audit, imports, lifecycle, reports, views
+from . import account, audit, documents, imports, lifecycle, reports, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -31,4 +31,9 @@ urlpatterns = [
     path("dot/<slug:code>/duyet-thang-diem/", lifecycle.scale_approve, name="scale_approve"),
     path("dot/<slug:code>/dong-hang/", lifecycle.ties, name="ties"),
     path("dot/<slug:code>/khen-thuong/", lifecycle.rewards, name="rewards"),
+    # issue 10: docx — the documents of a campaign, their drafts and the register of issued versions
+    path("dot/<slug:code>/van-ban/", documents.documents, name="documents"),
+    path("dot/<slug:code>/van-ban/ban-hanh/", documents.document_issue, name="document_issue"),
+    path("dot/<slug:code>/van-ban/ban-thao/<str:kind>/", documents.document_draft, name="document_draft"),
+    path("dot/<slug:code>/van-ban/da-ban-hanh/<int:pk>/", documents.document_issued, name="document_issued"),
 ]
