@@ -7,7 +7,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
 from thidua.lib import vn
-from thidua.lib.sheets import SYNTHETIC_NOTE, xlsx_cell, xlsx_table, xlsx_titles
+from thidua.lib.sheets import SIGNED, SYNTHETIC_NOTE, xlsx_cell, xlsx_table, xlsx_titles
 
 from .models import ReportStatus
 from .selectors import DayTotals, TeamDayRow
@@ -19,7 +19,6 @@ TARGET_NOTE = ("Chỉ tiêu ngày của tổ: cộng, trên các máy tổ giữ
 HEADERS = ("STT", "Tổ", "Số máy", "Hồ sơ trong ngày", "Chỉ tiêu ngày", "Chênh lệch", "Trạng thái báo cáo",
            "Trễ hạn")
 WIDTHS = (6, 44, 9, 13, 13, 12, 24, 9)
-COUNT = "#,##0;-#,##0"
 
 
 def state_text(row: TeamDayRow) -> str:
@@ -46,7 +45,7 @@ def summary_xlsx(out, *, campaign, parent, day: dt.date, rows: list[TeamDayRow],
     lines.append(["", f"Cộng ({totals.teams} tổ)", totals.machines, totals.applications, totals.target,
                   totals.difference, f"Chưa gửi {totals.not_sent} · chờ xác nhận {totals.waiting} · "
                                      f"đã xác nhận {totals.verified}", totals.late or ""])
-    last = xlsx_table(ws, top, HEADERS, lines, WIDTHS, formats={3: COUNT, 4: COUNT, 5: COUNT, 6: COUNT},
+    last = xlsx_table(ws, top, HEADERS, lines, WIDTHS, formats={3: SIGNED, 4: SIGNED, 5: SIGNED, 6: SIGNED},
                       orientation="portrait")
     for cell in ws[last]:
         cell.font = Font(bold=True)

@@ -79,6 +79,14 @@ def xlsx_append(ws, values) -> int:
     return row
 
 
+# Number formats that read the Vietnamese way (1.234.567; 12,50; 116,35%) whatever the reader's own settings:
+# the locale tag 42A (Vietnamese) sets the separators in LibreOffice; Excel uses those of the computer's region.
+INTEGER = "[$-42A]#,##0"
+SIGNED = "[$-42A]#,##0;-#,##0"
+DECIMAL2 = "[$-42A]0.00"
+PERCENT2 = "[$-42A]0.00%"
+DATE = "DD/MM/YYYY"
+LINE_POINTS = 15  # the height of a line of 11-point text
 THIN = Side(style="thin", color="999999")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 HEAD_FILL = PatternFill("solid", fgColor="DDE3EA")
@@ -95,6 +103,15 @@ def xlsx_titles(ws, lines, width: int, *, bold: int, large: int) -> int:
                                   color="A40000" if text == SYNTHETIC_NOTE else None)
         ws.cell(i, 1).alignment = Alignment(horizontal="center", wrap_text=True)
     return len(lines) + 2
+
+
+def _lines(value, width: float) -> int:
+    """Return how many lines a value takes in a wrapped cell `width` characters wide (an estimate: a spreadsheet
+    does not always fit the rows' height to their text when it opens a file)."""
+    if not isinstance(value, str):
+        return 1
+    per_line = max(1, int(width) - 1)
+    return sum(max(1, -(-len(part) // per_line)) for part in value.split("\n"))
 
 
 def xlsx_table(ws, top: int, headers, rows, widths, *, formats: dict[int, str] | None = None,
@@ -118,6 +135,9 @@ def xlsx_table(ws, top: int, headers, rows, widths, *, formats: dict[int, str] |
             cell.alignment = Alignment(vertical="top", wrap_text=True)
             if formats and j in formats:
                 cell.number_format = formats[j]
+        lines = max((_lines(v, w) for v, w in zip(values, widths, strict=False)), default=1)
+        if lines > 1:
+            ws.row_dimensions[row].height = lines * LINE_POINTS
     ws.freeze_panes = ws.cell(top + 1, 1)
     ws.print_title_rows = f"{top}:{top}"
     ws.page_setup.orientation = orientation

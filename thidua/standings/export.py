@@ -8,7 +8,7 @@ from openpyxl import Workbook
 
 from thidua.campaigns.models import ResultState
 from thidua.lib import vn
-from thidua.lib.sheets import SYNTHETIC_NOTE, xlsx_table, xlsx_titles
+from thidua.lib.sheets import DATE, DECIMAL2, INTEGER, PERCENT2, SYNTHETIC_NOTE, xlsx_table, xlsx_titles
 from thidua.scoring.core import RULE_LABELS, Standing
 
 from .selectors import CampaignStandings
@@ -145,7 +145,7 @@ def _numbers(s: Standing) -> list:
 
 
 # The number formats of the standings' columns (1-based).
-NUMBER_FORMATS = {4: "#,##0", 5: "#,##0", 6: "0.00%", 7: "DD/MM/YYYY", 8: "0.00", 9: "0.00", 10: "0.00"}
+NUMBER_FORMATS = {4: INTEGER, 5: INTEGER, 6: PERCENT2, 7: DATE, 8: DECIMAL2, 9: DECIMAL2, 10: DECIMAL2}
 
 
 STATE_WORDS = {ResultState.PROVISIONAL: "tạm tính", ResultState.PRELIMINARY: "sơ bộ",
@@ -206,7 +206,7 @@ def standings_xlsx(result: CampaignStandings, path, *, explained: frozenset[str]
     rows.append(["", "Tổng kinh phí", "", b.total_vnd, "", "", "", ""])
     xlsx_table(ws, top, ("Hạng", "Đơn vị", "Hình thức", "Tiền thưởng giải (đ)", "Tiền kèm Bằng khen tập thể (đ)",
                          "Số cá nhân", "Tiền kèm Bằng khen cá nhân (đ)", "Điểm thi đua cộng"), rows,
-               (7, 36, 34, 16, 16, 10, 16, 10), formats={4: "#,##0", 5: "#,##0", 7: "#,##0"})
+               (7, 36, 34, 16, 16, 10, 16, 10), formats={4: INTEGER, 5: INTEGER, 7: INTEGER})
     if isinstance(path, str | Path):
         path = Path(path)
     wb.save(path)
