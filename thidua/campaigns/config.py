@@ -278,8 +278,8 @@ def _millimetres(reader: _Reader, data: dict, key: str, where: str, default: flo
 def _certificate_field(reader: _Reader, data: Any, where: str, default: CertificateField,
                        page: tuple[float, float]) -> CertificateField:
     data = reader.table(data, where, set(asdict(default)), set())
-    box = {key: _millimetres(reader, data, key, where, getattr(default, key), 0, limit)
-           for key, limit in (("x", page[0]), ("y", page[1]), ("width", page[0]), ("height", page[1]))}
+    box = {key: _millimetres(reader, data, key, where, getattr(default, key), 0, 1000)
+           for key in ("x", "y", "width", "height")}
     size = _millimetres(reader, data, "size", where, default.size, 6, 96)
     align = data.get("align", default.align)
     if align not in ALIGNMENTS:

@@ -18,6 +18,8 @@ from pathlib import Path
 
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.xml.constants import ARC_CORE as CORE_PROPERTIES
+from openpyxl.xml.functions import tostring
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 SYNTHETIC_NOTE = "DỮ LIỆU MÔ PHỎNG — không phải số liệu thật"
@@ -150,15 +152,17 @@ def xlsx_table(ws, top: int, headers, rows, widths, *, formats: dict[int, str] |
 def xlsx_save(wb, out, moment: dt.datetime) -> None:
     """Save a workbook (to a path or a file) whose bytes depend on its content only: the document's created and
     modified dates and the date of every entry of the zip are `moment`, not the time of saving."""
-    wb.properties.created = wb.properties.modified = moment
     written = io.BytesIO()
     wb.save(written)
+    # openpyxl stamps the properties "modified" with the time of saving: they are written again, with `moment`.
+    wb.properties.created = wb.properties.modified = moment
+    properties = tostring(wb.properties.to_tree())
     fixed = io.BytesIO()
     with zipfile.ZipFile(written) as source, zipfile.ZipFile(fixed, "w", zipfile.ZIP_DEFLATED) as target:
         for entry in source.infolist():
             info = zipfile.ZipInfo(entry.filename, date_time=moment.timetuple()[:6])
             info.compress_type, info.external_attr = zipfile.ZIP_DEFLATED, entry.external_attr
-            target.writestr(info, source.read(entry.filename))
+            target.writestr(info, properties if entry.filename == CORE_PROPERTIES else source.read(entry.filename))
     if isinstance(out, str | Path):
         Path(out).write_bytes(fixed.getvalue())
     else:
