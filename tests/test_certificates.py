@@ -25,7 +25,7 @@ from thidua.awards.models import Snapshot
 from thidua.campaigns.config import Certificate, ConfigError, config_from_json, load_config, parse_config
 from thidua.campaigns.models import Campaign, Status
 from thidua.documents.certificates import FAMILY, FONT_FILES, FONTS, certificates_pdf, clean, frame_pdf, recipients
-from thidua.units.models import Officer
+from thidua.units.models import Officer, Unit
 
 PT = 25.4 / 72
 needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is missing")
@@ -108,6 +108,8 @@ def test_a_team_collective_names_its_district_and_a_district_names_nothing_more(
     by_code = {r.code: r for r in recipients(awarded)}
     assert by_code["TO-VTH-1"].unit == "Công an thành phố Vị Thanh"
     assert by_code["CAH-NBA"].unit == ""
+    Unit.objects.filter(campaign=awarded, code="TO-VTH-1").update(name="Tổ số 1 – Công an thành phố Vị Thanh")
+    assert next(r for r in recipients(awarded) if r.code == "TO-VTH-1").unit == ""  # not said twice
 
 
 def test_text_is_composed_and_cleaned_before_printing():

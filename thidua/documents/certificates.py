@@ -62,10 +62,12 @@ def prize_achievement(campaign: Campaign, tier: int, group_name: str) -> str:
 
 
 def _collective_unit(unit) -> str:
-    # A collective below a district (a team) names its parent; a district's parent is the province's department,
-    # which the blank's heading already stands for.
+    # A collective below a district (a team) names its parent, unless its own name already does; a district's
+    # parent is the province's department, which the blank's heading already stands for.
     parent = unit.parent
-    return parent.name if parent is not None and parent.parent_id is not None else ""
+    if parent is None or parent.parent_id is None or parent.name in unit.name:
+        return ""
+    return parent.name
 
 
 def recipients(campaign: Campaign, snapshot: Snapshot | None = None) -> list[Recipient]:

@@ -93,7 +93,7 @@ def _standings_sheets(wb: Workbook, campaign: Campaign, snapshot: Snapshot) -> N
 
 NOMINATION_HEADERS = ("STT", "Cấp", "Đơn vị đề nghị", "Đối tượng", "Họ tên / tập thể", "Mã", "Cấp bậc",
                       "Chức vụ", "Đơn vị công tác", "Trạng thái", "Tiêu chuẩn", "Thành tích", "Ý kiến thẩm định")
-NOMINATION_WIDTHS = (6, 12, 28, 10, 26, 11, 11, 16, 28, 16, 34, 48, 26)
+NOMINATION_WIDTHS = (6, 12, 28, 10, 26, 11, 11, 16, 28, 16, 34, 48, 20)
 
 
 def _membership_days(campaign: Campaign, nominations: list[Nomination]) -> dict[int, list[tuple]]:
@@ -151,7 +151,7 @@ def _nominations_sheet(wb: Workbook, campaign: Campaign, snapshot: Snapshot) -> 
     xlsx_table(ws, top, NOMINATION_HEADERS, rows, NOMINATION_WIDTHS)
 
 
-REWARD_HEADERS = ("STT", "Họ tên / tập thể", "Mã", "Cấp bậc, chức vụ", "Đơn vị", "Khen thưởng",
+REWARD_HEADERS = ("STT", "Họ tên / tập thể", "Mã", "Cấp bậc, chức vụ", "Đơn vị", "Giải / nhóm thi đua",
                   "Tiền thưởng giải (đ)", "Tiền kèm Bằng khen (đ)", "Cộng (đ)")
 REWARD_WIDTHS = (6, 30, 11, 22, 30, 28, 14, 14, 14)
 
