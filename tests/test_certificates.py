@@ -24,7 +24,16 @@ from tests.test_score_command import COMPLETING
 from thidua.awards.models import Snapshot
 from thidua.campaigns.config import Certificate, ConfigError, config_from_json, load_config, parse_config
 from thidua.campaigns.models import Campaign, Status
-from thidua.documents.certificates import FAMILY, FONT_FILES, FONTS, certificates_pdf, clean, frame_pdf, recipients
+from thidua.documents.certificates import (
+    FAMILY,
+    FONT_FILES,
+    FONTS,
+    NOBODY,
+    certificates_pdf,
+    clean,
+    frame_pdf,
+    recipients,
+)
 from thidua.units.models import Officer, Unit
 
 PT = 25.4 / 72
@@ -115,6 +124,16 @@ def test_a_team_collective_names_its_district_and_a_district_names_nothing_more(
 def test_text_is_composed_and_cleaned_before_printing():
     decomposed = unicodedata.normalize("NFD", "Nguyễn  Văn\tẤn\x00")
     assert clean(decomposed) == "Nguyễn Văn Ấn"
+
+
+@needs_poppler
+@pytest.mark.django_db
+def test_with_nobody_to_reward_the_file_says_so_on_one_plain_page(campaign):
+    scored = advance_to(campaign, Status.SCORED)  # the base data: nobody completed, nobody nominated
+    buffer = io.BytesIO()
+    assert certificates_pdf(scored, None, buffer) == 0
+    read = pages(buffer.getvalue())
+    assert len(read) == 1 and " ".join(w[0] for w in read[0]) == NOBODY
 
 
 # --- where each field prints ------------------------------------------------------------------------------------

@@ -34,6 +34,8 @@ SMALLEST = 0.6  # a text too long for its box shrinks down to this share of its 
 PT = 25.4 / 72  # millimetres in a point
 FIELD_LABELS = {"name": "Họ tên / tên tập thể", "unit": "Cấp bậc, chức vụ, đơn vị", "achievement": "Thành tích",
                 "decision": "Số, ngày quyết định"}
+NOBODY = ("Chưa có Bằng khen nào để in: chưa có tập thể đạt giải (đã được Hội đồng phân xử nếu đồng hạng) và chưa "
+          "có đề nghị nào được Hội đồng duyệt. Không in trang này lên phôi.")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
@@ -154,7 +156,7 @@ def _print_field(pdf: FPDF, field: CertificateField, text: str, offset: tuple[fl
 
 def certificates_pdf(campaign: Campaign, snapshot: Snapshot | None, path_or_buffer) -> int:
     """Write the certificates (to a path or a file): a page per recipient, only the variable fields; return the
-    number of pages."""
+    number of certificates (with none, the file holds one plain page saying so)."""
     snapshot = snapshot or latest_snapshot(campaign)
     settings = campaign.config.certificate
     pdf = _new_pdf(settings, document_moment(campaign, snapshot), f"Bằng khen – {campaign.name}")
@@ -167,6 +169,12 @@ def certificates_pdf(campaign: Campaign, snapshot: Snapshot | None, path_or_buff
         for key, text in (("name", r.name), ("unit", r.unit), ("achievement", r.achievement),
                           ("decision", decision)):
             _print_field(pdf, getattr(settings, key), text, offset)
+    if not people:
+        # A file of no page is not a PDF every viewer opens: one plain page says why (not to be printed on a blank).
+        pdf.add_page()
+        pdf.set_font(FAMILY, "", 14)
+        pdf.set_xy(20, settings.page_height / 2 - 10)
+        pdf.multi_cell(settings.page_width - 40, 7, NOBODY, align="C")
     _output(pdf, path_or_buffer)
     return len(people)
 
