@@ -1,8 +1,9 @@
 """A decided campaign with prize winners and nominations, for the tests of the documents.
 
 `decided(campaign, write_source, run_import)` imports test_score_command's COMPLETING (CAH-NBA takes the first
-prize, CAH-VTH the second), adds officers whose names test the Vietnamese order, nominates them — approved,
-returned and still proposed — and carries the campaign to `decided` by the real steps (decision 1234 of 12/07/2021).
+prize, CAH-VTH the second), carries the campaign to `decided` by the real steps (decision 1234 of 12/07/2021), then
+adds officers whose names test the Vietnamese order and records their nominations directly — approved, returned
+and still proposed.
 """
 
 import datetime as dt
@@ -54,6 +55,8 @@ def nominate(campaign, *, level, nominating, kind, place, status, officer=None, 
 def decided(campaign, write_source, run_import):
     """Return the campaign decided, with its winners and nominations (see the module's docstring)."""
     assert run_import(write_source(COMPLETING, "xlsx")).ok
+    # Nominations are recorded once decided: the steps would want every nomination decided (and rechecked).
+    campaign = advance_to(campaign, Status.DECIDED)
     officers = _officers(campaign)
     units = {u.code: u for u in Unit.objects.filter(campaign=campaign)}
     district, province = NominationLevel.DISTRICT, NominationLevel.PROVINCE
@@ -74,4 +77,4 @@ def decided(campaign, write_source, run_import):
              status=NominationStatus.RETURNED, officer=officers["CB-003"], group="cap_tinh")
     nominate(campaign, level=province, nominating="PC06", kind=collective, place=2, status=NominationStatus.PROPOSED,
              unit=units["TO-NBA-1"], group="cap_tinh")
-    return advance_to(campaign, Status.DECIDED)
+    return campaign

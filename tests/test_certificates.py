@@ -34,6 +34,7 @@ from thidua.documents.certificates import (
     frame_pdf,
     recipients,
 )
+from thidua.lib.sheets import SYNTHETIC_NOTE
 from thidua.units.models import Officer, Unit
 
 PT = 25.4 / 72
@@ -198,6 +199,17 @@ def test_before_the_decision_its_number_and_date_are_left_blank(campaign, write_
     words = pages(pdf_bytes(certificates_pdf, scored, None))
     assert all("1234" not in " ".join(w[0] for w in page) for page in words)
     assert text_in(words[0], scored.config.certificate.decision) == "Quyết định số /QĐ-UBND ngày tháng năm"
+
+
+@needs_poppler
+@pytest.mark.django_db
+def test_a_synthetic_campaigns_pages_are_labelled_and_a_real_ones_are_not(awarded):
+    for words in pages(pdf_bytes(certificates_pdf, awarded, None)) + pages(pdf_bytes(frame_pdf, awarded)):
+        assert "MÔ PHỎNG" not in " ".join(w[0] for w in words)
+    Campaign.objects.filter(pk=awarded.pk).update(synthetic=True)
+    demo = Campaign.objects.get(pk=awarded.pk)
+    for words in pages(pdf_bytes(certificates_pdf, demo, None)) + pages(pdf_bytes(frame_pdf, demo)):
+        assert SYNTHETIC_NOTE in " ".join(w[0] for w in words)
 
 
 # --- the test print ---------------------------------------------------------------------------------------------

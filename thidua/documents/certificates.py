@@ -22,6 +22,7 @@ from thidua.awards.selectors import latest_snapshot, prizes
 from thidua.campaigns.config import CERTIFICATE_FIELDS, Certificate, CertificateField
 from thidua.campaigns.models import Campaign
 from thidua.lib import vn
+from thidua.lib.sheets import SYNTHETIC_NOTE
 
 from .common import decision_text, document_moment
 
@@ -169,6 +170,7 @@ def certificates_pdf(campaign: Campaign, snapshot: Snapshot | None, path_or_buff
         for key, text in (("name", r.name), ("unit", r.unit), ("achievement", r.achievement),
                           ("decision", decision)):
             _print_field(pdf, getattr(settings, key), text, offset)
+        _synthetic_label(pdf, campaign, settings)
     if not people:
         # A file of no page is not a PDF every viewer opens: one plain page says why (not to be printed on a blank).
         pdf.add_page()
@@ -177,6 +179,16 @@ def certificates_pdf(campaign: Campaign, snapshot: Snapshot | None, path_or_buff
         pdf.multi_cell(settings.page_width - 40, 7, NOBODY, align="C")
     _output(pdf, path_or_buffer)
     return len(people)
+
+
+def _synthetic_label(pdf: FPDF, campaign: Campaign, settings: Certificate) -> None:
+    """Label a page of generated demo data at its foot, so that it is never taken for a real certificate."""
+    if campaign.synthetic:
+        pdf.set_font(FAMILY, "B", 9)
+        pdf.set_text_color(164, 0, 0)
+        pdf.set_xy(0, settings.page_height - 12)
+        pdf.cell(settings.page_width, 4, SYNTHETIC_NOTE, align="C")
+        pdf.set_text_color(0, 0, 0)
 
 
 def _ruler(pdf: FPDF, width: float, height: float) -> None:
@@ -254,6 +266,7 @@ def frame_pdf(campaign: Campaign, path_or_buffer) -> None:
         pdf.text(x + field.width - 1 - pdf.get_string_width(where), y + field.height - 1, where)
     pdf.set_dash_pattern()
     pdf.set_text_color(0, 0, 0)
+    _synthetic_label(pdf, campaign, settings)
     _output(pdf, path_or_buffer)
 
 
