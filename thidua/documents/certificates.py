@@ -37,18 +37,22 @@ FIELD_LABELS = {"name": "Họ tên / tên tập thể", "unit": "Cấp bậc, ch
                 "decision": "Số, ngày quyết định"}
 NOBODY = ("Chưa có Bằng khen nào để in: chưa có tập thể đạt giải (đã được Hội đồng phân xử nếu đồng hạng) và chưa "
           "có đề nghị nào được Hội đồng duyệt. Không in trang này lên phôi.")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True)
 class Recipient:
-    """One certificate: what its variable fields print."""
+    """One certificate: what its variable fields print (through `clean`)."""
 
     kind: str  # NominationKind
     code: str  # the unit's or the officer's code
     name: str
     unit: str
     achievement: str
+
+    def __post_init__(self):
+        for key in ("name", "unit", "achievement"):
+            object.__setattr__(self, key, clean(getattr(self, key)))
 
 
 def clean(text: str) -> str:
