@@ -7,12 +7,21 @@ and still proposed.
 """
 
 import datetime as dt
+import hashlib
 
 from django.utils import timezone
 from lifecycle import advance_to
 
 from tests.test_score_command import COMPLETING
-from thidua.awards.models import Nomination, NominationKind, NominationLevel, NominationStatus
+from thidua.awards.models import (
+    Nomination,
+    NominationKind,
+    NominationLevel,
+    NominationStatus,
+    Snapshot,
+    TieRuling,
+    canonical_json,
+)
 from thidua.campaigns.models import Status
 from thidua.units.models import Membership, Officer, Unit
 
@@ -78,3 +87,24 @@ def decided(campaign, write_source, run_import):
     nominate(campaign, level=province, nominating="PC06", kind=collective, place=2, status=NominationStatus.PROPOSED,
              unit=units["TO-NBA-1"], group="cap_tinh")
     return campaign
+
+
+def tied(campaign):
+    """Freeze a second snapshot of a decided campaign in which CAH-VTH shares CAH-NBA's first prize (both
+    `needs_decision`), as an accepted appeal could leave it; return it."""
+    first = Snapshot.objects.get(campaign=campaign, version=1)
+    payload = first.payload()
+    rows = payload["groups"][0]["standings"]
+    nba, vth = (next(r for r in rows if r["unit"] == code) for code in ("CAH-NBA", "CAH-VTH"))
+    for row in (nba, vth):
+        row.update(rank=1, tie=True, prize_rank=1, needs_decision=True, total="103.00", award=dict(nba["award"]))
+    data = canonical_json(payload).decode("utf-8")
+    return Snapshot.objects.create(campaign=campaign, version=2, as_of=first.as_of, data=data,
+                                   sha256=hashlib.sha256(data.encode("utf-8")).hexdigest(),
+                                   created_at=first.created_at, created_by="pc06", reason="Khiếu nại được chấp nhận")
+
+
+def rule(snapshot, order):
+    """Record the council's ruling on the tie of `tied`."""
+    return TieRuling.objects.create(campaign=snapshot.campaign, snapshot=snapshot, group="cap_huyen", prize_rank=1,
+                                    order=order, ruled_by="hoidong", ruled_at=snapshot.created_at, reason="Phân xử")

@@ -15,7 +15,7 @@ import tomllib
 import unicodedata
 
 import pytest
-from awarded import ACHIEVEMENTS, APPROVED_ORDER, HOSTILE, decided
+from awarded import ACHIEVEMENTS, APPROVED_ORDER, HOSTILE, decided, rule, tied
 from conftest import CAMPAIGN_FILE
 from fontTools.ttLib import TTFont
 from lifecycle import advance_to
@@ -95,6 +95,16 @@ def test_a_page_per_winner_then_nominated_collective_then_approved_individual_in
 def test_returned_and_pending_nominations_print_nothing(awarded):
     codes = {r.code for r in recipients(awarded)}
     assert "CB-003" not in codes and "TO-NBA-1" not in codes
+
+
+@pytest.mark.django_db
+def test_a_tie_waiting_for_the_council_prints_nothing_until_ruled(awarded):
+    snapshot = tied(awarded)
+    assert [r.code for r in recipients(awarded, snapshot)][:1] == ["TO-VTH-1"]
+    rule(snapshot, ["CAH-VTH", "CAH-NBA"])
+    ruled = recipients(awarded, snapshot)
+    assert [r.code for r in ruled][:2] == ["CAH-VTH", "CAH-NBA"]
+    assert ruled[0].achievement.endswith("đạt giải Nhất khối Công an cấp huyện")
 
 
 @pytest.mark.django_db

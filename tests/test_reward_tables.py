@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
-from awarded import APPROVED_ORDER, HOSTILE, decided
+from awarded import APPROVED_ORDER, HOSTILE, decided, rule, tied
 from lifecycle import advance_to
 
 from tests.test_score_command import COMPLETING
@@ -170,3 +170,30 @@ def test_the_file_carries_the_decisions_date_not_the_time_of_writing(awarded):
     assert core.count("2021-07-12T00:00:00Z") == 2
     book = openpyxl.load_workbook(io.BytesIO(data))
     assert book.properties.created == book.properties.modified == dt.datetime(2021, 7, 12)
+
+
+def test_a_tie_waiting_for_the_council_is_shown_and_left_out_of_the_money(awarded):
+    snapshot = tied(awarded)
+    book = openpyxl.load_workbook(io.BytesIO(workbook_bytes(awarded, snapshot)))
+    rows = {r["Mã"]: r for r in table(book["Xếp hạng"], STANDING_HEADERS)}
+    for code in ("CAH-NBA", "CAH-VTH"):
+        assert (rows[code]["Hạng"], rows[code]["Đồng hạng"]) == (1, "có")
+        assert rows[code]["Khen thưởng"] == "Đồng hạng giải, chờ Hội đồng quyết định"
+        assert rows[code]["Tiền thưởng giải (đ)"] is None
+    notes = [c.value for row in book["Khen thưởng"].iter_rows() for c in row if isinstance(c.value, str)]
+    assert any(n.startswith("Còn giải đồng hạng chờ Hội đồng") for n in notes)
+    reward = table(book["Khen thưởng"], REWARD_HEADERS)
+    assert "CAH-NBA" not in [r["Mã"] for r in reward]
+
+
+def test_the_councils_ruling_gives_the_tiers_in_its_order(awarded):
+    snapshot = tied(awarded)
+    rule(snapshot, ["CAH-VTH", "CAH-NBA"])
+    book = openpyxl.load_workbook(io.BytesIO(workbook_bytes(awarded, snapshot)))
+    rows = {r["Mã"]: r for r in table(book["Xếp hạng"], STANDING_HEADERS)}
+    assert (rows["CAH-VTH"]["Khen thưởng"], rows["CAH-VTH"]["Tiền thưởng giải (đ)"]) == (
+        "Hạng Nhất (theo phán quyết của Hội đồng)", 10_000_000)
+    assert (rows["CAH-NBA"]["Khen thưởng"], rows["CAH-NBA"]["Tiền thưởng giải (đ)"]) == (
+        "Hạng Nhì (theo phán quyết của Hội đồng)", 7_000_000)
+    total = next(r for r in table(book["Khen thưởng"], REWARD_HEADERS) if r["Họ tên / tập thể"] == "TỔNG CỘNG")
+    assert total["Cộng (đ)"] == money(awarded, snapshot=snapshot).total_vnd
