@@ -225,8 +225,8 @@ def test_a_synthetic_campaigns_pages_are_labelled_and_a_real_ones_are_not(awarde
 @needs_poppler
 @pytest.mark.django_db
 def test_control_characters_foreign_glyphs_and_an_empty_achievement_do_not_stop_the_print(awarded):
-    Officer.objects.filter(campaign=awarded, code="CB-001").update(full_name="Nguyễn\x00 Văn\tAn 🎉")
-    awarded.nominations.filter(officer__code="CB-001").update(achievements=" \x00\x1b ")
+    Officer.objects.filter(campaign=awarded, code="CB-001").update(full_name="Nguyễn\x07 Văn\tAn 🎉")
+    awarded.nominations.filter(officer__code="CB-001").update(achievements=" \x1b\x08 ")
     page = [r.code for r in recipients(awarded)].index("CB-001")
     person = recipients(awarded)[page]
     assert (person.name, person.achievement) == ("Nguyễn Văn An 🎉", f"Đã có thành tích xuất sắc trong {awarded.name}")
