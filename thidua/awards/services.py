@@ -198,7 +198,8 @@ def freeze(*, campaign: Campaign, actor: str, reason: str, changeset, appeal=Non
 
 
 @transaction.atomic
-def approve_scale(*, campaign: Campaign, actor: str, role: str | None, reason: str) -> Campaign:
+def approve_scale(*, campaign: Campaign, actor: str, role: str | None, reason: str,
+                  source: str | None = None) -> Campaign:
     """Record the council's approval of the scale (needed to score); the settings are what it approves."""
     from thidua.accounts.models import Role
     if role not in (None, Role.COUNCIL, Role.ADMIN):
@@ -213,7 +214,8 @@ def approve_scale(*, campaign: Campaign, actor: str, role: str | None, reason: s
         raise StepError("Hội đồng đã duyệt đúng thang điểm này rồi.")
     workflow["scale_approved"] = {"by": actor, "at": clock.now().isoformat(timespec="seconds"),
                                   "settings_sha256": settings_hash}
-    changeset = changeset_open(campaign=locked, actor=actor, source="web" if role else "cli", reason=reason)
+    changeset = changeset_open(campaign=locked, actor=actor, source=source or ("web" if role else "cli"),
+                               reason=reason)
     record_change(changeset, "campaign.status", locked.code, {"status": locked.status, "workflow": locked.workflow},
                   {"status": locked.status, "workflow": workflow})
     locked.workflow = workflow
@@ -237,7 +239,7 @@ def _scale_still_approved(campaign: Campaign) -> list[str]:
 
 @transaction.atomic
 def rule_tie(*, campaign: Campaign, group: str, prize_rank: int, order: list[str], actor: str, role: str | None,
-             reason: str) -> TieRuling:
+             reason: str, source: str | None = None) -> TieRuling:
     """Record the council's order of the competitors sharing a prize rank of the latest snapshot."""
     from thidua.accounts.models import Role
     if role not in (None, Role.COUNCIL):
@@ -257,7 +259,8 @@ def rule_tie(*, campaign: Campaign, group: str, prize_rank: int, order: list[str
         raise StepError("Hội đồng đã phân xử đồng hạng này.")
     ruling = TieRuling.objects.create(campaign=locked, snapshot=snapshot, group=group, prize_rank=prize_rank,
                                       order=list(order), ruled_by=actor, ruled_at=clock.now(), reason=reason)
-    changeset = changeset_open(campaign=locked, actor=actor, source="web" if role else "cli", reason=reason)
+    changeset = changeset_open(campaign=locked, actor=actor, source=source or ("web" if role else "cli"),
+                               reason=reason)
     record_change(changeset, "phan_xu_dong_hang", f"{locked.code}#{snapshot.version}/{group}/{prize_rank}", None,
                   {"order": list(order), "snapshot": snapshot.version})
     changeset_seal(changeset)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import account, audit, imports, reports, views
+from . import account, audit, imports, lifecycle, reports, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -26,4 +26,9 @@ urlpatterns = [
     path("dot/<slug:code>/nhap-tep/xac-nhan/", imports.import_confirm, name="import_confirm"),
     path("dot/<slug:code>/nhap-tep/loi/<str:sha>.csv", imports.import_errors, name="import_errors"),
     path("dot/<slug:code>/nhap-tep/mau.xlsx", imports.import_template, name="import_template"),
+    # issue 10: lifecycle
+    path("dot/<slug:code>/buoc/", lifecycle.campaign_step, name="campaign_step"),
+    path("dot/<slug:code>/duyet-thang-diem/", lifecycle.scale_approve, name="scale_approve"),
+    path("dot/<slug:code>/dong-hang/", lifecycle.ties, name="ties"),
+    path("dot/<slug:code>/khen-thuong/", lifecycle.rewards, name="rewards"),
 ]
