@@ -386,6 +386,8 @@ def test_a_field_can_change_only_some_of_its_keys():
     ({"unit": {"x": -1}}, "certificate.unit.x: phải từ 0 đến 1000, không phải -1."),
     ({"unit": {"width": True}}, "certificate.unit.width: phải là một số (milimét), không phải «True»."),
     ({"achievement": {"size": 200}}, "certificate.achievement.size: phải từ 6 đến 96, không phải 200."),
+    ({"achievement": {"size": "big"}}, "certificate.achievement.size: phải là một số (điểm, cỡ chữ), "
+                                       "không phải «big»."),
     ({"decision": {"align": "justify"}}, "certificate.decision.align: phải là left, center hoặc right, "
                                          "không phải «justify»."),
     ({"name": {"bold": "yes"}}, "certificate.name.bold: phải là true hoặc false."),

@@ -19,6 +19,7 @@ from thidua.awards.money import money
 from thidua.campaigns.models import Campaign, Status
 from thidua.documents.tables import NOMINATION_HEADERS, REWARD_HEADERS, STANDING_HEADERS, reward_workbook
 from thidua.lib.sheets import SYNTHETIC_NOTE
+from thidua.units.models import Membership, Officer, Unit
 
 pytestmark = pytest.mark.django_db
 SHEETS = ["Xếp hạng", "Các tổ", "Đề nghị", "Khen thưởng"]
@@ -112,6 +113,21 @@ def test_every_nomination_is_listed_with_its_status_and_standards(book):
     assert an["Tiêu chuẩn"] == "Thuộc đơn vị đề nghị: 25/02/2021 – 01/07/2021. Trực tiếp cấp CCCD: có."
     assert [r["Mã"] for r in rows if r["Đơn vị đề nghị"] == "Công an thành phố Ngã Bảy"] == [
         "CB-104", "CB-101", "CB-002"]
+
+
+def test_the_standards_show_the_days_in_the_nominating_units_subtree_merged(awarded):
+    officer = Officer.objects.get(campaign=awarded, code="CB-001")
+    officer.memberships.update(end=dt.date(2021, 3, 31))
+    vth = {u.code: u for u in Unit.objects.filter(campaign=awarded, code__in=["TO-VTH-1", "CAH-VTH", "TO-NBA-1"])}
+    Membership.objects.create(officer=officer, unit=vth["CAH-VTH"], start=dt.date(2021, 4, 1),
+                              end=dt.date(2021, 4, 30))
+    Membership.objects.create(officer=officer, unit=vth["TO-NBA-1"], start=dt.date(2021, 5, 1))
+    Membership.objects.create(officer=officer, unit=vth["TO-VTH-1"], start=dt.date(2021, 6, 10),
+                              end=dt.date(2021, 6, 20))
+    book = openpyxl.load_workbook(io.BytesIO(workbook_bytes(awarded)))
+    an = next(r for r in table(book["Đề nghị"], NOMINATION_HEADERS) if r["Mã"] == "CB-001")
+    assert an["Tiêu chuẩn"] == ("Thuộc đơn vị đề nghị: 25/02/2021 – 30/04/2021; 10/06/2021 – 20/06/2021. "
+                                "Trực tiếp cấp CCCD: có.")
 
 
 def test_a_hostile_name_stays_text_never_a_formula(awarded):

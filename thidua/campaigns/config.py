@@ -263,11 +263,11 @@ def _statutory(reader: _Reader, data: Any) -> Statutory | None:
     return Statutory(base, individual, collective, reference or "")
 
 
-def _millimetres(reader: _Reader, data: dict, key: str, where: str, default: float, low: float,
-                 high: float) -> float:
+def _measure(reader: _Reader, data: dict, key: str, where: str, default: float, low: float, high: float,
+             unit: str = "milimét") -> float:
     value = data.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int | float):
-        reader.errors.append(f"{where}.{key}: phải là một số (milimét), không phải «{value}».")
+        reader.errors.append(f"{where}.{key}: phải là một số ({unit}), không phải «{value}».")
         return default
     if not low <= value <= high:
         reader.errors.append(f"{where}.{key}: phải từ {low:g} đến {high:g}, không phải {value:g}.")
@@ -278,9 +278,9 @@ def _millimetres(reader: _Reader, data: dict, key: str, where: str, default: flo
 def _certificate_field(reader: _Reader, data: Any, where: str, default: CertificateField,
                        page: tuple[float, float]) -> CertificateField:
     data = reader.table(data, where, set(asdict(default)), set())
-    box = {key: _millimetres(reader, data, key, where, getattr(default, key), 0, 1000)
+    box = {key: _measure(reader, data, key, where, getattr(default, key), 0, 1000)
            for key in ("x", "y", "width", "height")}
-    size = _millimetres(reader, data, "size", where, default.size, 6, 96)
+    size = _measure(reader, data, "size", where, default.size, 6, 96, unit="điểm, cỡ chữ")
     align = data.get("align", default.align)
     if align not in ALIGNMENTS:
         reader.errors.append(f"{where}.align: phải là left, center hoặc right, không phải «{align}».")
@@ -300,12 +300,12 @@ def _certificate(reader: _Reader, data: Any) -> Certificate:
     default = Certificate()
     where = "certificate"
     data = reader.table(data, where, set(asdict(default)), set())
-    page = (_millimetres(reader, data, "page_width", where, default.page_width, 50, 1000),
-            _millimetres(reader, data, "page_height", where, default.page_height, 50, 1000))
+    page = (_measure(reader, data, "page_width", where, default.page_width, 50, 1000),
+            _measure(reader, data, "page_height", where, default.page_height, 50, 1000))
     symbol = reader.text(data, "decision_symbol", where, default=default.decision_symbol)
     if symbol is not None and not all(c.isalnum() or c == "-" for c in symbol):
         reader.errors.append(f"{where}.decision_symbol: «{symbol}» chỉ được gồm chữ, số và dấu -.")
-    offsets = {key: _millimetres(reader, data, key, where, 0, -20, 20) for key in ("offset_x", "offset_y")}
+    offsets = {key: _measure(reader, data, key, where, 0, -20, 20) for key in ("offset_x", "offset_y")}
     fields = {key: _certificate_field(reader, data.get(key, {}), f"{where}.{key}", getattr(default, key), page)
               for key in CERTIFICATE_FIELDS}
     return Certificate(*page, decision_symbol=symbol or default.decision_symbol, **offsets, **fields)

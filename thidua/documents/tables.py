@@ -97,7 +97,7 @@ NOMINATION_WIDTHS = (6, 12, 28, 10, 26, 11, 11, 16, 28, 16, 34, 48, 20)
 
 
 def _membership_days(campaign: Campaign, nominations: list[Nomination]) -> dict[int, list[tuple]]:
-    """Return, per individual nomination, the periods (within the campaign) its officer belonged to the
+    """Return, per individual nomination, the periods (within the campaign, merged) its officer belonged to the
     nominating unit's subtree."""
     trees: dict[int, set[int]] = {}
     found: dict[int, list[tuple]] = {}
@@ -109,8 +109,16 @@ def _membership_days(campaign: Campaign, nominations: list[Nomination]) -> dict[
         if n.officer_id is None:
             continue
         tree = trees.setdefault(n.nominating_unit_id, subtree_ids(campaign, n.nominating_unit_id))
-        found[n.id] = [(max(start, campaign.start), min(end or campaign.deadline, campaign.deadline))
-                       for officer, unit, start, end in spans if officer == n.officer_id and unit in tree]
+        periods: list[list[dt.date]] = []
+        for officer, unit, start, end in spans:  # in order of start: touching or overlapping periods merge
+            if officer != n.officer_id or unit not in tree:
+                continue
+            start, end = max(start, campaign.start), min(end or campaign.deadline, campaign.deadline)
+            if periods and start <= periods[-1][1] + dt.timedelta(days=1):
+                periods[-1][1] = max(periods[-1][1], end)
+            else:
+                periods.append([start, end])
+        found[n.id] = [(a, b) for a, b in periods]
     return found
 
 
