@@ -85,6 +85,42 @@ class DocumentSettings:
 
 
 @dataclass(frozen=True)
+class CertificateField:
+    """Where one variable field prints on the pre-printed Bằng khen blank: a box in millimetres from the page's top
+    left corner, and the type in it (size in points; the text wraps within the box)."""
+
+    x: float
+    y: float
+    width: float
+    height: float
+    size: float
+    align: str = "center"  # left, center or right
+    bold: bool = False
+    italic: bool = False
+
+
+CERTIFICATE_FIELDS = ("name", "unit", "achievement", "decision")
+ALIGNMENTS = ("left", "center", "right")
+
+
+@dataclass(frozen=True)
+class Certificate:
+    """The blank's page and the boxes of its variable fields (documents.md). The defaults fit a common A4 landscape
+    Bằng khen blank: the pre-printed heading and the words BẰNG KHEN above 95 mm, the signature bottom right;
+    `offset_x`/`offset_y` shift every box for a printer that feeds the blank off true (measured on the test print)."""
+
+    page_width: float = 297
+    page_height: float = 210
+    decision_symbol: str = "QĐ-UBND"  # the decision's number prints 1234/QĐ-UBND
+    offset_x: float = 0
+    offset_y: float = 0
+    name: CertificateField = CertificateField(40, 97, 217, 14, 22, bold=True)
+    unit: CertificateField = CertificateField(40, 112, 217, 10, 15)
+    achievement: CertificateField = CertificateField(40, 124, 217, 30, 15, italic=True)
+    decision: CertificateField = CertificateField(28, 166, 125, 14, 12, align="left")
+
+
+@dataclass(frozen=True)
 class CampaignConfig:
     code: str
     name: str
@@ -101,6 +137,7 @@ class CampaignConfig:
     grace_days: int = 3  # the campaign closes by itself this many days after the deadline
     appeal_days: int = 5  # the appeals window, counted from the day the results are published
     documents: DocumentSettings | None = None  # what the documents need and the data cannot know
+    certificate: Certificate = field(default_factory=Certificate)
 
     def as_json(self) -> dict[str, Any]:
         """Return the settings as JSON-ready values (decimals and dates as text)."""
@@ -255,7 +292,8 @@ def _groups(reader: _Reader, data: Any) -> tuple[Group, ...]:
 
 
 TOP_KEYS = {"code", "name", "province", "structure", "start", "deadline", "non_working_days",
-            "max_per_machine_day", "reference", "scale", "groups", "statutory", "lifecycle", "documents"}
+            "max_per_machine_day", "reference", "scale", "groups", "statutory", "lifecycle", "documents",
+            "certificate"}
 
 
 def _statutory(reader: _Reader, data: Any) -> Statutory | None:
@@ -343,7 +381,7 @@ def _documents(reader: _Reader, data: Any) -> DocumentSettings | None:
 
 # Sections of the stored settings that only word the documents: they do not change a score, so they stay editable
 # after the campaign is scored and are not part of what the council approves with the scale.
-PAPER_SECTIONS = ("documents",)
+PAPER_SECTIONS = ("documents", "certificate")
 
 
 def scored_settings(settings: dict) -> dict:
@@ -362,6 +400,53 @@ def documents_from_json(data: dict | None) -> dict | None:
         if data.get(key) is None:
             data.pop(key, None)
     return data
+
+def _measure(reader: _Reader, data: dict, key: str, where: str, default: float, low: float, high: float,
+             unit: str = "milimét") -> float:
+    value = data.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        reader.errors.append(f"{where}.{key}: phải là một số ({unit}), không phải «{value}».")
+        return default
+    if not low <= value <= high:
+        reader.errors.append(f"{where}.{key}: phải từ {low:g} đến {high:g}, không phải {value:g}.")
+        return default
+    return float(value)
+
+
+def _certificate_field(reader: _Reader, data: Any, where: str, default: CertificateField,
+                       page: tuple[float, float]) -> CertificateField:
+    data = reader.table(data, where, set(asdict(default)), set())
+    box = {key: _measure(reader, data, key, where, getattr(default, key), 0, 1000)
+           for key in ("x", "y", "width", "height")}
+    size = _measure(reader, data, "size", where, default.size, 6, 96, unit="điểm, cỡ chữ")
+    align = data.get("align", default.align)
+    if align not in ALIGNMENTS:
+        reader.errors.append(f"{where}.align: phải là left, center hoặc right, không phải «{align}».")
+        align = default.align
+    bold = reader.boolean(data, "bold", where, default.bold)
+    italic = reader.boolean(data, "italic", where, default.italic)
+    if box["width"] <= 0 or box["height"] <= 0:
+        reader.errors.append(f"{where}: chiều rộng và chiều cao của ô phải lớn hơn 0.")
+    if box["x"] + box["width"] > page[0] or box["y"] + box["height"] > page[1]:
+        reader.errors.append(f"{where}: ô ({box['x']:g}, {box['y']:g}) rộng {box['width']:g} cao {box['height']:g} "
+                             f"mm vượt ra ngoài trang {page[0]:g} × {page[1]:g} mm.")
+    return CertificateField(**box, size=size, align=align, bold=bold, italic=italic)
+
+
+def _certificate(reader: _Reader, data: Any) -> Certificate:
+    """Read the `[certificate]` table: the blank's page and its fields' boxes, every key optional."""
+    default = Certificate()
+    where = "certificate"
+    data = reader.table(data, where, set(asdict(default)), set())
+    page = (_measure(reader, data, "page_width", where, default.page_width, 50, 1000),
+            _measure(reader, data, "page_height", where, default.page_height, 50, 1000))
+    symbol = reader.text(data, "decision_symbol", where, default=default.decision_symbol)
+    if symbol is not None and not all(c.isalnum() or c == "-" for c in symbol):
+        reader.errors.append(f"{where}.decision_symbol: «{symbol}» chỉ được gồm chữ, số và dấu -.")
+    offsets = {key: _measure(reader, data, key, where, 0, -20, 20) for key in ("offset_x", "offset_y")}
+    fields = {key: _certificate_field(reader, data.get(key, {}), f"{where}.{key}", getattr(default, key), page)
+              for key in CERTIFICATE_FIELDS}
+    return Certificate(*page, decision_symbol=symbol or default.decision_symbol, **offsets, **fields)
 
 
 def parse_config(data: Any) -> CampaignConfig:
@@ -399,12 +484,14 @@ def parse_config(data: Any) -> CampaignConfig:
     grace_days = r.integer(lifecycle, "grace_days", "lifecycle", default=3)
     appeal_days = r.integer(lifecycle, "appeal_days", "lifecycle", default=5, minimum=1)
     documents = _documents(r, data.get("documents"))
+    certificate = _certificate(r, data.get("certificate", {}))
     if errors:
         raise ConfigError(errors)
     return CampaignConfig(code=code, name=name, province=province, structure=structure, start=start,
                           deadline=deadline, groups=groups, scale=scale, non_working_days=tuple(sorted(set(days))),
                           max_per_machine_day=max_day, reference=reference or "", statutory=statutory,
-                          grace_days=grace_days, appeal_days=appeal_days, documents=documents)
+                          grace_days=grace_days, appeal_days=appeal_days, documents=documents,
+                          certificate=certificate)
 
 
 def load_config(path: str | Path) -> CampaignConfig:
