@@ -120,6 +120,17 @@ MATRIX = [
      [200, 200, 200, 403, 403, 403], [200, 200, 200, 403, 403, 403]),
     ("check the chain", "post", lambda t: reverse("audit_verify"), lambda t: {},
      [302, 302, 403, 403, 403, 403], [302, 302, 403, 403, 403, 403]),
+    # issue 10: docx — the documents (a running campaign: the offices see why there is none yet; the scored
+    # campaign's matrix of every download is in tests/test_documents.py)
+    ("documents page", "get", lambda t: reverse("documents", args=[C]), None,
+     [200, 200, 200, 403, 403, 403], [200, 200, 200, 403, 403, 403]),
+    ("a document's draft", "get", lambda t: reverse("document_draft", args=[C, "to_trinh"]), None,
+     [302, 302, 302, 403, 403, 403], [302, 302, 302, 403, 403, 403]),
+    ("issue a document", "post", lambda t: reverse("document_issue", args=[C]),
+     lambda t: {"kind": "to_trinh", "reason": "Thử"},
+     [302, 302, 302, 403, 403, 403], [302, 302, 302, 403, 403, 403]),
+    ("an issued document", "get", lambda t: reverse("document_issued", args=[C, 1]), None,
+     [404, 404, 404, 403, 403, 403], [404, 404, 404, 403, 403, 403]),
 ]
 
 

@@ -8,6 +8,7 @@ from django.db import transaction
 from thidua.audit.chain import changeset_seal
 from thidua.audit.services import changeset_open, reason_problem, record_change
 from thidua.campaigns import clock
+from thidua.campaigns.config import scored_settings
 from thidua.campaigns.models import Campaign, Status
 from thidua.intake.models import Machine
 from thidua.standings.export import standings_json
@@ -208,7 +209,7 @@ def approve_scale(*, campaign: Campaign, actor: str, role: str | None, reason: s
     locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
     if locked.status not in (Status.DRAFT, Status.RUNNING, Status.CLOSED):
         raise StepError("Đợt thi đua đã chấm điểm: thang điểm đã khóa.")
-    settings_hash = hashlib.sha256(canonical_json(locked.settings)).hexdigest()
+    settings_hash = _scale_hash(locked.settings)
     workflow = dict(locked.workflow or {})
     if (workflow.get("scale_approved") or {}).get("settings_sha256") == settings_hash:
         raise StepError("Hội đồng đã duyệt đúng thang điểm này rồi.")
@@ -227,7 +228,12 @@ def approve_scale(*, campaign: Campaign, actor: str, role: str | None, reason: s
 def scale_approval_current(campaign: Campaign) -> bool:
     """Say whether the council approved the scale as it stands (a later change of the settings undoes it)."""
     approved = (campaign.workflow or {}).get("scale_approved") or {}
-    return approved.get("settings_sha256") == hashlib.sha256(canonical_json(campaign.settings)).hexdigest()
+    return approved.get("settings_sha256") == _scale_hash(campaign.settings)
+
+
+def _scale_hash(settings: dict) -> str:
+    """Return the hash of what the council approves: the settings the scores depend on (not the documents')."""
+    return hashlib.sha256(canonical_json(scored_settings(settings))).hexdigest()
 
 
 @lifecycle.requirement(Status.CLOSED, Status.SCORED)

@@ -73,10 +73,12 @@ def carry(campaign: Campaign, stage: str, *, story: list[str]) -> tuple[Campaign
     if stage == Status.PROPOSED:
         return campaign, day + dt.timedelta(days=1)
     day += dt.timedelta(days=3)
+    documents = config.documents
+    signer = (documents.decision.signer.name if documents else "") or "Chủ tịch UBND tỉnh"
     with clock.at(at(day, 16)):
         campaign = advance(campaign=campaign, to=Status.DECIDED, actor="hoidong", role="hoi_dong", source="demo",
                            reason="Ghi quyết định khen thưởng của Chủ tịch UBND tỉnh.",
                            fields={"decision_number": "1234", "decision_date": f"{day:%d/%m/%Y}",
-                                   "decision_signer": "Lê Minh Tâm"})
+                                   "decision_signer": signer})
     story.append(f"{day:%d/%m/%Y}: Quyết định khen thưởng số 1234/QĐ-UBND.")
     return campaign, day + dt.timedelta(days=1)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import account, appeals, audit, imports, lifecycle, reports, views
+from . import account, appeals, audit, documents, imports, lifecycle, reports, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -40,4 +40,9 @@ urlpatterns = [
          name="appeal_evidence"),
     path("dot/<slug:code>/ket-qua-chot/", appeals.snapshot_list, name="snapshot_list"),
     path("dot/<slug:code>/ket-qua-chot/<int:version>.json", appeals.snapshot_json, name="snapshot_json"),
+    # issue 10: docx — the documents of a campaign, their drafts and the register of issued versions
+    path("dot/<slug:code>/van-ban/", documents.documents, name="documents"),
+    path("dot/<slug:code>/van-ban/ban-hanh/", documents.document_issue, name="document_issue"),
+    path("dot/<slug:code>/van-ban/ban-thao/<str:kind>/", documents.document_draft, name="document_draft"),
+    path("dot/<slug:code>/van-ban/da-ban-hanh/<int:pk>/", documents.document_issued, name="document_issued"),
 ]
