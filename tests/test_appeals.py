@@ -270,7 +270,7 @@ def test_an_accepted_day_appeal_corrects_the_row_and_rescores_into_a_new_snapsho
     assert (changes["CAH-NBA"].rank_before, changes["CAH-NBA"].rank_after) == (2, 1)
     assert (changes["CAH-VTH"].rank_before, changes["CAH-VTH"].rank_after) == (1, 2)
     decided = Change.objects.get(entity="khieu_nai", before__isnull=False)
-    assert decided.after["status"] == "accepted" and decided.after["snapshot_after"] == 2
+    assert decided.after["trang_thai"] == "accepted" and decided.after["ban_chot_sau"] == 2
 
 
 def test_a_verified_day_is_corrected_by_an_accepted_appeal(published, person):
@@ -546,3 +546,22 @@ def test_the_home_page_sends_pc06_and_the_units_to_the_appeals(published, person
         for who in ("pc06", "huyen"):
             body = sign_in(who).get(reverse("home")).content.decode()
             assert f'href="{reverse("appeal_list", args=[C])}"' in body, who
+
+
+def test_the_acts_of_an_appeal_read_in_words(published, person, sign_in):
+    from test_history_texts import act_page, assert_readable
+
+    appeal = file(published, person("CAH-NBA"), **NBA_DAY, files=[SimpleUploadedFile("so.pdf", PDF)])
+    decide(appeal)
+    client = sign_in("pc06")
+    filed = act_page(client, changes__entity="bang_chung")
+    for text in ("Khiếu nại số 1", "Khiếu nại về: Số liệu một ngày của tổ", "Số hồ sơ đang ghi nhận: 75",
+                 "Số hồ sơ đúng theo đơn vị: 1.500", "Trạng thái: Đang chờ giải quyết", "Ngày: 02/03/2021",
+                 "Khiếu nại số 1 · tệp", "Tệp: so.pdf"):
+        assert text in filed, text
+    assert_readable(filed)
+    decided = act_page(client, changes__entity="khieu_nai", changes__before__isnull=False)
+    for text in ("Trạng thái: Đang chờ giải quyết → Chấp nhận", "Bản chốt kết quả sau: — → 2", "Bản 2",
+                 "Theo khiếu nại số: 1"):
+        assert text in decided, text
+    assert_readable(decided)

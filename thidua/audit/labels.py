@@ -39,6 +39,8 @@ ENTITY_LABELS = {
     "ket_qua_chot": _("Bản chốt kết quả"),
     "phan_xu_dong_hang": _("Phán quyết đồng hạng của Hội đồng"),
     "van_ban": _("Văn bản đã ban hành"),
+    "khieu_nai": _("Khiếu nại"),
+    "bang_chung": _("Tệp bằng chứng"),
 }
 # The kinds about accounts and their keys (who may act, a password reset, the hash of a key's secret): their history
 # is not a campaign's data, but the audit's and the user administration's.
@@ -93,6 +95,23 @@ FIELDS: dict[str, dict[str, Field]] = {
     "ket_qua_chot": {"version": Field(_("Bản"), "number"), "as_of": Field(_("Tính đến ngày"), "date"),
                      "sha256": Field(_("Mã SHA-256 của nội dung"), "hash"),
                      "appeal": Field(_("Theo khiếu nại số"), "number")},
+    "khieu_nai": {
+        "loai": Field(_("Khiếu nại về"), "appeal_kind"), "don_vi_gui": Field(_("Đơn vị gửi"), "unit"),
+        "ma_to": Field(_("Tổ"), "unit"), "ngay": Field(_("Ngày"), "date"), "ma_may": Field(_("Máy"), "text"),
+        "ma_xa": Field(_("Xã"), "area"), "so_dang_ghi": Field(_("Số hồ sơ đang ghi nhận"), "number"),
+        "so_mong_muon": Field(_("Số hồ sơ đúng theo đơn vị"), "number"),
+        "cach_tinh": Field(_("Cách tính điểm bị khiếu nại"), "text"), "ly_do": Field(_("Lý do, căn cứ"), "text"),
+        "trang_thai": Field(_("Trạng thái"), "appeal_status"),
+        "nguoi_giai_quyet": Field(_("Người giải quyết"), "person"),
+        "ly_do_giai_quyet": Field(_("Lý do giải quyết"), "text"),
+        "ban_chot_truoc": Field(_("Bản chốt kết quả trước"), "number"),
+        "ban_chot_sau": Field(_("Bản chốt kết quả sau"), "number"),
+    },
+    "bang_chung": {
+        "ten_tep": Field(_("Tệp"), "text"), "loai_tep": Field(_("Loại tệp"), "text"),
+        "dung_luong": Field(_("Dung lượng (byte)"), "number"), "sha256": Field(_("Mã SHA-256"), "hash"),
+        "ghi_chu": Field(_("Ghi chú"), "text"),
+    },
     "phan_xu_dong_hang": {"order": Field(_("Thứ tự Hội đồng quyết định"), "unit_order"),
                           "snapshot": Field(_("Theo bản chốt kết quả"), "number")},
     "user": {
@@ -179,6 +198,8 @@ CHOICES = {
     "unit_kind": ("units", "Unit", "kind"),
     "structure": ("territory", "AdminUnit", "structure"),
     "group_kind": ("campaigns", "CompetitionGroup", "kind"),
+    "appeal_kind": ("awards", "Appeal", "kind"),
+    "appeal_status": ("awards", "Appeal", "status"),
 }
 PASSWORD_EVENTS = {"one_time": _("cấp mật khẩu dùng một lần"), "reset": _("đặt lại (mật khẩu dùng một lần)"),
                    "changed": _("người dùng tự đổi")}
@@ -462,6 +483,13 @@ def record_title(entity: str, key: str, names: Names, where: Where) -> str:
         return names.person(key)
     if entity == "ket_qua_chot" and "#" in key:
         return gettext("Bản %(version)s") % {"version": key.rsplit("#", 1)[1]}
+    if entity == "khieu_nai" and "#" in key:
+        return gettext("Khiếu nại số %(number)s") % {"number": key.rsplit("#", 1)[1]}
+    if entity == "bang_chung" and key.count("/") == 2:
+        owner, number = key.split("/")[1].partition("#")[::2]
+        title = (gettext("Khiếu nại số %(number)s") if owner == "khieu_nai" else
+                 gettext("Đề nghị khen thưởng %(number)s")) % {"number": number}
+        return gettext("%(owner)s · tệp %(id)s") % {"owner": title, "id": key.split("/")[2]}
     if entity == "phan_xu_dong_hang" and key.count("/") == 2:
         version, group, rank = key.split("#", 1)[-1].split("/")
         return gettext("%(group)s · hạng giải %(rank)s · bản %(version)s") % {

@@ -215,15 +215,16 @@ def _day_target(campaign: Campaign, scope: Scope, fields: dict, problems: list[s
 
 
 def _state(appeal: Appeal) -> dict:
-    """Return what the history records of an appeal."""
+    """Return what the history records of an appeal (its fields named like the data formats')."""
     return {
-        "kind": appeal.kind, "unit": appeal.unit.code, "team": appeal.team.code if appeal.team else None,
-        "day": appeal.day, "machine": appeal.machine.code if appeal.machine else None,
-        "commune": appeal.commune.code if appeal.commune else None, "current_value": appeal.current_value,
-        "expected_value": appeal.expected_value, "rule": appeal.rule, "reason": appeal.reason,
-        "status": appeal.status, "decided_by": appeal.decided_by or None, "decision_reason": appeal.decision_reason,
-        "snapshot_before": appeal.snapshot_before.version if appeal.snapshot_before else None,
-        "snapshot_after": appeal.snapshot_after.version if appeal.snapshot_after else None,
+        "loai": appeal.kind, "don_vi_gui": appeal.unit.code, "ma_to": appeal.team.code if appeal.team else None,
+        "ngay": appeal.day, "ma_may": appeal.machine.code if appeal.machine else None,
+        "ma_xa": appeal.commune.code if appeal.commune else None, "so_dang_ghi": appeal.current_value,
+        "so_mong_muon": appeal.expected_value, "cach_tinh": appeal.rule, "ly_do": appeal.reason,
+        "trang_thai": appeal.status, "nguoi_giai_quyet": appeal.decided_by or None,
+        "ly_do_giai_quyet": appeal.decision_reason,
+        "ban_chot_truoc": appeal.snapshot_before.version if appeal.snapshot_before else None,
+        "ban_chot_sau": appeal.snapshot_after.version if appeal.snapshot_after else None,
     }
 
 

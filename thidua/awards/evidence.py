@@ -185,8 +185,8 @@ def store(campaign, uploaded, *, actor: str, nomination=None, appeal=None, note:
                                    reason=note or f"Tải lên tệp bằng chứng «{evidence.name}»")
     of = f"khieu_nai#{appeal.number}" if appeal is not None else f"de_nghi#{nomination.pk}"
     record_change(changeset, "bang_chung", f"{campaign.code}/{of}/{evidence.pk}", None,
-                  {"name": evidence.name, "content_type": content_type, "size": size, "sha256": sha,
-                   "note": note})
+                  {"ten_tep": evidence.name, "loai_tep": content_type, "dung_luong": size, "sha256": sha,
+                   "ghi_chu": note})
     if own_act:
         changeset_seal(changeset)
     return evidence
