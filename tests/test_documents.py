@@ -251,8 +251,8 @@ def test_the_decision_awards_the_annexed_lists_with_the_money_and_who_executes_i
     assert number == "Số: 1234/QĐ-UBND" and place_date == "Hậu Giang, ngày 12 tháng 7 năm 2021"
     text = paragraphs(doc)
     assert "QUYẾT ĐỊNH" in text and "CHỦ TỊCH ỦY BAN NHÂN DÂN TỈNH HẬU GIANG" in text and "QUYẾT ĐỊNH:" in text
-    assert ("Xét đề nghị của Giám đốc Công an tỉnh tại Tờ trình số 15/TTr-CAT-PC06 ngày 10 tháng 7 năm 2021."
-            in text)
+    assert ("Xét đề nghị của Trưởng phòng Cảnh sát quản lý hành chính về trật tự xã hội Công an tỉnh tại Tờ trình số "
+            "15/TTr-CAT-PC06 ngày 10 tháng 7 năm 2021." in text)
     article = {t[:7]: t for t in text if t.startswith("Điều ")}
     assert "cho 03 tập thể và 04 cá nhân (có danh sách kèm theo tại Phụ lục I và Phụ lục II)" in article["Điều 1."]
     assert f"Tổng số tiền: {TOTAL}. Nguồn kinh phí: Quỹ Thi đua, khen thưởng của tỉnh năm 2021." in article["Điều 2."]
