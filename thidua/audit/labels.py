@@ -414,6 +414,8 @@ def show(shows: str, value, names: Names, where: Where) -> str:
             return str(PASSWORD_EVENTS.get(value, value))
         case "hash":
             return f"{str(value)[:12]}…"
+        case "lines":
+            return "; ".join(str(v) for v in value) if isinstance(value, list) else str(value)
         case "unit_order":
             items = value if isinstance(value, list) else [value]
             return " → ".join(names.unit(where.campaign_id, str(code)) for code in items)
@@ -516,11 +518,65 @@ def _settings_flat(settings) -> dict[tuple, object]:
                                          for tk, tv in tier.items() if tk != "rank"})
                     elif gk != "code":
                         flat["groups", code, gk] = gv
+        elif key in PAPER_SECTIONS and isinstance(value, dict):
+            flat.update({(key, *path): item for path, item in _deep(value)})
         elif isinstance(value, dict):
             flat.update({(key, sk): sv for sk, sv in value.items()})
         else:
             flat[key,] = value
     return flat
+
+
+def _deep(value: dict, path: tuple = ()) -> list[tuple[tuple, object]]:
+    found = []
+    for key, item in value.items():
+        if isinstance(item, dict):
+            found += _deep(item, (*path, key))
+        else:
+            found.append(((*path, key), item))
+    return found
+
+
+PAPER_SECTIONS = ("documents", "certificate")
+# The documents' wording (`[documents]`) and the certificates' print positions (`[certificate]`), by place.
+DOCUMENT_PARTS = {"police": _("Cơ quan trình"), "committee": _("Cơ quan quyết định"), "proposal": _("Tờ trình"),
+                  "decision": _("Quyết định"), "report": _("Báo cáo tổng kết")}
+DOCUMENT_FIELDS = {
+    "place": (_("Địa danh"), "text"), "plan_title": (_("Tên kế hoạch"), "text"),
+    "plan_symbol": (_("Ký hiệu kế hoạch"), "text"), "plan_number": (_("Số kế hoạch"), "number"),
+    "plan_date": (_("Ngày kế hoạch"), "date"), "money_source": (_("Nguồn kinh phí"), "text"),
+    "proposer": (_("Người đề nghị"), "text"), "decider": (_("Thẩm quyền quyết định"), "text"),
+    "executors": (_("Tổ chức thực hiện"), "text"), "lessons": (_("Bài học kinh nghiệm"), "lines"),
+    "parent": (_("Cơ quan chủ quản"), "lines"), "name": (_("Tên"), "lines"), "symbol": (_("Ký hiệu"), "text"),
+    "addressees": (_("Kính gửi"), "lines"), "legal_bases": (_("Căn cứ"), "lines"),
+    "recipients": (_("Nơi nhận"), "lines"), "authority": (_("Thẩm quyền ký"), "lines"),
+    "position": (_("Chức vụ người ký"), "text"), "signer": (_("Người ký"), "text"),
+}
+CERTIFICATE_PARTS = {"name": _("Tên"), "unit": _("Đơn vị"), "achievement": _("Thành tích"),
+                     "decision": _("Quyết định")}
+CERTIFICATE_FIELDS = {
+    "page_width": (_("Khổ phôi rộng (mm)"), "number"), "page_height": (_("Khổ phôi cao (mm)"), "number"),
+    "decision_symbol": (_("Ký hiệu quyết định"), "text"), "offset_x": (_("Dịch ngang khi in (mm)"), "number"),
+    "offset_y": (_("Dịch dọc khi in (mm)"), "number"), "x": (_("Cách mép trái (mm)"), "number"),
+    "y": (_("Cách mép trên (mm)"), "number"), "width": (_("Rộng (mm)"), "number"),
+    "height": (_("Cao (mm)"), "number"), "size": (_("Cỡ chữ"), "number"), "align": (_("Căn lề"), "text"),
+    "bold": (_("Chữ đậm"), "yes_no"), "italic": (_("Chữ nghiêng"), "yes_no"),
+}
+
+
+def _paper_field(place: tuple) -> tuple[list[str], Field]:
+    """Return the prefix and the field of a place in the documents' or the certificates' settings."""
+    section, *path = place
+    if section == "documents":
+        prefix = [str(_("Văn bản"))] + [str(DOCUMENT_PARTS[p]) for p in path[:-1] if p in DOCUMENT_PARTS]
+        if len(path) > 1 and path[-2] == "signer" and path[-1] == "name":
+            label, shows = _("Họ tên người ký"), "text"
+        else:
+            label, shows = DOCUMENT_FIELDS.get(path[-1], (str(path[-1]).replace("_", " "), "text"))
+    else:
+        prefix = [str(_("Bằng khen"))] + [str(CERTIFICATE_PARTS[p]) for p in path[:-1] if p in CERTIFICATE_PARTS]
+        label, shows = CERTIFICATE_FIELDS.get(path[-1], (str(path[-1]).replace("_", " "), "text"))
+    return prefix, Field(label, shows)
 
 
 def _settings_lines(before, after, names: Names, where: Where) -> list[Line]:
@@ -539,6 +595,8 @@ def _settings_lines(before, after, names: Names, where: Where) -> list[Line]:
             prefix = [gettext("Nhóm «%(name)s»") % {"name": group_names.get(place[1]) or place[1]}]
             if len(place) == 5:
                 prefix.append(vn.prize(place[3]) if isinstance(place[3], int) else str(place[3]))
+        elif place[0] in PAPER_SECTIONS:
+            prefix, field = _paper_field(place)
         else:
             field, prefix = SETTINGS.get(".".join(str(p) for p in place)), []
         field = field or Field(str(place[-1]).replace("_", " "), "text")
