@@ -234,6 +234,11 @@ THIDUA_IMPORT_STATEMENT_TIMEOUT = env_int("THIDUA_IMPORT_STATEMENT_TIMEOUT", 600
 THIDUA_IMPORT_IDLE_TIMEOUT = env_int("THIDUA_IMPORT_IDLE_TIMEOUT", 300)
 # Files uploaded on the import page wait here between the preview and the confirmation (a day at most).
 THIDUA_UPLOAD_DIR = Path(env_str("THIDUA_UPLOAD_DIR", str(DATA_DIR / "uploads")))
+# Evidence files of appeals and nominations (thidua/awards/evidence.py): kept for good under DATA_DIR/evidence by
+# their SHA-256, so backups take them; each at most this many bytes, and at most this many files per appeal or
+# nomination.
+THIDUA_EVIDENCE_MAX_BYTES = env_int("THIDUA_EVIDENCE_MAX_BYTES", 5 * 1024 * 1024)
+THIDUA_EVIDENCE_MAX_FILES = env_int("THIDUA_EVIDENCE_MAX_FILES", 5)
 # The history's key (thidua/audit/keys.py): the variable THIDUA_AUDIT_KEY, read when used and never kept here, or
 # this file, created at random by the first act. Keep it apart from the database and its backups (docs/operations.md).
 THIDUA_AUDIT_KEY_FILE = Path(env_str("THIDUA_AUDIT_KEY_FILE", str(DATA_DIR / "audit-key")))
