@@ -16,6 +16,7 @@ import hashlib
 import io
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 
 from thidua.accounts.models import Role
@@ -25,12 +26,14 @@ from thidua.audit.models import Source
 from thidua.audit.services import changeset_open, reason_problem, record_change
 from thidua.campaigns import clock
 from thidua.campaigns.models import Campaign, Status
+from thidua.lib import vn
 from thidua.units.models import Membership, Officer, Unit
 from thidua.units.selectors import subtree_ids
 
-from . import lifecycle
+from . import evidence, lifecycle
 from .models import ACTIVE_NOMINATION, Nomination, NominationKind, NominationLevel, NominationStatus
 from .selectors import prizes
+from .services import StepError
 
 ENTITY = "de_nghi"
 ACHIEVEMENTS_MAX = 4000
@@ -213,10 +216,9 @@ def _periods(memberships, start: dt.date, end: dt.date) -> list[tuple[dt.date, d
 
 
 def standards(campaign: Campaign, unit_ids: set[int] | None, officers=None) -> list[Standards]:
-    """Return the standards of the officers who belonged to the units (every unit: None) on a day of the campaign,
-    or of the officers given, in code order."""
-    memberships = Membership.objects.filter(unit__campaign=campaign, start__lte=campaign.deadline).select_related(
-        "unit").exclude(end__lt=campaign.start)
+    """Return the standards of the officers who ever belonged to the units (every unit: None), or of the officers
+    given, in code order: the days they belonged to them during the campaign, whether they issue cards."""
+    memberships = Membership.objects.filter(unit__campaign=campaign).select_related("unit")
     if unit_ids is not None:
         memberships = memberships.filter(unit_id__in=unit_ids)
     if officers is not None:
@@ -366,14 +368,13 @@ def nomination_propose(*, campaign: Campaign, actor: Actor, level: str, kind: st
                        files=(), source: str | None = None) -> Nomination:
     """Propose an officer (or, at the provincial level, a unit) within the nominating unit's quota, with its
     achievements and evidence files; one audited act. Raise NominationError naming every problem."""
-    checked = []
-    if files:
-        from . import evidence  # the evidence files' module (issue 10: appeals)
+    files = list(files)
+    if len(files) > settings.THIDUA_EVIDENCE_MAX_FILES:
+        raise NominationError(evidence.TOO_MANY.format(limit=settings.THIDUA_EVIDENCE_MAX_FILES))
     for upload in files:
-        content_type, problems = evidence.check_upload(upload)
+        _type, problems = evidence.check_upload(upload)
         if problems:
             raise NominationError(problems)
-        checked.append(upload)
     with transaction.atomic():
         _hold_open(campaign)
         quota = quota_of(campaign, level, kind, nominating_unit)
@@ -383,11 +384,11 @@ def nomination_propose(*, campaign: Campaign, actor: Actor, level: str, kind: st
         nomination = _propose(campaign=campaign, actor=actor, quota=quota, nominating_unit=nominating_unit,
                               level=level, kind=kind, officer=officer, collective=collective,
                               achievements=achievements, changeset=changeset)
-        for upload in checked:
-            stored = evidence.store(campaign, upload, actor=actor.name, nomination=nomination)
-            record_change(changeset, "tep_minh_chung", str(stored.pk), None,
-                          {"nomination": nomination.pk, "name": stored.name, "sha256": stored.sha256,
-                           "size": stored.size, "content_type": stored.content_type})
+        try:
+            for upload in files:
+                evidence.store(campaign, upload, actor=actor.name, nomination=nomination, changeset=changeset)
+        except StepError as exc:
+            raise NominationError(exc.problems) from None
         changeset_seal(changeset)
     return nomination
 
@@ -609,9 +610,10 @@ def nominations_recheck(campaign: Campaign, changeset) -> list[Nomination]:
         tier, waiting = tiers.get(n.nominating_unit_id, (None, False))
         if tier == n.tier and not waiting:
             continue
-        now = "không đạt giải" if tier is None else (f"giải {tier}, chờ Hội đồng phân xử" if waiting
-                                                    else f"giải {tier}")
-        reason = f"Hạng giải của đơn vị đã đổi (khi đề nghị: giải {n.tier}; nay: {now}): đề nghị được trả lại."
+        now = "không đạt giải" if tier is None else (f"{vn.prize(tier)}, chờ Hội đồng phân xử" if waiting
+                                                    else vn.prize(tier))
+        reason = (f"Hạng giải của đơn vị đã đổi (khi đề nghị: {vn.prize(n.tier)}; nay: {now}): đề nghị được trả "
+                  "lại.")
         before = _snapshot(n)
         Nomination.objects.filter(pk=n.pk, status=n.status).update(
             status=NominationStatus.RETURNED, place=None, reviewed_by="hệ thống", reviewed_at=clock.now(),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import account, audit, imports, reports, views
+from . import account, audit, imports, nominations, reports, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -26,4 +26,12 @@ urlpatterns = [
     path("dot/<slug:code>/nhap-tep/xac-nhan/", imports.import_confirm, name="import_confirm"),
     path("dot/<slug:code>/nhap-tep/loi/<str:sha>.csv", imports.import_errors, name="import_errors"),
     path("dot/<slug:code>/nhap-tep/mau.xlsx", imports.import_template, name="import_template"),
+    # issue 10: nominations
+    path("dot/<slug:code>/de-nghi/", nominations.nominations_page, name="nominations"),
+    path("dot/<slug:code>/de-nghi/them/", nominations.nomination_create, name="nomination_create"),
+    path("dot/<slug:code>/de-nghi/nhap-tep/", nominations.nominations_upload, name="nominations_upload"),
+    path("dot/<slug:code>/de-nghi/<int:pk>/", nominations.nomination_detail, name="nomination_detail"),
+    path("dot/<slug:code>/de-nghi/<int:pk>/tep/<int:evidence>/", nominations.nomination_evidence,
+         name="nomination_evidence"),
+    path("dot/<slug:code>/de-nghi/<int:pk>/<slug:action>/", nominations.nomination_act, name="nomination_act"),
 ]
