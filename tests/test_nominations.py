@@ -459,18 +459,23 @@ PAGE_MATRIX = {
     ("detail", "other"): [200, 200, 200, 404, 403, 200, 404],
     ("create", "own"): [403, 403, 403, 302, 403, 403, 403],
     ("create", "other"): [403, 403, 403, 403, 403, 403, 403],
-    ("accept", "own"): [400, 302, 400, 400, 403, 400, 400],
-    ("accept", "other"): [400, 302, 400, 404, 403, 400, 404],
+    ("accept", "own"): [403, 302, 403, 403, 403, 403, 403],
+    ("accept", "other"): [403, 302, 403, 404, 403, 403, 404],
     ("withdraw", "own"): [403, 403, 403, 302, 403, 403, 403],
     ("withdraw", "other"): [403, 403, 403, 404, 403, 403, 404],
+    ("return", "own"): [403, 302, 403, 403, 403, 403, 403],
+    ("return", "other"): [403, 302, 403, 404, 403, 403, 404],
+    # a file's rows go through the same rule; a row refused is named and nothing is proposed (400)
+    ("upload", "own"): [400, 400, 400, 302, 403, 400, 400],
+    ("upload", "other"): [400, 400, 400, 400, 403, 400, 400],
 }
 API_MATRIX = {
     ("list", "own"): [200, 200, 200, 200, 403, 200, 200],
     ("create", "own"): [403, 403, 403, 200, 403, 403, 403],
     ("create", "other"): [403, 403, 403, 404, 403, 403, 404],
-    ("accept", "own"): [400, 200, 400, 400, 403, 400, 400],
-    ("accept", "other"): [400, 200, 400, 404, 403, 400, 404],
-    ("approve", "own"): [403, 403, 400, 403, 403, 403, 403],
+    ("accept", "own"): [403, 200, 403, 403, 403, 403, 403],
+    ("accept", "other"): [403, 200, 403, 404, 403, 403, 404],
+    ("approve", "own"): [403, 403, 200, 403, 403, 403, 403],
     ("withdraw", "own"): [403, 403, 403, 200, 403, 403, 403],
     ("withdraw", "other"): [403, 403, 403, 404, 403, 403, 404],
 }
@@ -496,6 +501,9 @@ def test_page_matrix(scored, login, page, where, who):
         "create": lambda: page_post(client, quota, officer),
         "accept": lambda: client.post(reverse("nomination_act", args=[C, n.pk, "tham-dinh"])),
         "withdraw": lambda: client.post(reverse("nomination_act", args=[C, n.pk, "rut"]), {"ly_do": "Nhầm"}),
+        "return": lambda: client.post(reverse("nomination_act", args=[C, n.pk, "tra-lai"]), {"ly_do": "Thiếu"}),
+        "upload": lambda: client.post(reverse("nominations_upload", args=[C]), {"tep_csv": csv_file(
+            [f"{quota.split(':')[2]},{officer},,{TEXT}"])}),
     }[page]()
     assert response.status_code == PAGE_MATRIX[page, where][ORDER.index(who)], response.content.decode()[-400:]
 
