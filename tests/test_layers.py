@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "thidua"
-DOMAIN = ["territory", "campaigns", "units", "intake", "audit", "exchange", "accounts", "standings", "backup"]
+DOMAIN = ["territory", "campaigns", "units", "intake", "audit", "exchange", "accounts", "standings", "backup",
+          "awards"]
 # What each part may not import (its own modules are always allowed).
 FORBIDDEN = {
     "lib": {"django", *(f"thidua.{p}" for p in [*DOMAIN, "scoring", "web", "api", "demo"])},
