@@ -595,3 +595,12 @@ def test_a_reason_with_nul_or_too_long_is_refused(scored, login):
     n.refresh_from_db()
     assert n.status == NominationStatus.PROPOSED
     assert client.post(reverse("nomination_act", args=[C, n.pk, "khong-co"])).status_code == 404
+
+
+def test_the_list_page_takes_a_bounded_number_of_queries(scored, login, django_assert_max_num_queries):
+    client = login(Role.PC06, "PC06")
+    client.get(reverse("nominations", args=[C]))
+    for code in ("CB-001", "CB-002", "CB-004", "CB-005"):
+        propose(scored, actor(scored, Role.PC06, "PC06"), code, unit="PC06")
+    with django_assert_max_num_queries(30):
+        assert client.get(reverse("nominations", args=[C])).status_code == 200

@@ -70,6 +70,8 @@ def _context(request, campaign, scope, **extra) -> dict:
     actor = service.actor_of(request.user)
     open_now = campaign.status in service.OPEN_STATUSES
     used = service.places_used(campaign)
+    nominated = set(Nomination.objects.filter(campaign=campaign, officer__isnull=False,
+                                              status__in=ACTIVE_NOMINATION).values_list("officer_id", flat=True))
     shown = []
     for quota in service.quotas(campaign):
         if not _visible(scope, quota):
@@ -78,7 +80,8 @@ def _context(request, campaign, scope, **extra) -> dict:
         entry = {"quota": quota, "used": used.get(quota.key, 0), "mine": mine}
         entry["free"] = max(quota.size - entry["used"], 0)
         if mine and quota.kind == NominationKind.INDIVIDUAL:
-            entry["officers"] = service.eligible_officers(campaign, quota)
+            entry["officers"] = [(s, s.officer.id in nominated) for s in service.eligible_officers(campaign, quota)]
+            entry["failing"] = sum(not s.ok for s, _ in entry["officers"])
         elif mine:
             taken = set(Nomination.objects.filter(campaign=campaign, unit__isnull=False,
                                                   status__in=ACTIVE_NOMINATION)
