@@ -347,6 +347,7 @@ def test_a_competitor_waiting_for_the_councils_ruling_nominates_once_ruled(score
         propose(scored, district(scored), "CB-001")
     page = login(Role.DISTRICT, "CAH-VTH").get(reverse("nominations", args=[C])).content.decode()
     assert "chờ Hội đồng TĐKT phân xử: chưa đề nghị được" in page
+    assert reverse("import_upload", args=[C]) in page  # the campaign's tabs as on every page
     rule_tie(campaign=scored, group="cap_huyen", prize_rank=1, order=["CAH-NBA", "CAH-VTH"], actor="hoidong",
              role=Role.COUNCIL, reason="Hội đồng họp ngày 05/7")
     assert snapshot.rulings.count() == 1

@@ -92,7 +92,7 @@ def _context(request, campaign, scope, **extra) -> dict:
     return {"campaign": campaign, "scope": scope, "open_now": open_now, "quotas": shown,
             "mine": [q for q in shown if q["mine"]], "rows": rows, "reason_max": 1000,
             "achievements_max": service.ACHIEVEMENTS_MAX, "csv_columns": service.CSV_COLUMNS,
-            "may_import": any(q["mine"] for q in shown), **extra}
+            "may_upload": any(q["mine"] for q in shown), **extra}
 
 
 @login_required
