@@ -432,6 +432,7 @@ def test_evidence_files_are_checked_kept_and_served_only_in_scope(scored, login,
     fake = SimpleUploadedFile("bang-khen.pdf", b"<script>alert(1)</script>", "application/pdf")
     refused = page_post(client, VTH, "CB-001", files=[fake])
     assert refused.status_code == 400 and "không phải PDF, PNG hay JPEG" in refused.content.decode()
+    assert 'value="CB-001" id="cb-1-CB-001" checked' in refused.content.decode()  # the choice is kept
     assert not Nomination.objects.exists()
     photo = SimpleUploadedFile("../../anh.png", png_bytes(), "image/png")
     assert page_post(client, VTH, "CB-001", files=[photo]).status_code == 302

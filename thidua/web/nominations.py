@@ -121,7 +121,8 @@ def nomination_create(request, code):
     actor = service.actor_of(request.user)
     achievements = request.POST.get("thanh_tich", "")
     sent = {"sent_quota": request.POST.get("suat", "").strip()[:100],
-            "sent_achievements": achievements[:service.ACHIEVEMENTS_MAX + 10]}
+            "sent_achievements": achievements[:service.ACHIEVEMENTS_MAX + 10],
+            "sent_officer": _code(request, "ma_can_bo"), "sent_unit": _code(request, "ma_don_vi")}
     try:
         level, kind, unit_code = [*sent["sent_quota"].split(":"), "", "", ""][:3]
         nominating = Unit.objects.filter(campaign=campaign, code=unit_code).first()
