@@ -41,6 +41,7 @@ CODE = "hau-giang-2021"
 PASSWORD = "Mat-khau-dung-2021"
 TEXT = "Trực tiếp thu nhận hồ sơ ban đêm."
 USERS = {"nba-1": (Role.DISTRICT, "CAH-NBA"), "nba-2": (Role.DISTRICT, "CAH-NBA"), "vth": (Role.DISTRICT, "CAH-VTH"),
+         "vth-2": (Role.DISTRICT, "CAH-VTH"),
          "pc06-1": (Role.PC06, "PC06"), "pc06-2": (Role.PC06, "PC06")}
 
 
@@ -148,7 +149,29 @@ def same_officer() -> dict:
                            _page("nba-1", "district:individual:CAH-NBA", "CB-007")]))
 
 
-SCENARIOS = {"setup": setup, "last_place": last_place, "province": province, "same_officer": same_officer}
+def _file(username: str, rows: list[str]):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = Client(raise_request_exception=False)
+    client.force_login(get_user_model().objects.get(username=username))
+    data = ("ma_don_vi_de_nghi,ma_can_bo,ma_don_vi,thanh_tich\r\n" + "\r\n".join(rows) + "\r\n").encode()
+
+    def send():
+        response = client.post(reverse("nominations_upload", args=[CODE]),
+                               {"tep_csv": SimpleUploadedFile("de-nghi.csv", data, "text/csv")})
+        return {"status": response.status_code, "body": response.content.decode()}
+    return send
+
+
+def file_and_page() -> dict:
+    """CAH-VTH's file of two nominations (its two places) and a nomination on the page, at once."""
+    _fresh()
+    return _outcome(burst([_file("vth", [f"CAH-VTH,CB-001,,{TEXT}", f"CAH-VTH,CB-004,,{TEXT}"]),
+                           _page("vth-2", "district:individual:CAH-VTH", "CB-005")]))
+
+
+SCENARIOS = {"setup": setup, "last_place": last_place, "province": province, "same_officer": same_officer,
+             "file_and_page": file_and_page}
 
 if __name__ == "__main__":
     setup_test_environment()

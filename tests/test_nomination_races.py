@@ -82,3 +82,17 @@ def test_one_officer_nominated_by_two_districts_at_once_is_nominated_once(races)
     assert ONCE in outcome["bodies"][outcome["statuses"].index(400)]
     assert [officer for _, officer, _ in outcome["held"]] == ["CB-007"]
     assert outcome["chain"]
+
+
+def test_a_file_and_the_page_at_once_never_exceed_the_quota(races):
+    outcome = races("file_and_page")
+    file_status, page_status = outcome["statuses"]
+    held = sorted(officer for _, officer, _ in outcome["held"])
+    assert sorted(place for _, _, place in outcome["held"]) in ([1, 2], [1]), outcome["held"]
+    if file_status == 302:  # the file came first: both its rows hold the places, the page is refused
+        assert held == ["CB-001", "CB-004"] and page_status == 400
+        assert QUOTA_FULL in outcome["bodies"][1]
+    else:  # the page came first: the file is refused whole, its row beyond the quota named
+        assert file_status == 400 and page_status == 302 and held == ["CB-005"]
+        assert "Dòng 3:" in outcome["bodies"][0] and QUOTA_FULL in outcome["bodies"][0]
+    assert outcome["chain"]

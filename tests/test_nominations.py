@@ -606,3 +606,24 @@ def test_the_list_page_takes_a_bounded_number_of_queries(scored, login, django_a
         propose(scored, actor(scored, Role.PC06, "PC06"), code, unit="PC06")
     with django_assert_max_num_queries(30):
         assert client.get(reverse("nominations", args=[C])).status_code == 200
+
+
+def test_the_nominating_side_adds_evidence_before_the_councils_approval(scored, login, settings, tmp_path):
+    settings.DATA_DIR = tmp_path
+    n = propose(scored, district(scored), "CB-001")
+    url = reverse("nomination_act", args=[C, n.pk, "them-tep"])
+    photo = SimpleUploadedFile("thu-khen.png", png_bytes(), "image/png")
+    assert login(Role.DISTRICT, "CAH-NBA").post(url, {"tep": [photo]}).status_code == 404
+    assert login(Role.PC06, "PC06").post(url, {"tep": [photo]}).status_code == 403
+    client = login(Role.DISTRICT, "CAH-VTH")
+    assert client.post(url, {}).status_code == 400
+    photo.seek(0)
+    assert client.post(url, {"tep": [photo]}).status_code == 302
+    page = client.get(reverse("nomination_detail", args=[C, n.pk])).content.decode()
+    assert "thu-khen.png" in page and "Tệp minh chứng «thu-khen.png»" in page
+    service.nomination_review(nomination=n, actor=actor(scored, Role.PC06, "PC06"), accept=True)
+    service.nomination_approve(nomination=n, actor=actor(scored, Role.COUNCIL), approve=True)
+    photo.seek(0)
+    refused = client.post(url, {"tep": [photo]})
+    assert refused.status_code == 400 and "đã được xử lý" in refused.content.decode()
+    assert Evidence.objects.filter(nomination=n).count() == 1

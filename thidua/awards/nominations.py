@@ -482,6 +482,33 @@ def nomination_withdraw(*, nomination: Nomination, actor: Actor, reason: str,
                  reason=reason, changes={"place": None}, act_reason="")
 
 
+def nomination_add_evidence(*, nomination: Nomination, actor: Actor, files, source: str | None = None) -> list:
+    """Add evidence files to a nomination the council has not approved yet (the nominating side), as one act."""
+    if not may_withdraw(actor, nomination):
+        raise NominationError(NO_RIGHT, forbidden=True)
+    files = list(files)
+    if not files:
+        raise NominationError(evidence.NO_FILE)
+    for upload in files:
+        _type, problems = evidence.check_upload(upload)
+        if problems:
+            raise NominationError(problems)
+    with transaction.atomic():
+        campaign = _hold_open(nomination.campaign)
+        current = Nomination.objects.select_for_update().get(pk=nomination.pk)
+        if current.status not in (NominationStatus.PROPOSED, NominationStatus.ACCEPTED):
+            raise NominationError(CHANGED.format(status=NominationStatus(current.status).label))
+        changeset = changeset_open(campaign=campaign, actor=actor.name, source=_source(actor, source),
+                                   reason=f"Thêm tệp minh chứng cho đề nghị số {current.pk}")
+        try:
+            stored = [evidence.store(campaign, upload, actor=actor.name, nomination=current, changeset=changeset)
+                      for upload in files]
+        except StepError as exc:
+            raise NominationError(exc.problems) from None
+        changeset_seal(changeset)
+    return stored
+
+
 # --- a file of nominations -----------------------------------------------------------------------------------
 
 @dataclass

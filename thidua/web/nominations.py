@@ -10,6 +10,7 @@ import io
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -155,6 +156,7 @@ ACTIONS = {
     "tham-dinh": ("review", True), "tra-lai": ("review", False),
     "duyet": ("approve", True), "hoi-dong-tra-lai": ("approve", False),
     "rut": ("withdraw", None),
+    "them-tep": ("evidence", None),
 }
 
 
@@ -177,6 +179,9 @@ def nomination_act(request, code, pk, action):
         elif step == "approve":
             service.nomination_approve(nomination=nomination, actor=actor, approve=yes, reason=reason,
                                        source=Source.WEB)
+        elif step == "evidence":
+            service.nomination_add_evidence(nomination=nomination, actor=actor, files=request.FILES.getlist("tep"),
+                                            source=Source.WEB)
         else:
             service.nomination_withdraw(nomination=nomination, actor=actor, reason=reason, source=Source.WEB)
     except service.NominationError as exc:
@@ -190,8 +195,9 @@ def nomination_act(request, code, pk, action):
 
 
 def _detail_context(request, campaign, scope, nomination, **extra) -> dict:
-    history = (Change.objects.filter(entity=service.ENTITY, key=str(nomination.pk),
-                                     changeset__campaign=campaign)
+    files_of = f"{campaign.code}/de_nghi#{nomination.pk}/"
+    history = (Change.objects.filter(Q(entity=service.ENTITY, key=str(nomination.pk))
+                                     | Q(entity="bang_chung", key__startswith=files_of), changeset__campaign=campaign)
                .select_related("changeset").order_by("changeset__at", "id"))
     actor = service.actor_of(request.user)
     standards = None
@@ -200,9 +206,12 @@ def _detail_context(request, campaign, scope, nomination, **extra) -> dict:
         ids = subtree_ids(campaign, nomination.nominating_unit_id) if district else None
         standards = service.standards(campaign, ids, officers=[nomination.officer])[0]
     labels = dict(NominationStatus.choices)
-    history = [(c, labels.get((c.before or {}).get("status")), labels.get((c.after or {}).get("status")))
-               for c in history]
-    return {"campaign": campaign, "scope": scope, "n": nomination, "history": history,
+    history = [(c, labels.get((c.before or {}).get("status")),
+                labels.get((c.after or {}).get("status")) if c.entity == service.ENTITY
+                else f"Tệp minh chứng «{(c.after or {}).get('name', '')}»") for c in history]
+    adds_files = (campaign.status in service.OPEN_STATUSES and service.may_withdraw(actor, nomination)
+                  and nomination.status in (NominationStatus.PROPOSED, NominationStatus.ACCEPTED))
+    return {"campaign": campaign, "scope": scope, "n": nomination, "history": history, "adds_files": adds_files,
             "evidence": Evidence.objects.filter(nomination=nomination), "standards": standards,
             "actions": _actions(actor, nomination) if campaign.status in service.OPEN_STATUSES else [], **extra}
 
