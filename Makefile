@@ -17,9 +17,10 @@ $(STAMP): pyproject.toml constraints.txt
 install: $(STAMP)
 
 # ADDR=0.0.0.0:8000 lets a phone on the same network in; TODAY=YYYY-MM-DD moves the simulated today (default: the
-# middle of the campaign). The command prints how to point the other `thidua` commands at the demo's database.
+# middle of the campaign); STAGE=scored|published|proposed|decided carries it past the deadline to that step.
+# The command prints how to point the other `thidua` commands at the demo's database.
 demo: $(STAMP)
-	$(BIN)/thidua demo $(ADDR) --seed $(SEED) $(if $(TODAY),--today $(TODAY))
+	$(BIN)/thidua demo $(ADDR) --seed $(SEED) $(if $(TODAY),--today $(TODAY)) $(if $(STAGE),--stage $(STAGE))
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

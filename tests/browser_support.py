@@ -90,6 +90,11 @@ def require_chromium() -> None:
                     "possible here.", pytrace=False)
 
 
+def run(env: dict, cwd: Path, *args: str) -> str:
+    """Run a `thidua` command on the journeys' database; return what it printed."""
+    return _run(env, cwd, *args)
+
+
 def _run(env: dict, cwd: Path, *args: str) -> str:
     done = subprocess.run([sys.executable, "-m", "thidua", *args], env=env, cwd=cwd, capture_output=True,
                           text=True, timeout=300)
@@ -120,8 +125,8 @@ class Database:
         with psycopg.connect(**self.admin) as conn:
             conn.execute(sql)
 
-    def prepare(self) -> dict:
-        """Build the demo data with the real commands; return the facts the journeys need."""
+    def prepare(self, until: dt.date = UNTIL) -> dict:
+        """Build the demo data with the real commands, lived to `until`; return the facts the journeys need."""
         if self.postgres:
             # `thidua demo` keeps to its own SQLite file; on PostgreSQL the same setup runs after a migrate.
             self._admin(f"DROP DATABASE IF EXISTS {self.name} WITH (FORCE)")
@@ -129,10 +134,10 @@ class Database:
             _run(self.env, self.folder, "migrate", "-v0")
             _run(self.env, self.folder, "shell", "-c",
                  "import datetime as dt; from thidua.demo.services import demo_setup; "
-                 f"demo_setup(seed={SEED}, today=dt.date.fromisoformat('{UNTIL.isoformat()}'))")
-            _run(self.env, self.folder, "simulated-today", UNTIL.isoformat())
+                 f"demo_setup(seed={SEED}, today=dt.date.fromisoformat('{until.isoformat()}'))")
+            _run(self.env, self.folder, "simulated-today", until.isoformat())
         else:
-            _run(self.env, self.folder, "demo", "--no-serve", "--seed", str(SEED), "--today", UNTIL.isoformat())
+            _run(self.env, self.folder, "demo", "--no-serve", "--seed", str(SEED), "--today", until.isoformat())
         return json.loads(_run(self.env, self.folder, "shell", "-c", FACTS).strip().splitlines()[-1])
 
     def drop(self) -> None:

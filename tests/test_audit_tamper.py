@@ -301,3 +301,27 @@ def test_the_command_names_the_record_in_vietnamese(campaign):
     with pytest.raises(CommandError, match=re.escape("Phân công máy «M-VTH-01|2021-02-25» (đợt hau-giang-2021): chỉ "
                                                      "tiêu ngày trong cơ sở dữ liệu là «1000»")):
         call_command("audit", "verify")
+
+
+def test_a_frozen_snapshot_edited_in_the_database_is_found(campaign):
+    from lifecycle import advance_to
+
+    from thidua.awards.models import Snapshot
+    advance_to(campaign, Status.SCORED)
+    assert data_verify() is None
+    snapshot = Snapshot.objects.get()
+    Snapshot.objects.filter(pk=snapshot.pk).update(data=snapshot.data.replace('"rank":1', '"rank":2', 1))
+    found("Bản chốt kết quả «hau-giang-2021#1»", "mã SHA-256 của nội dung")
+    with pytest.raises(ValueError, match="đã bị sửa"):
+        Snapshot.objects.get().payload()
+
+
+def test_a_tie_ruling_changed_in_the_database_is_found(campaign):
+    from lifecycle import advance_to
+
+    from thidua.awards.models import Snapshot, TieRuling
+    advance_to(campaign, Status.SCORED)
+    snapshot = Snapshot.objects.get()
+    TieRuling.objects.create(campaign=campaign, snapshot=snapshot, group="cap_huyen", prize_rank=1,
+                             order=["CAH-VTH", "CAH-NBA"], ruled_by="x", ruled_at=snapshot.created_at, reason="x")
+    found("Phán quyết đồng hạng", "hau-giang-2021#1/cap_huyen/1")

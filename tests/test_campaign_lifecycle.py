@@ -164,3 +164,18 @@ def test_the_campaign_closes_by_itself_after_the_grace_days(campaign):
         assert close_if_due(campaign).status == Status.CLOSED
     act = Change.objects.filter(entity="campaign.status").last().changeset
     assert act.actor == "hệ thống" and "Tự kết thúc" in act.reason
+
+
+def test_the_command_takes_a_step_with_its_fields_and_names_every_problem(campaign, capsys):
+    from django.core.management import CommandError, call_command
+    call_command("advance_campaign", campaign.code, "running", "--reason", "Phát động")
+    assert "Đang diễn ra" in capsys.readouterr().out
+    advance_to(campaign, Status.PUBLISHED)
+    with clock.at(moment(campaign, Status.PROPOSED)):
+        with pytest.raises(CommandError) as err:
+            call_command("advance_campaign", campaign.code, "proposed", "--reason", "Trình",
+                         "--proposal-number", "x", "--proposal-date", "32/07/2021")
+        assert "phải là số nguyên dương" in str(err.value) and "không hợp lệ" in str(err.value)
+        call_command("advance_campaign", campaign.code, "proposed", "--reason", "Trình", "--proposal-number", "7",
+                     "--proposal-date", "10/07/2021")
+    assert Campaign.objects.get(pk=campaign.pk).workflow["proposal"] == {"number": 7, "date": "2021-07-10"}

@@ -360,3 +360,23 @@ def test_an_act_of_the_history_itself_reads_in_words(login, summary, said):
     text = seen(client.get(reverse("audit_list")))
     assert said in text and "Chưa có thay đổi nào được ghi" not in text
     assert_readable(text)
+
+
+def test_the_steps_after_the_deadline_read_as_words(login, campaign):
+    from lifecycle import advance_to
+
+    advance_to(campaign, Status.PROPOSED)
+    client = login(Role.PC06, "PC06")
+    approved = act_page(client, reason="Duyệt thang điểm")
+    assert "Hội đồng TĐKT duyệt thang điểm: người duyệt: hoidong" in approved
+    assert_readable(approved)
+    scored = act_page(client, changes__entity="ket_qua_chot")
+    assert "Bản chốt kết quả" in scored and "Tính đến ngày: 01/07/2021" in scored and "Bản 1" in scored
+    assert "Trạng thái: Đã kết thúc → Đã chấm điểm" in scored
+    assert_readable(scored)
+    published = act_page(client, changes__after__status="published")
+    assert "Ngày công bố kết quả: 04/07/2021" in published and "Hạn cuối khiếu nại: 09/07/2021" in published
+    assert_readable(published)
+    proposed = act_page(client, changes__after__status="proposed")
+    assert "Số Tờ trình: 15" in proposed and "Ngày Tờ trình: 10/07/2021" in proposed
+    assert_readable(proposed)

@@ -56,6 +56,15 @@ def intake_key(team):
 MATRIX = [
     ("home", "get", lambda t: reverse("home"), None,
      [200, 200, 200, 200, 200, 200], [200, 200, 200, 200, 200, 200]),
+    ("take a step of the lifecycle", "post", lambda t: reverse("campaign_step", args=[C]),
+     lambda t: {"to": "running", "reason": "Phát động"},
+     [302, 302, 403, 403, 403, 403], [302, 302, 403, 403, 403, 403]),
+    ("approve the scale", "post", lambda t: reverse("scale_approve", args=[C]), lambda t: {"reason": "Duyệt"},
+     [302, 403, 302, 403, 403, 403], [302, 403, 302, 403, 403, 403]),
+    ("ties before scoring", "get", lambda t: reverse("ties", args=[C]), None,
+     [404, 404, 404, 404, 404, 404], [404, 404, 404, 404, 404, 404]),
+    ("rewards before scoring", "get", lambda t: reverse("rewards", args=[C]), None,
+     [404, 404, 404, 404, 404, 404], [404, 404, 404, 404, 404, 404]),
     ("account", "get", lambda t: reverse("account"), None,
      [200, 200, 200, 200, 200, 200], [200, 200, 200, 200, 200, 200]),
     ("campaign", "get", lambda t: reverse("campaign_detail", args=[C]), None,
@@ -114,6 +123,17 @@ MATRIX = [
      [200, 200, 200, 403, 403, 403], [200, 200, 200, 403, 403, 403]),
     ("check the chain", "post", lambda t: reverse("audit_verify"), lambda t: {},
      [302, 302, 403, 403, 403, 403], [302, 302, 403, 403, 403, 403]),
+    # issue 10: docx — the documents (a running campaign: the offices see why there is none yet; the scored
+    # campaign's matrix of every download is in tests/test_documents.py)
+    ("documents page", "get", lambda t: reverse("documents", args=[C]), None,
+     [200, 200, 200, 403, 403, 403], [200, 200, 200, 403, 403, 403]),
+    ("a document's draft", "get", lambda t: reverse("document_draft", args=[C, "to_trinh"]), None,
+     [302, 302, 302, 403, 403, 403], [302, 302, 302, 403, 403, 403]),
+    ("issue a document", "post", lambda t: reverse("document_issue", args=[C]),
+     lambda t: {"kind": "to_trinh", "reason": "Thử"},
+     [302, 302, 302, 403, 403, 403], [302, 302, 302, 403, 403, 403]),
+    ("an issued document", "get", lambda t: reverse("document_issued", args=[C, 1]), None,
+     [404, 404, 404, 403, 403, 403], [404, 404, 404, 403, 403, 403]),
 ]
 
 

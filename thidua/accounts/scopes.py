@@ -20,6 +20,7 @@ VERIFY_ROLES = {Role.ADMIN, Role.PC06, Role.DISTRICT}  # verify a submitted day 
 REOPEN_ROLES = {Role.ADMIN, Role.PC06}  # reopen a verified day, with a reason
 IMPORT_ROLES = {Role.ADMIN, Role.PC06, Role.DISTRICT, Role.TEAM}  # import files (districts, teams: their intake)
 AUDIT_ROLES = {Role.ADMIN, Role.PC06, Role.COUNCIL}  # read the audit log
+DOCUMENT_ROLES = frozenset({Role.ADMIN, Role.PC06, Role.COUNCIL})  # make, issue, download the documents
 VERIFY_CHAIN_ROLES = {Role.ADMIN, Role.PC06}  # check the log's chain from the site
 
 

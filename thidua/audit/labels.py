@@ -36,6 +36,9 @@ ENTITY_LABELS = {
     "campaign.status": _("Trạng thái đợt thi đua"),
     "user": _("Người dùng và vai trò"),
     "api_token": _("Khóa API"),
+    "ket_qua_chot": _("Bản chốt kết quả"),
+    "phan_xu_dong_hang": _("Phán quyết đồng hạng của Hội đồng"),
+    "van_ban": _("Văn bản đã ban hành"),
 }
 # The kinds about accounts and their keys (who may act, a password reset, the hash of a key's secret): their history
 # is not a campaign's data, but the audit's and the user administration's.
@@ -50,6 +53,13 @@ class Field:
 
 # Every field the history records, by kind of record, in the order they are shown.
 FIELDS: dict[str, dict[str, Field]] = {
+    # The register of issued documents.
+    "van_ban": {
+        "kind": Field(_("Loại văn bản"), "text"), "version": Field(_("Phiên bản"), "number"),
+        "number": Field(_("Số, ký hiệu"), "text"), "date": Field(_("Ngày văn bản"), "date"),
+        "file_name": Field(_("Tệp"), "text"), "sha256": Field(_("Mã SHA-256"), "hash"),
+        "size": Field(_("Dung lượng (byte)"), "number"), "snapshot": Field(_("Bản chốt kết quả số"), "number"),
+    },
     "thu_nhan": {"so_ho_so": Field(_("Số hồ sơ"), "number")},
     "bao_cao": {
         "status": Field(_("Trạng thái"), "report_status"), "late": Field(_("Trễ hạn"), "yes_no"),
@@ -78,7 +88,13 @@ FIELDS: dict[str, dict[str, Field]] = {
         "deadline": Field(_("Hạn cuối"), "date"), "settings": Field(_("Cài đặt"), "settings"),
         "synthetic": Field(_("Dữ liệu mô phỏng"), "yes_no"),
     },
-    "campaign.status": {"status": Field(_("Trạng thái"), "campaign_status")},
+    "campaign.status": {"status": Field(_("Trạng thái"), "campaign_status"),
+                        "workflow": Field(_("Các bước đã ghi"), "workflow")},
+    "ket_qua_chot": {"version": Field(_("Bản"), "number"), "as_of": Field(_("Tính đến ngày"), "date"),
+                     "sha256": Field(_("Mã SHA-256 của nội dung"), "hash"),
+                     "appeal": Field(_("Theo khiếu nại số"), "number")},
+    "phan_xu_dong_hang": {"order": Field(_("Thứ tự Hội đồng quyết định"), "unit_order"),
+                          "snapshot": Field(_("Theo bản chốt kết quả"), "number")},
     "user": {
         "full_name": Field(_("Họ tên"), "text"), "role": Field(_("Vai trò"), "role"),
         "unit": Field(_("Đơn vị"), "unit"), "active": Field(_("Hoạt động"), "yes_no"),
@@ -112,6 +128,8 @@ SETTINGS: dict[str, Field] = {
     "statutory.individual_coefficient": Field(_("Hệ số tiền thưởng cá nhân"), "number"),
     "statutory.collective_coefficient": Field(_("Hệ số tiền thưởng tập thể"), "number"),
     "statutory.reference": Field(_("Căn cứ tiền thưởng"), "text"),
+    "grace_days": Field(_("Số ngày tự kết thúc sau hạn cuối"), "number"),
+    "appeal_days": Field(_("Số ngày nhận khiếu nại sau khi công bố"), "number"),
     "group.name": Field(_("Tên nhóm"), "text"),
     "group.kind": Field(_("Cách xét"), "group_kind"),
     "group.collectives": Field(_("Số tập thể đề nghị"), "number"),
@@ -120,6 +138,36 @@ SETTINGS: dict[str, Field] = {
     "tier.cash_vnd": Field(_("Tiền thưởng"), "money"),
     "tier.individuals": Field(_("Cá nhân đề nghị Bằng khen"), "number"),
     "tier.bonus_points": Field(_("Điểm thi đua cộng"), "number"),
+    # issue 10: docx — the documents' wording ([documents], editable after scoring)
+    "documents.place": Field(_("Văn bản · Địa danh"), "text"),
+    "documents.police": Field(_("Văn bản · Cơ quan ban hành Tờ trình, Báo cáo"), "text"),
+    "documents.committee": Field(_("Văn bản · Cơ quan ban hành Quyết định"), "text"),
+    "documents.plan_title": Field(_("Văn bản · Tên Kế hoạch"), "text"),
+    "documents.plan_symbol": Field(_("Văn bản · Ký hiệu Kế hoạch"), "text"),
+    "documents.plan_number": Field(_("Văn bản · Số Kế hoạch"), "number"),
+    "documents.plan_date": Field(_("Văn bản · Ngày Kế hoạch"), "text"),
+    "documents.money_source": Field(_("Văn bản · Nguồn kinh phí"), "text"),
+    "documents.proposer": Field(_("Văn bản · Người đề nghị"), "text"),
+    "documents.decider": Field(_("Văn bản · Người quyết định"), "text"),
+    "documents.executors": Field(_("Văn bản · Người thi hành quyết định"), "text"),
+    "documents.lessons": Field(_("Văn bản · Bài học kinh nghiệm"), "text"),
+    "documents.proposal": Field(_("Văn bản · Tờ trình"), "text"),
+    "documents.decision": Field(_("Văn bản · Quyết định"), "text"),
+    "documents.report": Field(_("Văn bản · Báo cáo tổng kết"), "text"),
+}
+# What the lifecycle's steps record (Campaign.workflow, thidua.awards.services), by place.
+WORKFLOW: dict[str, Field] = {
+    "scale_approved.by": Field(_("Hội đồng TĐKT duyệt thang điểm: người duyệt"), "person"),
+    "scale_approved.at": Field(_("Hội đồng TĐKT duyệt thang điểm: lúc"), "instant"),
+    "scale_approved.settings_sha256": Field(_("Hội đồng TĐKT duyệt thang điểm: mã băm của cài đặt"), "hash"),
+    "scored.unverified_confirmed": Field(_("Số ngày-tổ chưa xác nhận được xác nhận khi chấm điểm"), "number"),
+    "published_on": Field(_("Ngày công bố kết quả"), "date"),
+    "appeals_until": Field(_("Hạn cuối khiếu nại"), "date"),
+    "proposal.number": Field(_("Số Tờ trình"), "number"),
+    "proposal.date": Field(_("Ngày Tờ trình"), "date"),
+    "decision.number": Field(_("Số quyết định khen thưởng"), "number"),
+    "decision.date": Field(_("Ngày quyết định khen thưởng"), "date"),
+    "decision.signer": Field(_("Người ký quyết định"), "text"),
 }
 SETTINGS_SHOWN_ELSEWHERE = {"code", "name", "province", "structure", "start", "deadline"}
 
@@ -345,6 +393,9 @@ def show(shows: str, value, names: Names, where: Where) -> str:
             return str(PASSWORD_EVENTS.get(value, value))
         case "hash":
             return f"{str(value)[:12]}…"
+        case "unit_order":
+            items = value if isinstance(value, list) else [value]
+            return " → ".join(names.unit(where.campaign_id, str(code)) for code in items)
         case _ if shows in CHOICES:
             return _choice(shows, value)
     return str(value)
@@ -409,6 +460,12 @@ def record_title(entity: str, key: str, names: Names, where: Where) -> str:
         return where.campaign_name if key == where.campaign_code and where.campaign_name else key
     if entity == "user":
         return names.person(key)
+    if entity == "ket_qua_chot" and "#" in key:
+        return gettext("Bản %(version)s") % {"version": key.rsplit("#", 1)[1]}
+    if entity == "phan_xu_dong_hang" and key.count("/") == 2:
+        version, group, rank = key.split("#", 1)[-1].split("/")
+        return gettext("%(group)s · hạng giải %(rank)s · bản %(version)s") % {
+            "group": names.group(where.campaign_id, group), "rank": rank, "version": version}
     return key
 
 
@@ -463,6 +520,29 @@ def _settings_lines(before, after, names: Names, where: Where) -> list[Line]:
     return lines
 
 
+def _flat(value, prefix: str = "") -> dict[str, object]:
+    if not isinstance(value, dict):
+        return {prefix.rstrip("."): value}
+    found: dict[str, object] = {}
+    for key, item in value.items():
+        found.update(_flat(item, f"{prefix}{key}."))
+    return found
+
+
+def _workflow_lines(old, new, names: Names, where: Where) -> list[Line]:
+    """Return what a step of the lifecycle recorded, field by field (the council's approval, dates, numbers)."""
+    old, new = _flat(old if isinstance(old, dict) else {}), _flat(new if isinstance(new, dict) else {})
+    order = list(WORKFLOW)
+    lines = []
+    for place in sorted(set(old) | set(new), key=lambda p: order.index(p) if p in order else len(order)):
+        if old.get(place) == new.get(place):
+            continue
+        field = WORKFLOW.get(place) or Field(place, "text")
+        lines.append(Line(str(field.label), show(field.shows, old[place], names, where) if place in old else None,
+                          show(field.shows, new[place], names, where) if place in new else None))
+    return lines
+
+
 def change_lines(entity: str, before, after, names: Names, where: Where) -> list[Line]:
     """Return the fields a change changed, labelled and read: for a creation every field it set, for an update every
     field whose value differs (a field recorded on one side only shows that side)."""
@@ -477,6 +557,9 @@ def change_lines(entity: str, before, after, names: Names, where: Where) -> list
         field = _label(entity, name)
         if field.shows == "settings":
             lines += _settings_lines(old.get(name) if before is not None else None, new.get(name), names, where)
+            continue
+        if field.shows == "workflow":
+            lines += _workflow_lines(old.get(name) or {}, new.get(name) or {}, names, where)
             continue
         if before is not None and name in old and name in new and old[name] == new[name]:
             continue

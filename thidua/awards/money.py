@@ -24,6 +24,7 @@ class Line:
     prize_vnd: int
     statutory_vnd: int
     nomination_id: int | None = None
+    nominator: str = ""  # the code of the unit that proposed it (the prize winner itself for its collective award)
 
     @property
     def total_vnd(self) -> int:
@@ -74,14 +75,14 @@ def money(campaign: Campaign, *, snapshot: Snapshot | None = None, approved_only
             continue
         collectives.append(Line(NominationKind.COLLECTIVE, p.name, p.unit, "", p.name,
                                 f"{vn.prize(p.tier)} — {group_names.get(p.group, p.group)}", p.cash_vnd,
-                                collective_vnd))
+                                collective_vnd, nominator=p.unit))
     statuses = (NominationStatus.APPROVED,) if approved_only else ACTIVE_NOMINATION
     nominations = list(Nomination.objects.filter(campaign=campaign, status__in=statuses)
                        .select_related("officer", "unit", "nominating_unit").order_by("level", "id"))
     for n in nominations:
         if n.kind == NominationKind.COLLECTIVE:
             collectives.append(Line(NominationKind.COLLECTIVE, n.unit.name, n.unit.code, "", n.unit.name,
-                                    group_names.get(n.group, n.group), 0, collective_vnd, n.id))
+                                    group_names.get(n.group, n.group), 0, collective_vnd, n.id, n.nominating_unit.code))
     units = officer_units(campaign, [n.officer_id for n in nominations if n.officer_id])
     individuals = []
     for n in nominations:
@@ -89,5 +90,6 @@ def money(campaign: Campaign, *, snapshot: Snapshot | None = None, approved_only
             o = n.officer
             rank = ", ".join(x for x in (o.rank, o.position) if x)
             individuals.append(Line(NominationKind.INDIVIDUAL, o.full_name, o.code, rank, units.get(o.id, ""),
-                                    group_names.get(n.group, n.group), 0, individual_vnd, n.id))
+                                    group_names.get(n.group, n.group), 0, individual_vnd, n.id,
+                                    n.nominating_unit.code))
     return Money(tuple(collectives), tuple(individuals), tentative)

@@ -1,8 +1,10 @@
 """Reads of the end of a campaign: snapshots, ties waiting for the council, the awards as ruled."""
 
+import datetime as dt
 from dataclasses import dataclass
 
 from thidua.campaigns.models import Campaign
+from thidua.intake.models import DailyReport, IntakeRecord, ReportStatus
 from thidua.standings.selectors import campaign_standings
 
 from .models import Snapshot, TieRuling
@@ -16,6 +18,24 @@ def latest_snapshot(campaign: Campaign) -> Snapshot | None:
 def unverified_at_deadline(campaign: Campaign) -> int:
     """Return how many counted team-days to the deadline their district has not verified."""
     return campaign_standings(campaign, campaign.deadline).unverified
+
+
+def unverified_team_days(campaign: Campaign, limit: int = 200) -> list[tuple[str, str, dt.date, str]]:
+    """Return (team code, team name, day, report status) of the counted team-days to the deadline not verified, oldest
+    first, at most `limit` (two queries)."""
+    verified = set(DailyReport.objects.filter(campaign=campaign, status=ReportStatus.VERIFIED,
+                                              day__lte=campaign.deadline).values_list("team_id", "day"))
+    statuses = dict(((team, day), status) for team, day, status in DailyReport.objects.filter(
+        campaign=campaign, day__lte=campaign.deadline).values_list("team_id", "day", "status"))
+    found = []
+    for team, code, name, day in (IntakeRecord.objects.filter(campaign=campaign, day__lte=campaign.deadline)
+                                  .values_list("team_id", "team__code", "team__name", "day").distinct()
+                                  .order_by("day", "team__code")):
+        if (team, day) not in verified:
+            found.append((code, name, day, statuses.get((team, day), ReportStatus.DRAFT)))
+            if len(found) >= limit:
+                break
+    return found
 
 
 def _ties(payload: dict) -> list[tuple[str, int, list[str]]]:

@@ -8,6 +8,7 @@ from django.db import transaction
 from thidua.audit.chain import changeset_seal
 from thidua.audit.services import changeset_open, reason_problem, record_change
 from thidua.campaigns import clock
+from thidua.campaigns.config import scored_settings
 from thidua.campaigns.models import Campaign, Status
 from thidua.intake.models import Machine
 from thidua.standings.export import standings_json
@@ -198,7 +199,8 @@ def freeze(*, campaign: Campaign, actor: str, reason: str, changeset, appeal=Non
 
 
 @transaction.atomic
-def approve_scale(*, campaign: Campaign, actor: str, role: str | None, reason: str) -> Campaign:
+def approve_scale(*, campaign: Campaign, actor: str, role: str | None, reason: str,
+                  source: str | None = None) -> Campaign:
     """Record the council's approval of the scale (needed to score); the settings are what it approves."""
     from thidua.accounts.models import Role
     if role not in (None, Role.COUNCIL, Role.ADMIN):
@@ -207,13 +209,14 @@ def approve_scale(*, campaign: Campaign, actor: str, role: str | None, reason: s
     locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
     if locked.status not in (Status.DRAFT, Status.RUNNING, Status.CLOSED):
         raise StepError("Đợt thi đua đã chấm điểm: thang điểm đã khóa.")
-    settings_hash = hashlib.sha256(canonical_json(locked.settings)).hexdigest()
+    settings_hash = _scale_hash(locked.settings)
     workflow = dict(locked.workflow or {})
     if (workflow.get("scale_approved") or {}).get("settings_sha256") == settings_hash:
         raise StepError("Hội đồng đã duyệt đúng thang điểm này rồi.")
     workflow["scale_approved"] = {"by": actor, "at": clock.now().isoformat(timespec="seconds"),
                                   "settings_sha256": settings_hash}
-    changeset = changeset_open(campaign=locked, actor=actor, source="web" if role else "cli", reason=reason)
+    changeset = changeset_open(campaign=locked, actor=actor, source=source or ("web" if role else "cli"),
+                               reason=reason)
     record_change(changeset, "campaign.status", locked.code, {"status": locked.status, "workflow": locked.workflow},
                   {"status": locked.status, "workflow": workflow})
     locked.workflow = workflow
@@ -225,7 +228,12 @@ def approve_scale(*, campaign: Campaign, actor: str, role: str | None, reason: s
 def scale_approval_current(campaign: Campaign) -> bool:
     """Say whether the council approved the scale as it stands (a later change of the settings undoes it)."""
     approved = (campaign.workflow or {}).get("scale_approved") or {}
-    return approved.get("settings_sha256") == hashlib.sha256(canonical_json(campaign.settings)).hexdigest()
+    return approved.get("settings_sha256") == _scale_hash(campaign.settings)
+
+
+def _scale_hash(settings: dict) -> str:
+    """Return the hash of what the council approves: the settings the scores depend on (not the documents')."""
+    return hashlib.sha256(canonical_json(scored_settings(settings))).hexdigest()
 
 
 @lifecycle.requirement(Status.CLOSED, Status.SCORED)
@@ -237,7 +245,7 @@ def _scale_still_approved(campaign: Campaign) -> list[str]:
 
 @transaction.atomic
 def rule_tie(*, campaign: Campaign, group: str, prize_rank: int, order: list[str], actor: str, role: str | None,
-             reason: str) -> TieRuling:
+             reason: str, source: str | None = None) -> TieRuling:
     """Record the council's order of the competitors sharing a prize rank of the latest snapshot."""
     from thidua.accounts.models import Role
     if role not in (None, Role.COUNCIL):
@@ -257,7 +265,8 @@ def rule_tie(*, campaign: Campaign, group: str, prize_rank: int, order: list[str
         raise StepError("Hội đồng đã phân xử đồng hạng này.")
     ruling = TieRuling.objects.create(campaign=locked, snapshot=snapshot, group=group, prize_rank=prize_rank,
                                       order=list(order), ruled_by=actor, ruled_at=clock.now(), reason=reason)
-    changeset = changeset_open(campaign=locked, actor=actor, source="web" if role else "cli", reason=reason)
+    changeset = changeset_open(campaign=locked, actor=actor, source=source or ("web" if role else "cli"),
+                               reason=reason)
     record_change(changeset, "phan_xu_dong_hang", f"{locked.code}#{snapshot.version}/{group}/{prize_rank}", None,
                   {"order": list(order), "snapshot": snapshot.version})
     changeset_seal(changeset)

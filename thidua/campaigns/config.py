@@ -38,6 +38,89 @@ class Group:
 
 
 @dataclass(frozen=True)
+class Issuer:
+    """A body that issues documents, as its header prints it (Nghị định 30/2020, Phụ lục I, II.2)."""
+
+    parent: tuple[str, ...]  # the parent body's lines, upright ("CÔNG AN TỈNH HẬU GIANG"); may be empty
+    name: tuple[str, ...]  # the issuing body's lines, bold
+    symbol: str  # what follows the kind's abbreviation in the number: CAT-PC06 → 15/TTr-CAT-PC06
+
+
+@dataclass(frozen=True)
+class Signer:
+    authority: tuple[str, ...]  # lines above the position: "TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH"; may be empty
+    position: str  # "PHÓ CHỦ TỊCH"
+    name: str = ""  # blank: the space is left for it
+
+
+@dataclass(frozen=True)
+class Paper:
+    """What one kind of document says besides the data: to whom, on what grounds, who signs, who receives it."""
+
+    addressees: tuple[str, ...]  # Kính gửi (a Tờ trình or Báo cáo to a higher body); may be empty
+    legal_bases: tuple[str, ...]  # each "Căn cứ …", without its closing punctuation
+    recipients: tuple[str, ...]  # Nơi nhận, the last one "Lưu: VT, …"
+    signer: Signer
+
+
+@dataclass(frozen=True)
+class DocumentSettings:
+    """The `[documents]` table: the issuing bodies, the plan's reference, the money's source and each paper."""
+
+    place: str  # the place of the date line: "Hậu Giang, ngày …"
+    police: Issuer  # issues the Tờ trình and the Báo cáo
+    committee: Issuer  # issues the Quyết định
+    plan_title: str  # the plan as the documents cite it
+    plan_symbol: str  # KH-UBND
+    plan_number: int | None  # None: the space is left for it
+    plan_date: dt.date | None
+    money_source: str  # Điều 2 of the decision
+    proposer: str  # "Xét đề nghị của …" in the decision
+    decider: str  # the authority that decides, printed under the decision's title
+    executors: str  # Điều 3: who executes the decision
+    lessons: tuple[str, ...]  # the report's lessons; empty: a paragraph says PC06 completes them
+    proposal: Paper
+    decision: Paper
+    report: Paper
+
+
+@dataclass(frozen=True)
+class CertificateField:
+    """Where one variable field prints on the pre-printed Bằng khen blank: a box in millimetres from the page's top
+    left corner, and the type in it (size in points; the text wraps within the box)."""
+
+    x: float
+    y: float
+    width: float
+    height: float
+    size: float
+    align: str = "center"  # left, center or right
+    bold: bool = False
+    italic: bool = False
+
+
+CERTIFICATE_FIELDS = ("name", "unit", "achievement", "decision")
+ALIGNMENTS = ("left", "center", "right")
+
+
+@dataclass(frozen=True)
+class Certificate:
+    """The blank's page and the boxes of its variable fields (documents.md). The defaults fit a common A4 landscape
+    Bằng khen blank: the pre-printed heading and the words BẰNG KHEN above 95 mm, the signature bottom right;
+    `offset_x`/`offset_y` shift every box for a printer that feeds the blank off true (measured on the test print)."""
+
+    page_width: float = 297
+    page_height: float = 210
+    decision_symbol: str = "QĐ-UBND"  # the decision's number prints 1234/QĐ-UBND
+    offset_x: float = 0
+    offset_y: float = 0
+    name: CertificateField = CertificateField(40, 97, 217, 14, 22, bold=True)
+    unit: CertificateField = CertificateField(40, 112, 217, 10, 15)
+    achievement: CertificateField = CertificateField(40, 124, 217, 30, 15, italic=True)
+    decision: CertificateField = CertificateField(28, 166, 125, 14, 12, align="left")
+
+
+@dataclass(frozen=True)
 class CampaignConfig:
     code: str
     name: str
@@ -53,6 +136,8 @@ class CampaignConfig:
     statutory: Statutory | None = None
     grace_days: int = 3  # the campaign closes by itself this many days after the deadline
     appeal_days: int = 5  # the appeals window, counted from the day the results are published
+    documents: DocumentSettings | None = None  # what the documents need and the data cannot know
+    certificate: Certificate = field(default_factory=Certificate)
 
     def as_json(self) -> dict[str, Any]:
         """Return the settings as JSON-ready values (decimals and dates as text)."""
@@ -207,7 +292,8 @@ def _groups(reader: _Reader, data: Any) -> tuple[Group, ...]:
 
 
 TOP_KEYS = {"code", "name", "province", "structure", "start", "deadline", "non_working_days",
-            "max_per_machine_day", "reference", "scale", "groups", "statutory", "lifecycle"}
+            "max_per_machine_day", "reference", "scale", "groups", "statutory", "lifecycle", "documents",
+            "certificate"}
 
 
 def _statutory(reader: _Reader, data: Any) -> Statutory | None:
@@ -224,6 +310,143 @@ def _statutory(reader: _Reader, data: Any) -> Statutory | None:
     if base is None:
         return None
     return Statutory(base, individual, collective, reference or "")
+
+
+def _lines(reader: _Reader, data: dict, key: str, where: str, required: bool = True) -> tuple[str, ...]:
+    """Read a list of non-empty texts (a header's lines, the legal bases, the recipients)."""
+    value = data.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        reader.errors.append(f"{where}.{key}: phải là danh sách chuỗi ký tự không rỗng.")
+        return ()
+    if required and not value:
+        reader.errors.append(f"{where}.{key}: cần ít nhất một dòng.")
+    return tuple(v.strip() for v in value)
+
+
+def _issuer(reader: _Reader, data: Any, where: str) -> Issuer | None:
+    data = reader.table(data, where, {"parent", "name", "symbol"}, {"name", "symbol"})
+    parent = _lines(reader, data, "parent", where, required=False)
+    name = _lines(reader, data, "name", where)
+    symbol = reader.text(data, "symbol", where)
+    if symbol is not None and not all(c.isalnum() or c == "-" for c in symbol):
+        reader.errors.append(f"{where}.symbol: «{symbol}» chỉ được gồm chữ, số và dấu -.")
+        symbol = None
+    return Issuer(parent, name, symbol) if name and symbol else None
+
+
+def _signer(reader: _Reader, data: Any, where: str) -> Signer | None:
+    data = reader.table(data, where, {"authority", "position", "name"}, {"position"})
+    authority = _lines(reader, data, "authority", where, required=False)
+    position = reader.text(data, "position", where)
+    name = reader.text(data, "name", where, default="") if data.get("name") else ""
+    return Signer(authority, position, name or "") if position else None
+
+
+def _paper(reader: _Reader, data: Any, where: str, addressed: bool) -> Paper | None:
+    data = reader.table(data, where, {"addressees", "legal_bases", "recipients", "signer"},
+                        {"recipients", "signer"} | ({"addressees"} if addressed else set()))
+    addressees = _lines(reader, data, "addressees", where, required=addressed)
+    legal_bases = _lines(reader, data, "legal_bases", where, required=False)
+    recipients = _lines(reader, data, "recipients", where)
+    signer = _signer(reader, data.get("signer", {}), f"{where}.signer")
+    return Paper(addressees, legal_bases, recipients, signer) if recipients and signer else None
+
+
+DOCUMENT_KEYS = {"place", "police", "committee", "plan_title", "plan_symbol", "plan_number", "plan_date",
+                 "money_source", "proposer", "decider", "executors", "lessons", "proposal", "decision", "report"}
+
+
+def _documents(reader: _Reader, data: Any) -> DocumentSettings | None:
+    """Read the `[documents]` table; None when the campaign has none (its documents cannot be made)."""
+    if data is None:
+        return None
+    where = "documents"
+    data = reader.table(data, where, DOCUMENT_KEYS, DOCUMENT_KEYS - {"plan_number", "plan_date", "lessons"})
+    errors = len(reader.errors)
+    texts = {key: reader.text(data, key, where) for key in ("place", "plan_title", "plan_symbol", "money_source",
+                                                             "proposer", "decider", "executors")}
+    plan_number = reader.integer(data, "plan_number", where, minimum=1)
+    plan_date = reader.date(data, "plan_date", where)
+    police = _issuer(reader, data.get("police", {}), f"{where}.police")
+    committee = _issuer(reader, data.get("committee", {}), f"{where}.committee")
+    proposal = _paper(reader, data.get("proposal", {}), f"{where}.proposal", addressed=True)
+    decision = _paper(reader, data.get("decision", {}), f"{where}.decision", addressed=False)
+    report = _paper(reader, data.get("report", {}), f"{where}.report", addressed=True)
+    lessons = _lines(reader, data, "lessons", where, required=False)
+    if len(reader.errors) > errors:
+        return None
+    return DocumentSettings(police=police, committee=committee, plan_number=plan_number, plan_date=plan_date,
+                            lessons=lessons, proposal=proposal, decision=decision, report=report, **texts)
+
+
+# Sections of the stored settings that only word the documents: they do not change a score, so they stay editable
+# after the campaign is scored and are not part of what the council approves with the scale.
+PAPER_SECTIONS = ("documents", "certificate")
+
+
+def scored_settings(settings: dict) -> dict:
+    """Return the stored settings less the sections that only word the documents: what the scores depend on."""
+    return {k: v for k, v in settings.items() if k not in PAPER_SECTIONS}
+
+
+def documents_from_json(data: dict | None) -> dict | None:
+    """Return the stored `documents` settings as parse_config reads them (the date back from its text)."""
+    if data is None:
+        return None
+    data = dict(data)
+    if data.get("plan_date"):
+        data["plan_date"] = dt.date.fromisoformat(data["plan_date"])
+    for key in ("plan_date", "plan_number"):
+        if data.get(key) is None:
+            data.pop(key, None)
+    return data
+
+def _measure(reader: _Reader, data: dict, key: str, where: str, default: float, low: float, high: float,
+             unit: str = "milimét") -> float:
+    value = data.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        reader.errors.append(f"{where}.{key}: phải là một số ({unit}), không phải «{value}».")
+        return default
+    if not low <= value <= high:
+        reader.errors.append(f"{where}.{key}: phải từ {low:g} đến {high:g}, không phải {value:g}.")
+        return default
+    return float(value)
+
+
+def _certificate_field(reader: _Reader, data: Any, where: str, default: CertificateField,
+                       page: tuple[float, float]) -> CertificateField:
+    data = reader.table(data, where, set(asdict(default)), set())
+    box = {key: _measure(reader, data, key, where, getattr(default, key), 0, 1000)
+           for key in ("x", "y", "width", "height")}
+    size = _measure(reader, data, "size", where, default.size, 6, 96, unit="điểm, cỡ chữ")
+    align = data.get("align", default.align)
+    if align not in ALIGNMENTS:
+        reader.errors.append(f"{where}.align: phải là left, center hoặc right, không phải «{align}».")
+        align = default.align
+    bold = reader.boolean(data, "bold", where, default.bold)
+    italic = reader.boolean(data, "italic", where, default.italic)
+    if box["width"] <= 0 or box["height"] <= 0:
+        reader.errors.append(f"{where}: chiều rộng và chiều cao của ô phải lớn hơn 0.")
+    if box["x"] + box["width"] > page[0] or box["y"] + box["height"] > page[1]:
+        reader.errors.append(f"{where}: ô ({box['x']:g}, {box['y']:g}) rộng {box['width']:g} cao {box['height']:g} "
+                             f"mm vượt ra ngoài trang {page[0]:g} × {page[1]:g} mm.")
+    return CertificateField(**box, size=size, align=align, bold=bold, italic=italic)
+
+
+def _certificate(reader: _Reader, data: Any) -> Certificate:
+    """Read the `[certificate]` table: the blank's page and its fields' boxes, every key optional."""
+    default = Certificate()
+    where = "certificate"
+    data = reader.table(data, where, set(asdict(default)), set())
+    page = (_measure(reader, data, "page_width", where, default.page_width, 50, 1000),
+            _measure(reader, data, "page_height", where, default.page_height, 50, 1000))
+    symbol = reader.text(data, "decision_symbol", where, default=default.decision_symbol)
+    if symbol is not None and not all(c.isalnum() or c == "-" for c in symbol):
+        reader.errors.append(f"{where}.decision_symbol: «{symbol}» chỉ được gồm chữ, số và dấu -.")
+    offsets = {key: _measure(reader, data, key, where, 0, -20, 20) for key in ("offset_x", "offset_y")}
+    fields = {key: _certificate_field(reader, data.get(key, {}), f"{where}.{key}", getattr(default, key), page)
+              for key in CERTIFICATE_FIELDS}
+    return Certificate(*page, decision_symbol=symbol or default.decision_symbol, **offsets, **fields)
 
 
 def parse_config(data: Any) -> CampaignConfig:
@@ -260,12 +483,15 @@ def parse_config(data: Any) -> CampaignConfig:
     lifecycle = r.table(data.get("lifecycle", {}), "lifecycle", {"grace_days", "appeal_days"}, set())
     grace_days = r.integer(lifecycle, "grace_days", "lifecycle", default=3)
     appeal_days = r.integer(lifecycle, "appeal_days", "lifecycle", default=5, minimum=1)
+    documents = _documents(r, data.get("documents"))
+    certificate = _certificate(r, data.get("certificate", {}))
     if errors:
         raise ConfigError(errors)
     return CampaignConfig(code=code, name=name, province=province, structure=structure, start=start,
                           deadline=deadline, groups=groups, scale=scale, non_working_days=tuple(sorted(set(days))),
                           max_per_machine_day=max_day, reference=reference or "", statutory=statutory,
-                          grace_days=grace_days, appeal_days=appeal_days)
+                          grace_days=grace_days, appeal_days=appeal_days, documents=documents,
+                          certificate=certificate)
 
 
 def load_config(path: str | Path) -> CampaignConfig:
@@ -292,6 +518,9 @@ def config_from_json(data: dict) -> CampaignConfig:
             g.pop("tiers", None)
     if data.get("statutory") is None:
         data.pop("statutory", None)
+    documents = documents_from_json(data.pop("documents", None))
+    if documents is not None:
+        data["documents"] = documents
     # Settings stored before the lifecycle's were: their defaults.
     data["lifecycle"] = {"grace_days": data.pop("grace_days", 3), "appeal_days": data.pop("appeal_days", 5)}
     return parse_config(data)

@@ -5,7 +5,7 @@ from django.db import transaction
 from thidua.audit.chain import changeset_seal
 from thidua.audit.services import changeset_open, reason_problem, record_change
 
-from .config import CampaignConfig
+from .config import PAPER_SECTIONS, CampaignConfig, scored_settings
 from .models import Campaign, CompetitionGroup, Status
 
 
@@ -30,6 +30,10 @@ def campaign_init(*, config: CampaignConfig, actor: str, reason: str = "",
     campaign = Campaign.objects.select_for_update().filter(code=config.code).first()
     created = campaign is None
     if campaign is not None and campaign.status not in {Status.DRAFT, Status.RUNNING, Status.CLOSED}:
+        if scored_settings(settings) == scored_settings(campaign.settings) and (
+                config.name, config.province, config.structure, config.start, config.deadline) == (
+                campaign.name, campaign.province_code, campaign.structure, campaign.start, campaign.deadline):
+            return campaign, _papers_update(campaign, settings, actor, reason)
         raise CampaignError(f"Đợt thi đua «{config.code}» đã chấm điểm ({campaign.get_status_display()}): "
                             "không sửa được cấu hình.")
     fields = {"name": config.name, "province_code": config.province, "structure": config.structure,
@@ -58,3 +62,18 @@ def campaign_init(*, config: CampaignConfig, actor: str, reason: str = "",
                                                   defaults={"name": g.name, "kind": g.kind})
     changeset_seal(changeset)
     return campaign, "created" if created else "updated"
+
+
+def _papers_update(campaign: Campaign, settings: dict, actor: str, reason: str) -> str:
+    """Change only the documents' wording of a scored campaign (PAPER_SECTIONS): the scale stays locked."""
+    before = {k: campaign.settings.get(k) for k in PAPER_SECTIONS}
+    after = {k: settings.get(k) for k in PAPER_SECTIONS}
+    if before == after:
+        return "unchanged"
+    campaign.settings = {**campaign.settings, **after}
+    campaign.save(update_fields=["settings", "updated_at"])
+    campaign.__dict__.pop("config", None)
+    changeset = changeset_open(campaign=campaign, actor=actor, source="cli", reason=reason or "init-campaign")
+    record_change(changeset, "campaign", campaign.code, {"settings": before}, {"settings": after})
+    changeset_seal(changeset)
+    return "updated"

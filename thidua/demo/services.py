@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from thidua.accounts.models import Role
 from thidua.accounts.services import user_create
-from thidua.audit.models import Source
+from thidua.audit.models import ChangeSet, Source
 from thidua.awards.services import campaign_advance
 from thidua.campaigns import clock
 from thidua.campaigns.config import CampaignConfig, load_config
@@ -33,6 +33,7 @@ from thidua.territory.models import AdminUnit
 from thidua.territory.services import territory_load
 from thidua.units.models import Unit
 
+from .stages import STAGES, carry
 from .synthetic import SYNTHETIC_LABEL, Plan, build_plan
 
 REFERENCE_CAMPAIGN = Path(__file__).resolve().parents[2] / "campaigns" / "hau-giang-2021.toml"
@@ -83,10 +84,21 @@ def _at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time(hour)) + dt.timedelta(minutes=minute))
 
 
-def demo_setup(*, seed: int, today: dt.date | None = None, config_path: Path = REFERENCE_CAMPAIGN) -> Demo:
+def demo_setup(*, seed: int, today: dt.date | None = None, config_path: Path = REFERENCE_CAMPAIGN,
+               stage: str | None = None) -> Demo:
     """Load the territory and the reference campaign; set up its units, officers, machines and users before the
-    launch; then live the campaign day by day up to `today` (default: its middle), whose reports are partly sent."""
+    launch; then live the campaign day by day up to `today` (default: its middle), whose reports are partly sent.
+
+    With a `stage` (scored, published, proposed, decided) the campaign is lived to its deadline and carried through
+    the steps after it (demo/stages.py); today is then the day after the last step.
+    """
     config = load_config(config_path)
+    if stage is not None:
+        if today is not None:
+            raise DemoError("Chọn một trong hai: ngày hôm nay mô phỏng hoặc bước của đợt thi đua.")
+        if stage not in STAGES:
+            raise DemoError(f"Bước «{stage[:20]}» không có: chọn scored, published, proposed hoặc decided.")
+        today = config.deadline
     today = today or demo_today(config)
     if today < config.start:
         raise DemoError(f"Ngày mô phỏng {today:%d/%m/%Y} trước ngày bắt đầu đợt thi đua {config.start:%d/%m/%Y}.")
@@ -105,6 +117,10 @@ def demo_setup(*, seed: int, today: dt.date | None = None, config_path: Path = R
         campaign = campaign_advance(campaign=campaign, to=Status.RUNNING, actor="pc06",
                                     reason=f"Phát động đợt thi đua ({SYNTHETIC_LABEL.lower()})")
     acts = _Life(campaign, plan, today, random.Random(seed)).live()
+    if stage is not None:
+        before = ChangeSet.objects.count()
+        campaign, today = carry(campaign, stage, story=plan.story)
+        acts += ChangeSet.objects.count() - before
     return Demo(campaign, plan, today, logins, acts)
 
 

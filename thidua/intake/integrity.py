@@ -125,6 +125,24 @@ def _status_rows():
         yield pk, code, {"status": status, "workflow": workflow}
 
 
+def _snapshot_rows():
+    """The frozen standings: the hash of the JSON as stored now (an edited JSON shows as another hash)."""
+    from thidua.awards.models import Snapshot
+
+    for campaign_id, code, version, as_of, data, appeal in Snapshot.objects.values_list(
+            "campaign_id", "campaign__code", "version", "as_of", "data", "appeal__number").iterator():
+        yield campaign_id, f"{code}#{version}", {"version": version, "as_of": _day(as_of), "appeal": appeal,
+                                                 "sha256": hashlib.sha256(data.encode("utf-8")).hexdigest()}
+
+
+def _ruling_rows():
+    from thidua.awards.models import TieRuling
+
+    for campaign_id, code, version, group, prize_rank, order in TieRuling.objects.values_list(
+            "campaign_id", "campaign__code", "snapshot__version", "group", "prize_rank", "order").iterator():
+        yield campaign_id, f"{code}#{version}/{group}/{prize_rank}", {"order": order, "snapshot": version}
+
+
 def _elsewhere(code: str | None, own: int, its: int | None) -> str:
     """Return a related record's code as the history names it, marked when it belongs to another campaign."""
     if code is None:
@@ -235,6 +253,11 @@ TRACKED = (
     Tracked("campaign.status", "Trạng thái đợt thi đua", {"status": "trạng thái", "workflow": "các bước đã ghi"},
             {"status": "draft", "workflow": {}},
             _status_rows, silent_default=True),
+    Tracked("ket_qua_chot", "Bản chốt kết quả", {"version": "bản", "as_of": "tính đến ngày", "appeal": "khiếu nại",
+                                                 "sha256": "mã SHA-256 của nội dung"}, {"appeal": None},
+            _snapshot_rows),
+    Tracked("phan_xu_dong_hang", "Phán quyết đồng hạng", {"order": "thứ tự", "snapshot": "bản chốt"}, {},
+            _ruling_rows),
     Tracked("don_vi", "Đơn vị", {"ten_don_vi": "tên", "loai": "loại", "ma_don_vi_cap_tren": "đơn vị cấp trên",
                                  "nhom_thi_dua": "nhóm thi đua", "dia_ban": "địa bàn"},
             {"ma_don_vi_cap_tren": "", "nhom_thi_dua": "", "dia_ban": ""}, _unit_rows),

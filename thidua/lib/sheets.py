@@ -10,10 +10,19 @@ written as they are: a number stays a number.
 """
 
 import csv
+import datetime as dt
 import io
 import re
+import zipfile
+from pathlib import Path
+
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.xml.constants import ARC_CORE as CORE_PROPERTIES
+from openpyxl.xml.functions import tostring
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+SYNTHETIC_NOTE = "DỮ LIỆU MÔ PHỎNG — không phải số liệu thật"
 # Characters a workbook cannot hold (openpyxl refuses them); shown as the replacement character instead.
 _NOT_IN_WORKBOOK = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
@@ -70,3 +79,91 @@ def xlsx_append(ws, values) -> int:
     for column, value in enumerate(values, start=1):
         xlsx_cell(ws.cell(row, column), value)
     return row
+
+
+# Number formats that read the Vietnamese way (1.234.567; 12,50; 116,35%) whatever the reader's own settings:
+# the locale tag 42A (Vietnamese) sets the separators in LibreOffice; Excel uses those of the computer's region.
+INTEGER = "[$-42A]#,##0"
+SIGNED = "[$-42A]#,##0;-#,##0"
+DECIMAL2 = "[$-42A]0.00"
+PERCENT2 = "[$-42A]0.00%"
+DATE = "DD/MM/YYYY"
+LINE_POINTS = 15  # the height of a line of 11-point text
+THIN = Side(style="thin", color="999999")
+BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+HEAD_FILL = PatternFill("solid", fgColor="DDE3EA")
+
+
+def xlsx_titles(ws, lines, width: int, *, bold: int, large: int) -> int:
+    """Write title lines above a table, each merged across `width` columns and centred: the first `bold` lines
+    bold, line `large` larger, the synthetic-data note in red; return the row the table starts on (a blank row
+    between)."""
+    for i, text in enumerate(lines, start=1):
+        xlsx_cell(ws.cell(i, 1), text)
+        ws.merge_cells(start_row=i, start_column=1, end_row=i, end_column=width)
+        ws.cell(i, 1).font = Font(bold=i <= bold, size=13 if i == large else 11,
+                                  color="A40000" if text == SYNTHETIC_NOTE else None)
+        ws.cell(i, 1).alignment = Alignment(horizontal="center", wrap_text=True)
+    return len(lines) + 2
+
+
+def _lines(value, width: float) -> int:
+    """Return how many lines a value takes in a wrapped cell `width` characters wide (an estimate: a spreadsheet
+    does not always fit the rows' height to their text when it opens a file)."""
+    if not isinstance(value, str):
+        return 1
+    per_line = max(1, int(width) - 1)
+    return sum(max(1, -(-len(part) // per_line)) for part in value.split("\n"))
+
+
+def xlsx_table(ws, top: int, headers, rows, widths, *, formats: dict[int, str] | None = None,
+               orientation: str = "landscape") -> int:
+    """Write a ready-to-print table from row `top`: a bold shaded header row (frozen, repeated on every printed
+    page), then the rows, every cell through `xlsx_cell`, bordered and wrapped; `formats` gives a column's number
+    format (1-based). Print on A4 in `orientation`, fitted to the page's width. Return the table's last row."""
+    ws.row_dimensions[top].height = 32
+    for j, (header, width) in enumerate(zip(headers, widths, strict=True), start=1):
+        cell = ws.cell(top, j)
+        xlsx_cell(cell, header)
+        cell.font, cell.fill, cell.border = Font(bold=True), HEAD_FILL, BORDER
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        ws.column_dimensions[get_column_letter(j)].width = width
+    row = top
+    for row, values in enumerate(rows, start=top + 1):
+        for j, value in enumerate(values, start=1):
+            cell = ws.cell(row, j)
+            xlsx_cell(cell, value)
+            cell.border = BORDER
+            cell.alignment = Alignment(vertical="top", wrap_text=True)
+            if formats and j in formats:
+                cell.number_format = formats[j]
+        lines = max((_lines(v, w) for v, w in zip(values, widths, strict=False)), default=1)
+        if lines > 1:
+            ws.row_dimensions[row].height = lines * LINE_POINTS
+    ws.freeze_panes = ws.cell(top + 1, 1)
+    ws.print_title_rows = f"{top}:{top}"
+    ws.page_setup.orientation = orientation
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    return row
+
+
+def xlsx_save(wb, out, moment: dt.datetime) -> None:
+    """Save a workbook (to a path or a file) whose bytes depend on its content only: the document's created and
+    modified dates and the date of every entry of the zip are `moment`, not the time of saving."""
+    written = io.BytesIO()
+    wb.save(written)
+    # openpyxl stamps the properties "modified" with the time of saving: they are written again, with `moment`.
+    wb.properties.created = wb.properties.modified = moment
+    properties = tostring(wb.properties.to_tree())
+    fixed = io.BytesIO()
+    with zipfile.ZipFile(written) as source, zipfile.ZipFile(fixed, "w", zipfile.ZIP_DEFLATED) as target:
+        for entry in source.infolist():
+            info = zipfile.ZipInfo(entry.filename, date_time=moment.timetuple()[:6])
+            info.compress_type, info.external_attr = zipfile.ZIP_DEFLATED, entry.external_attr
+            target.writestr(info, properties if entry.filename == CORE_PROPERTIES else source.read(entry.filename))
+    if isinstance(out, str | Path):
+        Path(out).write_bytes(fixed.getvalue())
+    else:
+        out.write(fixed.getvalue())

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import re
+import unicodedata
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
@@ -90,3 +91,115 @@ def points(value: Fraction | None) -> str:
 def ratio(value: Fraction | None) -> str:
     """Return an attainment as a percentage with two decimals, rounded once like the JSON's four: 110,34%."""
     return "" if value is None else percent(rounded(value, 4), 2)
+
+
+_DIGITS = ("không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín")
+
+
+def _group_words(n: int, full: bool) -> list[str]:
+    """Read a group of three digits (0 < n < 1000); `full` reads its hundreds even when they are 0."""
+    hundreds, tens, units = n // 100, n // 10 % 10, n % 10
+    words: list[str] = []
+    if full or hundreds:
+        words += [_DIGITS[hundreds], "trăm"]
+    if tens == 0:
+        if units and words:
+            words.append("linh")
+    elif tens == 1:
+        words.append("mười")
+    else:
+        words += [_DIGITS[tens], "mươi"]
+    if units:
+        if units == 1 and tens >= 2:
+            words.append("mốt")
+        elif units == 5 and tens >= 1:
+            words.append("lăm")
+        else:
+            words.append(_DIGITS[units])
+    return words
+
+
+def number_words(n: int) -> str:
+    """Read a whole number ≥ 0 in Vietnamese words, lower case (documents.md's rules): 1.005.000 → một triệu không
+    trăm linh năm nghìn. Groups of three read nghìn, triệu; above, the billions are read as a number of tỷ."""
+    if n < 0:
+        raise ValueError("number_words takes a number ≥ 0")
+    if n == 0:
+        return "không"
+    return " ".join(_words(n, full=False))
+
+
+def _words(n: int, full: bool) -> list[str]:
+    """Read 0 < n; `full`: a part after another, whose first group reads its hundreds too."""
+    words: list[str] = []
+    if n >= 1_000_000_000:
+        billions, n = divmod(n, 1_000_000_000)
+        words += [*_words(billions, full), "tỷ"]
+        full = True
+    for scale, size in (("triệu", 1_000_000), ("nghìn", 1_000), ("", 1)):
+        group, n = divmod(n, size)
+        if group:
+            words += _group_words(group, full or bool(words))
+            if scale:
+                words.append(scale)
+    return words
+
+
+def amount_words(amount: int) -> str:
+    """Return an amount of đồng in words, first letter upper case: 10.000.000 → Mười triệu đồng."""
+    text = f"{number_words(amount)} đồng"
+    return text[0].upper() + text[1:]
+
+
+def amount_text(amount: int) -> str:
+    """Return an amount as the documents write it: 10.000.000 đồng (Mười triệu đồng)."""
+    return f"{number(amount)} đồng ({amount_words(amount)})"
+
+
+def long_date(value: dt.date) -> str:
+    """Return a date as a document's text writes it: ngày 05 tháng 7 năm 2021 (tháng 01, 02 with their zero)."""
+    month = f"{value.month:02d}" if value.month < 3 else str(value.month)
+    return f"ngày {value.day:02d} tháng {month} năm {value.year}"
+
+
+def document_number(n: int | None, symbol: str) -> str:
+    """Return a document's number and symbol: 05/TTr-CAT-PC06; with no number yet the space is left for it."""
+    return f"{' ' * 6}/{symbol}" if n is None else f"{n:02d}/{symbol}"
+
+
+_ALPHABET = "a ă â b c d đ e ê g h i k l m n o ô ơ p q r s t u ư v x y".split()  # noqa: SIM905
+# Tones in the order documents.md gives: none, huyền, sắc, hỏi, ngã, nặng (as combining marks after NFD).
+_TONES = {"\u0300": 1, "\u0301": 2, "\u0309": 3, "\u0303": 4, "\u0323": 5}
+
+
+def _word_key(word: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Return a word's letters as ranks in the Vietnamese alphabet, then its tones: letters decide first."""
+    letters, tones = [], []
+    for char in word.lower():
+        decomposed = unicodedata.normalize("NFD", char)
+        base, marks = decomposed[0], decomposed[1:]
+        tone, letter = 0, base
+        for mark in marks:
+            if mark in _TONES:
+                tone = _TONES[mark]
+            elif mark == "\u0306":
+                letter = "ă"
+            elif mark == "\u0302":
+                letter = {"a": "â", "e": "ê", "o": "ô"}.get(base, base)
+            elif mark == "\u031b":
+                letter = {"o": "ơ", "u": "ư"}.get(base, base)
+        if char == "đ":
+            letter = "đ"
+        rank = _ALPHABET.index(letter) if letter in _ALPHABET else len(_ALPHABET) + ord(letter)
+        letters.append(rank)
+        tones.append(tone)
+    return tuple(letters), tuple(tones)
+
+
+def name_key(full_name: str) -> tuple:
+    """Return the sort key of a Vietnamese name (documents.md): the given name (last word) first, then the middle
+    names in order, then the family name (first word); words compared letter by letter in the Vietnamese alphabet,
+    tones only when the letters are equal. Callers add the unit and the code for identical names."""
+    words = full_name.split()
+    ordered = [words[-1], *words[1:-1], words[0]] if len(words) > 1 else words
+    return tuple(_word_key(w) for w in ordered)

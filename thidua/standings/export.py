@@ -5,17 +5,13 @@ from fractions import Fraction
 from pathlib import Path
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
 
 from thidua.campaigns.models import ResultState
 from thidua.lib import vn
-from thidua.lib.sheets import xlsx_cell
+from thidua.lib.sheets import DATE, DECIMAL2, INTEGER, PERCENT2, SYNTHETIC_NOTE, xlsx_table, xlsx_titles
 from thidua.scoring.core import RULE_LABELS, Standing
 
 from .selectors import CampaignStandings
-
-SYNTHETIC_NOTE = "DỮ LIỆU MÔ PHỎNG — không phải số liệu thật"
 
 
 def decimal(value: Fraction | None, places: int) -> Decimal | None:
@@ -131,45 +127,13 @@ def standings_table(result: CampaignStandings) -> str:
     return "\n".join(lines) + "\n"
 
 
-THIN = Side(style="thin", color="999999")
-BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-HEAD_FILL = PatternFill("solid", fgColor="DDE3EA")
-
-
 def _sheet_header(ws, result: CampaignStandings, title: str, width: int) -> int:
     c = result.campaign
     rows = [c.name, title, f"Đến ngày {vn.date(result.as_of)} · thời gian thi đua {vn.date(c.start)} – "
                            f"{vn.date(c.deadline)}"]
     if c.synthetic:
         rows.append(SYNTHETIC_NOTE)
-    for i, text in enumerate(rows, start=1):
-        xlsx_cell(ws.cell(i, 1), text)
-        ws.merge_cells(start_row=i, start_column=1, end_row=i, end_column=width)
-        ws.cell(i, 1).font = Font(bold=i <= 2, size=13 if i == 1 else 11, color="A40000" if text == SYNTHETIC_NOTE
-                                  else None)
-        ws.cell(i, 1).alignment = Alignment(horizontal="center", wrap_text=True)
-    return len(rows) + 2
-
-
-def _table(ws, top: int, headers, rows, widths) -> None:
-    ws.row_dimensions[top].height = 32
-    for j, h in enumerate(headers, start=1):
-        cell = ws.cell(top, j)
-        xlsx_cell(cell, h)
-        cell.font, cell.fill, cell.border = Font(bold=True), HEAD_FILL, BORDER
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        ws.column_dimensions[get_column_letter(j)].width = widths[j - 1]
-    for i, values in enumerate(rows, start=top + 1):
-        for j, value in enumerate(values, start=1):
-            cell = ws.cell(i, j)
-            xlsx_cell(cell, value)
-            cell.border = BORDER
-            cell.alignment = Alignment(vertical="top", wrap_text=True)
-    ws.print_title_rows = f"{top}:{top}"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    return xlsx_titles(ws, rows, width, bold=2, large=1)
 
 
 def _numbers(s: Standing) -> list:
@@ -180,13 +144,8 @@ def _numbers(s: Standing) -> list:
             (s.setup_error or "")]
 
 
-def _format_numbers(ws, top: int, count: int) -> None:
-    for i in range(top + 1, top + 1 + count):
-        ws.cell(i, 4).number_format = ws.cell(i, 5).number_format = "#,##0"
-        ws.cell(i, 6).number_format = "0.00%"
-        ws.cell(i, 7).number_format = "DD/MM/YYYY"
-        for j in (8, 9, 10):
-            ws.cell(i, j).number_format = "0.00"
+# The number formats of the standings' columns (1-based).
+NUMBER_FORMATS = {4: INTEGER, 5: INTEGER, 6: PERCENT2, 7: DATE, 8: DECIMAL2, 9: DECIMAL2, 10: DECIMAL2}
 
 
 STATE_WORDS = {ResultState.PROVISIONAL: "tạm tính", ResultState.PRELIMINARY: "sơ bộ",
@@ -205,12 +164,11 @@ def standings_xlsx(result: CampaignStandings, path, *, explained: frozenset[str]
         ws = wb.create_sheet(g.code[:31])
         kind = STATE_WORDS[result.state]
         top = _sheet_header(ws, result, f"Bảng xếp hạng {kind} – {g.name}", len(HEADERS))
-        _table(ws, top, HEADERS, [_numbers(s) for s in g.standings.rows], widths)
-        _format_numbers(ws, top, len(g.standings.rows))
+        xlsx_table(ws, top, HEADERS, [_numbers(s) for s in g.standings.rows], widths, formats=NUMBER_FORMATS)
     ws = wb.create_sheet("cac_to")
     top = _sheet_header(ws, result, "Xếp hạng các tổ (tham khảo, không xét giải)", len(HEADERS) - 3)
-    _table(ws, top, HEADERS[:-3], [_numbers(s)[:-3] for s in result.teams.rows], widths)
-    _format_numbers(ws, top, len(result.teams.rows))
+    xlsx_table(ws, top, HEADERS[:-3], [_numbers(s)[:-3] for s in result.teams.rows], widths[:-3],
+               formats=NUMBER_FORMATS)
     ws = wb.create_sheet("chi_tiet")
     top = _sheet_header(ws, result, "Chi tiết cách tính điểm", 5)
     detail = []
@@ -234,7 +192,7 @@ def standings_xlsx(result: CampaignStandings, path, *, explained: frozenset[str]
             for line in s.lines:
                 detail.append(["", "", RULE_LABELS.get(line.rule, line.rule), line.formula, decimal(line.points, 2)])
             detail.append(["", "", "Tổng", "", decimal(s.total, 2)])
-    _table(ws, top, ("Nhóm", "Đơn vị", "Mục", "Cách tính", "Giá trị"), detail, (10, 12, 42, 60, 12))
+    xlsx_table(ws, top, ("Nhóm", "Đơn vị", "Mục", "Cách tính", "Giá trị"), detail, (10, 12, 42, 60, 12))
     ws = wb.create_sheet("khen_thuong")
     top = _sheet_header(ws, result, "Khen thưởng và dự toán kinh phí", 8)
     b = result.budget
@@ -246,12 +204,9 @@ def standings_xlsx(result: CampaignStandings, path, *, explained: frozenset[str]
     rows.append(["", "Cộng", "", b.prizes_vnd, sum(r[4] or 0 for r in rows), sum(r[5] or 0 for r in rows),
                  sum(r[6] or 0 for r in rows), ""])
     rows.append(["", "Tổng kinh phí", "", b.total_vnd, "", "", "", ""])
-    _table(ws, top, ("Hạng", "Đơn vị", "Hình thức", "Tiền thưởng giải (đ)", "Tiền kèm Bằng khen tập thể (đ)",
-                     "Số cá nhân", "Tiền kèm Bằng khen cá nhân (đ)", "Điểm thi đua cộng"), rows,
-           (7, 36, 34, 16, 16, 10, 16, 10))
-    for r in range(top + 1, top + 1 + len(rows)):
-        for j in (4, 5, 7):
-            ws.cell(r, j).number_format = "#,##0"
+    xlsx_table(ws, top, ("Hạng", "Đơn vị", "Hình thức", "Tiền thưởng giải (đ)", "Tiền kèm Bằng khen tập thể (đ)",
+                         "Số cá nhân", "Tiền kèm Bằng khen cá nhân (đ)", "Điểm thi đua cộng"), rows,
+               (7, 36, 34, 16, 16, 10, 16, 10), formats={4: INTEGER, 5: INTEGER, 7: INTEGER})
     if isinstance(path, str | Path):
         path = Path(path)
     wb.save(path)

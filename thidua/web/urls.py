@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import account, audit, imports, nominations, reports, views
+from . import account, audit, documents, imports, lifecycle, nominations, reports, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -26,6 +26,16 @@ urlpatterns = [
     path("dot/<slug:code>/nhap-tep/xac-nhan/", imports.import_confirm, name="import_confirm"),
     path("dot/<slug:code>/nhap-tep/loi/<str:sha>.csv", imports.import_errors, name="import_errors"),
     path("dot/<slug:code>/nhap-tep/mau.xlsx", imports.import_template, name="import_template"),
+    # issue 10: lifecycle
+    path("dot/<slug:code>/buoc/", lifecycle.campaign_step, name="campaign_step"),
+    path("dot/<slug:code>/duyet-thang-diem/", lifecycle.scale_approve, name="scale_approve"),
+    path("dot/<slug:code>/dong-hang/", lifecycle.ties, name="ties"),
+    path("dot/<slug:code>/khen-thuong/", lifecycle.rewards, name="rewards"),
+    # issue 10: docx — the documents of a campaign, their drafts and the register of issued versions
+    path("dot/<slug:code>/van-ban/", documents.documents, name="documents"),
+    path("dot/<slug:code>/van-ban/ban-hanh/", documents.document_issue, name="document_issue"),
+    path("dot/<slug:code>/van-ban/ban-thao/<str:kind>/", documents.document_draft, name="document_draft"),
+    path("dot/<slug:code>/van-ban/da-ban-hanh/<int:pk>/", documents.document_issued, name="document_issued"),
     # issue 10: nominations
     path("dot/<slug:code>/de-nghi/", nominations.nominations_page, name="nominations"),
     path("dot/<slug:code>/de-nghi/them/", nominations.nomination_create, name="nomination_create"),

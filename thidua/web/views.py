@@ -7,13 +7,15 @@ from django.shortcuts import get_object_or_404, render
 
 from thidua.accounts.scopes import role_of, scope_of, user_admin_of
 from thidua.accounts.selectors import users_summary
-from thidua.campaigns.models import Campaign, ResultState
+from thidua.awards.services import close_if_due
+from thidua.campaigns.models import Campaign, ResultState, Status
 from thidua.lib import vn
 from thidua.scoring.core import RULE_LABELS
 from thidua.standings.export import standings_xlsx as standings_xlsx_write
 from thidua.standings.selectors import campaign_standings, default_as_of
 from thidua.units.models import Unit
 
+from .lifecycle import end_tasks, lifecycle_panel
 from .selectors import campaign_overview, campaigns_listed, today_of, unit_page
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -25,8 +27,12 @@ def home(request):
     panels = []
     for campaign in campaigns_listed(request.user):
         scope = scope_of(request.user, campaign)
+        if campaign.status == Status.RUNNING:
+            closed = close_if_due(campaign)
+            closed.unit_count, campaign = campaign.unit_count, closed
         today = today_of(campaign, scope, default_as_of(campaign)) if scope and campaign.accepts_data else None
-        panels.append((campaign, scope, today))
+        ending = end_tasks(campaign, scope) if scope and not campaign.accepts_data else []
+        panels.append((campaign, scope, today, ending))
     admin = user_admin_of(request.user)
     return render(request, "web/home.html", {"panels": panels, "role": role_of(request.user),
                                              "users": users_summary(admin) if admin else None})
@@ -58,8 +64,12 @@ def _as_of(request, campaign) -> tuple[dt.date, str | None]:
 @login_required
 def campaign_detail(request, code):
     campaign, scope = _campaign_and_scope(request, code)
+    campaign = close_if_due(campaign)
+    order = list(Status)
     return render(request, "web/campaign_detail.html",
                   {"campaign": campaign, "scope": scope, "result_state": ResultState(campaign.result_state).label,
+                   "lc": lifecycle_panel(campaign, scope.role), "statuses": Status.choices,
+                   "done_statuses": [s.value for s in order[:order.index(Status(campaign.status))]],
                    **campaign_overview(campaign, scope)})
 
 

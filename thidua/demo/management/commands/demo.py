@@ -27,9 +27,12 @@ class Command(BaseCommand):
         parser.add_argument("--today", "--until", dest="today", type=iso_date, default=None,
                             help="Ngày hôm nay mô phỏng (YYYY-MM-DD): số liệu sinh tới ngày này, báo cáo của ngày "
                                  "này mới gửi một phần; mặc định: ngày giữa đợt thi đua")
+        parser.add_argument("--stage", choices=["scored", "published", "proposed", "decided"], default=None,
+                            help="Đưa đợt thi đua qua hạn cuối tới bước này (chấm điểm, công bố, đề nghị, quyết "
+                                 "định) bằng các thao tác thật; hôm nay mô phỏng là ngày sau bước cuối")
         parser.add_argument("--no-serve", action="store_true", help="Chỉ dựng dữ liệu, không chạy trang web")
 
-    def handle(self, *args, addrport, seed, today, no_serve, **options):
+    def handle(self, *args, addrport, seed, today, no_serve, stage=None, **options):
         if settings.HTTPS:
             raise CommandError("Đang chạy thật (THIDUA_HTTPS): không dựng bản trình diễn.")
         try:
@@ -49,7 +52,7 @@ class Command(BaseCommand):
         started = time.perf_counter()
         call_command("migrate", verbosity=0)
         try:
-            demo = demo_setup(seed=seed, today=today)
+            demo = demo_setup(seed=seed, today=today, stage=stage)
         except DemoError as exc:
             raise CommandError(str(exc)) from exc
         clock.simulated_set(demo.today)
@@ -64,8 +67,11 @@ class Command(BaseCommand):
             f"{number(demo.acts)} thao tác trong nhật ký; dựng trong {time.perf_counter() - started:.0f} giây.")
         for line in demo.plan.story:
             self.stdout.write(f"  • {line}")
-        sent = reports.filter(day=demo.today).exclude(status=ReportStatus.DRAFT).count()
-        self.stdout.write(f"  • Hôm nay: {number(sent)} tổ đã gửi báo cáo; tổ của tài khoản «to» chưa gửi.")
+        if campaign.accepts_data:
+            sent = reports.filter(day=demo.today).exclude(status=ReportStatus.DRAFT).count()
+            self.stdout.write(f"  • Hôm nay: {number(sent)} tổ đã gửi báo cáo; tổ của tài khoản «to» chưa gửi.")
+        else:
+            self.stdout.write(f"  • Đợt thi đua: {campaign.get_status_display()}.")
         self.stdout.write(f"Tài khoản mẫu (mật khẩu chung: {DEMO_PASSWORD}):")
         for login in demo.logins:
             self.stdout.write(f"  {login.username:<8} {login.role:<14} {login.full_name} — {login.unit}")
