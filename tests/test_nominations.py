@@ -627,3 +627,17 @@ def test_the_nominating_side_adds_evidence_before_the_councils_approval(scored, 
     refused = client.post(url, {"tep": [photo]})
     assert refused.status_code == 400 and "đã được xử lý" in refused.content.decode()
     assert Evidence.objects.filter(nomination=n).count() == 1
+
+
+def test_the_history_reads_a_nomination_in_words(scored, login):
+    n = propose(scored, district(scored), "CB-001")
+    n = service.nomination_review(nomination=n, actor=actor(scored, Role.PC06, "PC06"), accept=False,
+                                  reason="Thiếu minh chứng")
+    client = login(Role.PC06, "PC06")
+    proposed, returned = Change.objects.filter(entity="de_nghi", key=str(n.pk)).order_by("id")
+    page = client.get(reverse("audit_act", args=[proposed.changeset_id])).content.decode()
+    for words in ("Đề nghị khen thưởng", f"Đề nghị số {n.pk}", "Nguyễn Văn An (CB-001)", "Hạng Nhì",
+                  "Đã đề nghị", "Cấp huyện (theo giải)", "Công an thành phố Vị Thanh"):
+        assert words in page, words
+    page = client.get(reverse("audit_act", args=[returned.changeset_id])).content.decode()
+    assert "Trả lại" in page and "Thiếu minh chứng" in page

@@ -39,6 +39,7 @@ ENTITY_LABELS = {
     "ket_qua_chot": _("Bản chốt kết quả"),
     "phan_xu_dong_hang": _("Phán quyết đồng hạng của Hội đồng"),
     "van_ban": _("Văn bản đã ban hành"),
+    "de_nghi": _("Đề nghị khen thưởng"),  # issue 10: nominations
 }
 # The kinds about accounts and their keys (who may act, a password reset, the hash of a key's secret): their history
 # is not a campaign's data, but the audit's and the user administration's.
@@ -59,6 +60,15 @@ FIELDS: dict[str, dict[str, Field]] = {
         "number": Field(_("Số, ký hiệu"), "text"), "date": Field(_("Ngày văn bản"), "date"),
         "file_name": Field(_("Tệp"), "text"), "sha256": Field(_("Mã SHA-256"), "hash"),
         "size": Field(_("Dung lượng (byte)"), "number"), "snapshot": Field(_("Bản chốt kết quả số"), "number"),
+    },
+    # issue 10: nominations (thidua/awards/nominations.py)
+    "de_nghi": {
+        "status": Field(_("Trạng thái"), "nomination_status"), "level": Field(_("Cấp"), "nomination_level"),
+        "kind": Field(_("Cá nhân hay tập thể"), "nomination_kind"),
+        "nominating_unit": Field(_("Đơn vị đề nghị"), "unit"), "group": Field(_("Nhóm"), "group"),
+        "tier": Field(_("Giải của đơn vị đề nghị"), "prize"), "place": Field(_("Suất"), "number"),
+        "officer": Field(_("Cán bộ được đề nghị"), "officer"), "unit": Field(_("Tập thể được đề nghị"), "unit"),
+        "achievements": Field(_("Thành tích"), "text"), "review_reason": Field(_("Lý do trả lại"), "text"),
     },
     "thu_nhan": {"so_ho_so": Field(_("Số hồ sơ"), "number")},
     "bao_cao": {
@@ -179,6 +189,9 @@ CHOICES = {
     "unit_kind": ("units", "Unit", "kind"),
     "structure": ("territory", "AdminUnit", "structure"),
     "group_kind": ("campaigns", "CompetitionGroup", "kind"),
+    "nomination_status": ("awards", "Nomination", "status"),
+    "nomination_level": ("awards", "Nomination", "level"),
+    "nomination_kind": ("awards", "Nomination", "kind"),
 }
 PASSWORD_EVENTS = {"one_time": _("cấp mật khẩu dùng một lần"), "reset": _("đặt lại (mật khẩu dùng một lần)"),
                    "changed": _("người dùng tự đổi")}
@@ -393,6 +406,10 @@ def show(shows: str, value, names: Names, where: Where) -> str:
             return str(PASSWORD_EVENTS.get(value, value))
         case "hash":
             return f"{str(value)[:12]}…"
+        case "officer":
+            return names.officer(where.campaign_id, str(value))
+        case "prize":
+            return vn.prize(value) if isinstance(value, int) else str(value)
         case "unit_order":
             items = value if isinstance(value, list) else [value]
             return " → ".join(names.unit(where.campaign_id, str(code)) for code in items)
@@ -460,6 +477,8 @@ def record_title(entity: str, key: str, names: Names, where: Where) -> str:
         return where.campaign_name if key == where.campaign_code and where.campaign_name else key
     if entity == "user":
         return names.person(key)
+    if entity == "de_nghi":
+        return gettext("Đề nghị số %(number)s") % {"number": key}
     if entity == "ket_qua_chot" and "#" in key:
         return gettext("Bản %(version)s") % {"version": key.rsplit("#", 1)[1]}
     if entity == "phan_xu_dong_hang" and key.count("/") == 2:
