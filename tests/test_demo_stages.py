@@ -65,3 +65,19 @@ def test_a_stage_and_a_today_together_are_refused():
         demo_setup(seed=1, today=dt.date(2021, 5, 1), stage=Status.SCORED)
     with pytest.raises(DemoError, match="không có"):
         demo_setup(seed=1, stage="archived")
+
+
+def test_every_quota_is_nominated_in_full_with_evidence_and_approved(decided):
+    """issue 10: nominations — by each unit's own account through the real service, PC06 accepts, the council
+    approves, all before the Tờ trình."""
+    from thidua.awards import nominations
+    from thidua.awards.models import Evidence, Nomination
+
+    campaign = decided.campaign
+    used = nominations.places_used(campaign)
+    quotas = nominations.quotas(campaign)
+    assert quotas and all(used.get(q.key, 0) == q.size for q in quotas), (used, quotas)
+    made = Nomination.objects.filter(campaign=campaign)
+    assert set(made.values_list("status", flat=True)) == {"approved"}
+    assert Evidence.objects.filter(nomination__campaign=campaign).count() == made.count()
+    assert "pc06" in set(made.values_list("proposed_by", flat=True)) and made.exclude(proposed_by="pc06").exists()

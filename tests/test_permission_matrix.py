@@ -73,6 +73,9 @@ MATRIX = [
      [200, 200, 200, 200, 200, 200], [200, 200, 200, 404, 404, 200]),
     ("standings", "get", lambda t: reverse("standings", args=[C]), None,
      [200, 200, 200, 200, 200, 200], [200, 200, 200, 200, 200, 200]),
+    # issue 10: nominations (their full matrix, with nominations in place: tests/test_nominations.py)
+    ("nominations", "get", lambda t: reverse("nominations", args=[C]), None,
+     [200, 200, 200, 200, 403, 200], [200, 200, 200, 200, 403, 200]),
     ("standing detail", "get", lambda t: reverse("standing_detail", args=[C, t]), None,
      [200, 200, 200, 200, 200, 200], [200, 200, 200, 404, 404, 200]),
     ("reports of a day", "get", lambda t: reverse("reports", args=[C]) + f"?ngay={DAY}", None,

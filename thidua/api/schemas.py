@@ -207,3 +207,31 @@ class StandingsOut(_Open):
     groups: list[GroupOut]
     teams: list[StandingOut]
     budget: BudgetOut
+
+
+# --- issue 10: nominations ------------------------------------------------------------------------------------
+
+class NominationIn(Schema):
+    """One nomination: `ma_can_bo` for an officer, `ma_don_vi` for a collective (provincial level), not both."""
+
+    ma_don_vi_de_nghi: Annotated[str, Field(max_length=40, pattern=TEXT,
+                                            description="Đơn vị đề nghị: công an huyện đạt giải, hoặc PC06")]
+    ma_can_bo: Annotated[str | None, Field(max_length=40, pattern=TEXT)] = None
+    ma_don_vi: Annotated[str | None, Field(max_length=40, pattern=TEXT)] = None
+    thanh_tich: Annotated[str, Field(max_length=4000, pattern=NO_NUL, description="Thành tích")]
+
+
+class NominationOut(Schema):
+    id: int
+    cap: str = Field(description="district (theo giải) hoặc province (cấp tỉnh)")
+    loai: str = Field(description="individual (cá nhân) hoặc collective (tập thể)")
+    ma_don_vi_de_nghi: str
+    giai: int | None = Field(description="Hạng giải của đơn vị đề nghị lúc đề nghị (cấp huyện)")
+    suat: int | None = Field(description="Suất trong chỉ tiêu (trống khi đã trả lại hoặc rút)")
+    ma_can_bo: str | None
+    ma_don_vi: str | None
+    thanh_tich: str
+    trang_thai: str
+    trang_thai_nhan: str
+    nguoi_de_nghi: str
+    ly_do_tra_lai: str

@@ -11,12 +11,14 @@ from ninja.renderers import JSONRenderer
 from thidua.accounts.models import Role
 from thidua.accounts.scopes import ENTER_ROLES, REOPEN_ROLES, VERIFY_ROLES, Scope, campaigns_visible, scope_of
 from thidua.audit.models import Source
+from thidua.awards import nominations as nominations_service
+from thidua.awards.models import Nomination, NominationKind, NominationLevel
 from thidua.campaigns.models import Campaign
 from thidua.intake.models import DailyReport, ReportStatus
 from thidua.intake.services import report_reopen, report_submit, report_verify
 from thidua.standings.export import standings_json
 from thidua.standings.selectors import campaign_standings
-from thidua.units.models import Kind, Unit
+from thidua.units.models import Kind, Officer, Unit
 
 from . import selectors
 from .auth import BearerToken
@@ -30,6 +32,8 @@ from .schemas import (
     IntakePageOut,
     IntakeWriteOut,
     MachineOut,
+    NominationIn,
+    NominationOut,
     ReasonIn,
     ReportOut,
     StandingsOut,
@@ -250,3 +254,119 @@ def standings(request, code: CampaignCode, ngay: dt.date | None = None):
     if ngay is not None and ngay < found.start:
         raise ApiError(400, f"Ngày {ngay:%d/%m/%Y} trước ngày bắt đầu đợt thi đua ({found.start:%d/%m/%Y}).")
     return standings_json(campaign_standings(found, ngay))
+
+
+# --- issue 10: nominations -----------------------------------------------------------------------------------
+
+def _nominations(campaign: Campaign, scope: Scope):
+    """Return the nominations a scope may read (as the nominations page): every one for campaign-wide roles, else
+    those its units made; a team reads none."""
+    if scope.role == Role.TEAM:
+        raise forbidden(nominations_service.TEAM_CANNOT)
+    found = Nomination.objects.filter(campaign=campaign).select_related("nominating_unit", "officer", "unit")
+    return found if scope.whole_campaign else found.filter(nominating_unit_id__in=scope.unit_ids)
+
+
+def _nomination_row(n: Nomination) -> dict:
+    return {"id": n.pk, "cap": n.level, "loai": n.kind, "ma_don_vi_de_nghi": n.nominating_unit.code, "giai": n.tier,
+            "suat": n.place, "ma_can_bo": n.officer.code if n.officer_id else None,
+            "ma_don_vi": n.unit.code if n.unit_id else None, "thanh_tich": n.achievements, "trang_thai": n.status,
+            "trang_thai_nhan": n.get_status_display(), "nguoi_de_nghi": n.proposed_by,
+            "ly_do_tra_lai": n.review_reason}
+
+
+def _refused(exc: nominations_service.NominationError) -> ApiError:
+    return ApiError(403 if exc.forbidden else 400, " ".join(exc.problems))
+
+
+@api.get("/campaigns/{code}/nominations", response={200: list[NominationOut], **READ_ERRORS, 403: ErrorOut},
+         summary="Các đề nghị khen thưởng", tags=["Đề nghị khen thưởng"])
+def nominations(request, code: CampaignCode):
+    """Liệt kê các đề nghị khen thưởng trong phạm vi của bạn (như trang đề nghị khen thưởng)."""
+    found, scope = _campaign(request, code)
+    return [_nomination_row(n) for n in _nominations(found, scope)]
+
+
+@api.post("/campaigns/{code}/nominations", response={200: NominationOut, **WRITE_ERRORS},
+          summary="Đề nghị khen thưởng", tags=["Đề nghị khen thưởng"])
+def nomination_post(request, code: CampaignCode, payload: NominationIn):
+    """Đề nghị khen thưởng một cán bộ (hoặc, ở cấp tỉnh, một tập thể) trong suất của đơn vị đề nghị.
+
+    Cùng quy tắc với trang đề nghị và tệp CSV: suất theo giải (cấp huyện) hoặc theo nhóm cấp tỉnh (PC06), tiêu chuẩn
+    theo số liệu, mỗi cán bộ một lần; hai người đề nghị cùng lúc cho suất cuối thì chỉ một người được.
+    """
+    found, scope = _campaign(request, code)
+    _nominations(found, scope)
+    nominating = _unit(found, scope, payload.ma_don_vi_de_nghi)
+    officer = collective = None
+    if bool(payload.ma_can_bo) == bool(payload.ma_don_vi):
+        raise ApiError(400, nominations_service.NAME_ONE)
+    if payload.ma_can_bo:
+        officer = Officer.objects.filter(campaign=found, code=payload.ma_can_bo).first()
+        if officer is None:
+            raise ApiError(400, nominations_service.NO_OFFICER.format(code=payload.ma_can_bo))
+    else:
+        collective = Unit.objects.filter(campaign=found, code=payload.ma_don_vi).first()
+        if collective is None:
+            raise ApiError(400, nominations_service.NO_UNIT.format(code=payload.ma_don_vi))
+    top = nominations_service.provincial_unit(found)
+    level = NominationLevel.PROVINCE if top is not None and top.id == nominating.id else NominationLevel.DISTRICT
+    kind = NominationKind.INDIVIDUAL if officer is not None else NominationKind.COLLECTIVE
+    try:
+        created = nominations_service.nomination_propose(
+            campaign=found, actor=nominations_service.actor_of(request.auth), level=level, kind=kind,
+            nominating_unit=nominating, officer=officer, collective=collective, achievements=payload.thanh_tich,
+            source=Source.API)
+    except nominations_service.NominationError as exc:
+        raise _refused(exc) from None
+    return _nomination_row(created)
+
+
+def _nomination_step(request, code: str, pk: int, step) -> dict:
+    found, scope = _campaign(request, code)
+    nomination = _nominations(found, scope).filter(pk=pk).first()
+    if nomination is None:
+        raise not_found(f"Không có đề nghị số {pk} trong phạm vi của bạn.")
+    try:
+        done = step(nomination, nominations_service.actor_of(request.auth))
+    except nominations_service.NominationError as exc:
+        raise _refused(exc) from None
+    return _nomination_row(done)
+
+
+@api.post("/campaigns/{code}/nominations/{pk}/accept", response={200: NominationOut, **WRITE_ERRORS},
+          summary="PC06 thẩm định đạt", tags=["Đề nghị khen thưởng"])
+def nomination_accept(request, code: CampaignCode, pk: int, payload: ReasonIn):
+    """PC06 thẩm định đạt một đề nghị đang «Đã đề nghị»: đề nghị giữ suất của nó."""
+    return _nomination_step(request, code, pk, lambda n, a: nominations_service.nomination_review(
+        nomination=n, actor=a, accept=True, reason=payload.ly_do, source=Source.API))
+
+
+@api.post("/campaigns/{code}/nominations/{pk}/return", response={200: NominationOut, **WRITE_ERRORS},
+          summary="Trả lại đề nghị", tags=["Đề nghị khen thưởng"])
+def nomination_return(request, code: CampaignCode, pk: int, payload: ReasonIn):
+    """Trả lại một đề nghị, cần `ly_do`: PC06 trả lại đề nghị «Đã đề nghị», Hội đồng TĐKT trả lại đề nghị PC06 đã
+    thẩm định. Đề nghị trả lại không còn giữ suất; đơn vị đề nghị lại được."""
+    def step(n, actor):
+        if actor.role == Role.COUNCIL:
+            return nominations_service.nomination_approve(nomination=n, actor=actor, approve=False,
+                                                          reason=payload.ly_do, source=Source.API)
+        return nominations_service.nomination_review(nomination=n, actor=actor, accept=False, reason=payload.ly_do,
+                                                     source=Source.API)
+    return _nomination_step(request, code, pk, step)
+
+
+@api.post("/campaigns/{code}/nominations/{pk}/approve", response={200: NominationOut, **WRITE_ERRORS},
+          summary="Hội đồng duyệt đề nghị", tags=["Đề nghị khen thưởng"])
+def nomination_approve(request, code: CampaignCode, pk: int, payload: ReasonIn):
+    """Hội đồng TĐKT duyệt một đề nghị PC06 đã thẩm định."""
+    return _nomination_step(request, code, pk, lambda n, a: nominations_service.nomination_approve(
+        nomination=n, actor=a, approve=True, reason=payload.ly_do, source=Source.API))
+
+
+@api.post("/campaigns/{code}/nominations/{pk}/withdraw", response={200: NominationOut, **WRITE_ERRORS},
+          summary="Rút đề nghị", tags=["Đề nghị khen thưởng"])
+def nomination_withdraw(request, code: CampaignCode, pk: int, payload: ReasonIn):
+    """Đơn vị đề nghị rút một đề nghị chưa được Hội đồng duyệt (cần `ly_do`); suất của nó được trả lại."""
+    return _nomination_step(request, code, pk, lambda n, a: nominations_service.nomination_withdraw(
+        nomination=n, actor=a, reason=payload.ly_do, source=Source.API))

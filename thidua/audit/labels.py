@@ -41,6 +41,7 @@ ENTITY_LABELS = {
     "van_ban": _("Văn bản đã ban hành"),
     "khieu_nai": _("Khiếu nại"),
     "bang_chung": _("Tệp bằng chứng"),
+    "de_nghi": _("Đề nghị khen thưởng"),
 }
 # The kinds about accounts and their keys (who may act, a password reset, the hash of a key's secret): their history
 # is not a campaign's data, but the audit's and the user administration's.
@@ -61,6 +62,15 @@ FIELDS: dict[str, dict[str, Field]] = {
         "number": Field(_("Số, ký hiệu"), "text"), "date": Field(_("Ngày văn bản"), "date"),
         "file_name": Field(_("Tệp"), "text"), "sha256": Field(_("Mã SHA-256"), "hash"),
         "size": Field(_("Dung lượng (byte)"), "number"), "snapshot": Field(_("Bản chốt kết quả số"), "number"),
+    },
+    # issue 10: nominations (thidua/awards/nominations.py)
+    "de_nghi": {
+        "status": Field(_("Trạng thái"), "nomination_status"), "level": Field(_("Cấp"), "nomination_level"),
+        "kind": Field(_("Cá nhân hay tập thể"), "nomination_kind"),
+        "nominating_unit": Field(_("Đơn vị đề nghị"), "unit"), "group": Field(_("Nhóm"), "group"),
+        "tier": Field(_("Giải của đơn vị đề nghị"), "prize"), "place": Field(_("Suất"), "number"),
+        "officer": Field(_("Cán bộ được đề nghị"), "officer"), "unit": Field(_("Tập thể được đề nghị"), "unit"),
+        "achievements": Field(_("Thành tích"), "text"), "review_reason": Field(_("Lý do trả lại"), "text"),
     },
     "thu_nhan": {"so_ho_so": Field(_("Số hồ sơ"), "number")},
     "bao_cao": {
@@ -200,6 +210,9 @@ CHOICES = {
     "group_kind": ("campaigns", "CompetitionGroup", "kind"),
     "appeal_kind": ("awards", "Appeal", "kind"),
     "appeal_status": ("awards", "Appeal", "status"),
+    "nomination_status": ("awards", "Nomination", "status"),
+    "nomination_level": ("awards", "Nomination", "level"),
+    "nomination_kind": ("awards", "Nomination", "kind"),
 }
 PASSWORD_EVENTS = {"one_time": _("cấp mật khẩu dùng một lần"), "reset": _("đặt lại (mật khẩu dùng một lần)"),
                    "changed": _("người dùng tự đổi")}
@@ -416,6 +429,10 @@ def show(shows: str, value, names: Names, where: Where) -> str:
             return f"{str(value)[:12]}…"
         case "lines":
             return "; ".join(str(v) for v in value) if isinstance(value, list) else str(value)
+        case "officer":
+            return names.officer(where.campaign_id, str(value))
+        case "prize":
+            return vn.prize(value) if isinstance(value, int) else str(value)
         case "unit_order":
             items = value if isinstance(value, list) else [value]
             return " → ".join(names.unit(where.campaign_id, str(code)) for code in items)
@@ -483,6 +500,8 @@ def record_title(entity: str, key: str, names: Names, where: Where) -> str:
         return where.campaign_name if key == where.campaign_code and where.campaign_name else key
     if entity == "user":
         return names.person(key)
+    if entity == "de_nghi":
+        return gettext("Đề nghị số %(number)s") % {"number": key}
     if entity == "ket_qua_chot" and "#" in key:
         return gettext("Bản %(version)s") % {"version": key.rsplit("#", 1)[1]}
     if entity == "khieu_nai" and "#" in key:

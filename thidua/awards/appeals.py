@@ -34,6 +34,7 @@ from thidua.units.models import Unit
 from . import evidence, lifecycle
 from .changes import GroupChange, rank_changes
 from .models import Appeal, AppealKind, AppealStatus, Snapshot
+from .nominations import nominations_recheck
 from .selectors import latest_snapshot
 from .services import StepError, freeze
 
@@ -337,6 +338,8 @@ def decide_appeal(*, appeal: Appeal, actor: str, role: str | None, accept: bool,
         appeal.snapshot_before = latest_snapshot(campaign)
         appeal.snapshot_after = freeze(campaign=campaign, actor=actor, changeset=changeset, appeal=appeal,
                                        reason=f"Chấm lại theo khiếu nại số {appeal.number} đã được chấp nhận.")
+        # A unit whose prize tier the new snapshot changed gets its nominations back (their places freed).
+        nominations_recheck(campaign, changeset)
     appeal.save()
     record_change(changeset, ENTITY, _key(appeal), before, _state(appeal))
     changeset_seal(changeset)

@@ -6,4 +6,5 @@ class Config(AppConfig):
     label = "awards"
 
     def ready(self):
-        from . import appeals  # noqa: F401 - registers its checks of the lifecycle's steps
+        # Appeals and nominations register their requirements and effects on the lifecycle's steps.
+        from . import appeals, nominations  # noqa: F401

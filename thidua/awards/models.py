@@ -149,6 +149,9 @@ class Nomination(models.Model):
     nominating_unit = models.ForeignKey("units.Unit", on_delete=models.PROTECT, related_name="+",
                                         help_text="the prize-winning competitor; the provincial department for PC06")
     group = models.CharField(max_length=40, help_text="the competition group whose quota it counts against")
+    tier = models.PositiveSmallIntegerField(null=True, blank=True,
+                                            help_text="the prize tier the nominating unit held when it nominated "
+                                                      "(district level): a step back that changes it returns this")
     place = models.PositiveIntegerField(null=True, blank=True)
     officer = models.ForeignKey("units.Officer", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     unit = models.ForeignKey("units.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+",

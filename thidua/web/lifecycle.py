@@ -191,14 +191,17 @@ def end_tasks(campaign: Campaign, scope) -> list[tuple[str, str]]:
                     _("%(n)s trường hợp đồng hạng ở hạng có giải chờ Hội đồng phân xử"))
             tasks.append((text % {"n": vn.number(waiting)}, reverse("ties", args=[campaign.code])))
     nominations = Nomination.objects.filter(campaign=campaign)
+    page_of_nominations = reverse("nominations", args=[campaign.code])
     if role == Role.COUNCIL:
         n = nominations.filter(status=NominationStatus.ACCEPTED).count()
         if n:
-            tasks.append((_("Duyệt %(n)s đề nghị khen thưởng PC06 đã thẩm định") % {"n": vn.number(n)}, page))
+            tasks.append((_("Duyệt %(n)s đề nghị khen thưởng PC06 đã thẩm định") % {"n": vn.number(n)},
+                          page_of_nominations))
     if role == Role.PC06:
         n = nominations.filter(status=NominationStatus.PROPOSED).count()
         if n:
-            tasks.append((_("Thẩm định %(n)s đề nghị khen thưởng của các đơn vị") % {"n": vn.number(n)}, page))
+            tasks.append((_("Thẩm định %(n)s đề nghị khen thưởng của các đơn vị") % {"n": vn.number(n)},
+                          page_of_nominations))
         n = Appeal.objects.filter(campaign=campaign, status=AppealStatus.FILED).count()
         if n:
             tasks.append((_("Giải quyết %(n)s khiếu nại") % {"n": vn.number(n)},

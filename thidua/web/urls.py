@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import account, appeals, audit, documents, imports, lifecycle, reports, views
+from . import account, appeals, audit, documents, imports, lifecycle, nominations, reports, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -45,4 +45,12 @@ urlpatterns = [
     path("dot/<slug:code>/van-ban/ban-hanh/", documents.document_issue, name="document_issue"),
     path("dot/<slug:code>/van-ban/ban-thao/<str:kind>/", documents.document_draft, name="document_draft"),
     path("dot/<slug:code>/van-ban/da-ban-hanh/<int:pk>/", documents.document_issued, name="document_issued"),
+    # issue 10: nominations
+    path("dot/<slug:code>/de-nghi/", nominations.nominations_page, name="nominations"),
+    path("dot/<slug:code>/de-nghi/them/", nominations.nomination_create, name="nomination_create"),
+    path("dot/<slug:code>/de-nghi/nhap-tep/", nominations.nominations_upload, name="nominations_upload"),
+    path("dot/<slug:code>/de-nghi/<int:pk>/", nominations.nomination_detail, name="nomination_detail"),
+    path("dot/<slug:code>/de-nghi/<int:pk>/tep/<int:evidence>/", nominations.nomination_evidence,
+         name="nomination_evidence"),
+    path("dot/<slug:code>/de-nghi/<int:pk>/<slug:action>/", nominations.nomination_act, name="nomination_act"),
 ]
