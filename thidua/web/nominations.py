@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from thidua.accounts.models import Role
@@ -208,7 +209,8 @@ def _detail_context(request, campaign, scope, nomination, **extra) -> dict:
     labels = dict(NominationStatus.choices)
     history = [(c, labels.get((c.before or {}).get("status")),
                 labels.get((c.after or {}).get("status")) if c.entity == service.ENTITY
-                else f"Tệp minh chứng «{(c.after or {}).get('name', '')}»") for c in history]
+                else _("Tệp minh chứng «%(name)s»") % {"name": (c.after or {}).get("ten_tep", "")})
+               for c in history]
     adds_files = (campaign.status in service.OPEN_STATUSES and service.may_withdraw(actor, nomination)
                   and nomination.status in (NominationStatus.PROPOSED, NominationStatus.ACCEPTED))
     return {"campaign": campaign, "scope": scope, "n": nomination, "history": history, "adds_files": adds_files,
