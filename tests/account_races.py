@@ -22,10 +22,10 @@ import django  # noqa: E402
 
 django.setup()
 
+from bursts import burst  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.contrib.auth.backends import ModelBackend  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.db import connections  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 from django.urls import reverse  # noqa: E402
@@ -54,26 +54,6 @@ def setup() -> dict:
     user_create(username=ADMIN, password=PASSWORD, role=Role.ADMIN, actor="kiem-thu")
     user_create(username=OFFICER, password=PASSWORD, role=Role.TEAM, unit=unit, actor="kiem-thu")
     return {"campaign": campaign.code}
-
-
-def burst(requests) -> list:
-    """Run each request (a function of no argument) in a thread of its own, all released at once; return answers."""
-    start = threading.Barrier(len(requests))
-    answers = [None] * len(requests)
-
-    def run(i, request):
-        try:
-            start.wait()
-            answers[i] = request()
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, request)) for i, request in enumerate(requests)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return answers
 
 
 class PasswordChecks:

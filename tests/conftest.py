@@ -312,3 +312,16 @@ def login(campaign, client):
         client.force_login(users[role, unit])
         return client
     return as_user
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's chromium, headless, for one module of browser journeys (tests/browser_support.py)."""
+    from browser_support import CHROMIUM, CHROMIUM_ARGS, require_chromium
+    from playwright.sync_api import sync_playwright
+
+    require_chromium()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

@@ -11,7 +11,6 @@ tier 2 (2 places), CAH-NBA at tier 3 (1 place); PC06 has 5 individual places.
 import json
 import os
 import sys
-import threading
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -22,9 +21,9 @@ import django  # noqa: E402
 
 django.setup()
 
+from bursts import burst  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.db import connections  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 from django.urls import reverse  # noqa: E402
@@ -68,26 +67,6 @@ def setup() -> dict:
 def _fresh() -> None:
     """Start a burst with no nomination holding a place (the harness's reset, not a user's act)."""
     Nomination.objects.update(status="withdrawn", place=None)
-
-
-def burst(requests) -> list:
-    """Run each request (a function of no argument) in a thread of its own, all released at once; return answers."""
-    start = threading.Barrier(len(requests))
-    answers = [None] * len(requests)
-
-    def run(i, request):
-        try:
-            start.wait()
-            answers[i] = request()
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, request)) for i, request in enumerate(requests)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return answers
 
 
 def _page(username: str, quota: str, officer: str):

@@ -11,8 +11,8 @@ import json
 import re
 
 import pytest
-from browser_support import CHROMIUM, CHROMIUM_ARGS, PASSWORD, Database, Server, require_chromium, run
-from playwright.sync_api import Page, expect, sync_playwright
+from browser_support import PASSWORD, Database, Server, require_chromium, run
+from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.browser
 DESKTOP = {"width": 1280, "height": 900}
@@ -65,15 +65,6 @@ def served(tmp_path_factory):
             server.stop()
     finally:
         database.drop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    require_chromium()
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def as_user(browser, base: str, username: str, viewport=DESKTOP) -> Page:

@@ -11,8 +11,8 @@ not depend on each other's order. A screenshot of the end of each journey is wri
 import re
 
 import pytest
-from browser_support import CHROMIUM, CHROMIUM_ARGS, PASSWORD, UNTIL, Database, Server, Site, require_chromium
-from playwright.sync_api import Page, expect, sync_playwright
+from browser_support import PASSWORD, UNTIL, Database, Server, Site, require_chromium
+from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.browser
 
@@ -47,15 +47,6 @@ def site(tmp_path_factory) -> Site:
             server.stop()
     finally:
         database.drop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    require_chromium()
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")
