@@ -11,6 +11,7 @@ import re
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.utils import timezone
 
 from thidua.audit.chain import changeset_seal
 from thidua.audit.models import Change, ChangeSet
@@ -22,7 +23,7 @@ from thidua.intake.integrity import data_verify
 from thidua.intake.models import Assignment, DailyReport, EligiblePopulation, IntakeRecord, Machine, ReportStatus
 from thidua.intake.services import report_reopen, report_save, report_submit, report_verify
 from thidua.territory.models import AdminUnit
-from thidua.units.models import Membership, Unit
+from thidua.units.models import Membership, Officer, Unit
 
 pytestmark = pytest.mark.django_db
 DAY = dt.date(2021, 3, 10)
@@ -325,3 +326,38 @@ def test_a_tie_ruling_changed_in_the_database_is_found(campaign):
     TieRuling.objects.create(campaign=campaign, snapshot=snapshot, group="cap_huyen", prize_rank=1,
                              order=["CAH-VTH", "CAH-NBA"], ruled_by="x", ruled_at=snapshot.created_at, reason="x")
     found("Phán quyết đồng hạng", "hau-giang-2021#1/cap_huyen/1")
+
+
+def test_a_nomination_approved_in_the_database_without_the_council_is_found(campaign):
+    from lifecycle import advance_to
+
+    from thidua.accounts.models import Role
+    from thidua.awards import nominations
+    from thidua.awards.models import Nomination
+    advance_to(campaign, Status.SCORED)
+    pc06 = nominations.Actor("pc06", Role.PC06, Unit.objects.get(campaign=campaign, code="PC06").id)
+    nomination = nominations.nomination_propose(
+        campaign=campaign, actor=pc06, level="province", kind="individual",
+        nominating_unit=nominations.provincial_unit(campaign), officer=Officer.objects.get(code="CB-001"),
+        collective=None, achievements="Thu nhận tại nhà cho người cao tuổi.")
+    assert data_verify() is None
+    Nomination.objects.filter(pk=nomination.pk).update(status="approved")
+    found("Đề nghị khen thưởng", "trạng thái", "approved")
+
+
+def test_an_appeal_decided_in_the_database_is_found(campaign):
+    from lifecycle import advance_to
+
+    from thidua.accounts.services import user_create
+    from thidua.awards.appeals import file_appeal
+    from thidua.awards.models import Appeal
+    from thidua.campaigns import clock
+    campaign = advance_to(campaign, Status.PUBLISHED)
+    filer = user_create(username="huyen-vth-kn", password=None, role="cong_an_huyen", actor="kiem-thu",
+                        unit=Unit.objects.get(campaign=campaign, code="CAH-VTH"))
+    with clock.at(timezone.make_aware(dt.datetime(2021, 7, 5, 9))):
+        appeal = file_appeal(campaign=campaign, user=filer, kind="rule", reason="Điểm thời gian tính chưa đúng.",
+                             rule="Điểm thời gian")
+    assert data_verify() is None
+    Appeal.objects.filter(pk=appeal.pk).update(status="accepted")
+    found("Khiếu nại «hau-giang-2021#1»", "trạng thái")

@@ -641,3 +641,14 @@ def test_the_history_reads_a_nomination_in_words(scored, login):
         assert words in page, words
     page = client.get(reverse("audit_act", args=[returned.changeset_id])).content.decode()
     assert "Trả lại" in page and "Thiếu minh chứng" in page
+
+
+def test_pc06_nominates_at_the_provincial_level_even_when_no_district_won_a_prize(campaign):
+    """The base data's districts complete nothing: no prize winner, yet the provincial quotas stand once scored."""
+    assert service.quotas(campaign) == []  # not scored yet
+    add_officers(campaign)
+    campaign = advance_to(campaign, Status.SCORED)
+    kinds = {(q.level, q.kind, q.size) for q in service.quotas(campaign)}
+    assert kinds == {("province", "collective", 2), ("province", "individual", 5)}
+    n = propose(campaign, actor(campaign, Role.PC06, "PC06"), "CB-004", unit="PC06")
+    assert n.place == 1 and n.level == "province"

@@ -32,7 +32,7 @@ from thidua.units.selectors import subtree_ids
 
 from . import evidence, lifecycle
 from .models import ACTIVE_NOMINATION, Nomination, NominationKind, NominationLevel, NominationStatus
-from .selectors import prizes
+from .selectors import latest_snapshot, prizes
 from .services import StepError
 
 ENTITY = "de_nghi"
@@ -129,9 +129,9 @@ def provincial_unit(campaign: Campaign) -> Unit | None:
 def quotas(campaign: Campaign) -> list[Quota]:
     """Return every quota of the campaign as its latest snapshot stands (empty before it is scored): the prize
     winners' (district level, individuals) with the council's rulings, then PC06's (provincial level)."""
+    if latest_snapshot(campaign) is None:
+        return []  # not scored yet: no quota (PC06's provincial ones do not wait for prize winners)
     found = prizes(campaign)
-    if not found:
-        return []
     scored = {g.code for g in campaign.config.groups if g.kind == "scored"}
     units = {u.code: u for u in Unit.objects.filter(campaign=campaign, code__in=[p.unit for p in found])}
     result = [Quota(NominationLevel.DISTRICT, NominationKind.INDIVIDUAL, units[p.unit], p.group, p.individuals,

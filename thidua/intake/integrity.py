@@ -143,6 +143,59 @@ def _ruling_rows():
         yield campaign_id, f"{code}#{version}/{group}/{prize_rank}", {"order": order, "snapshot": version}
 
 
+def _nomination_rows():
+    from thidua.awards.models import Nomination
+
+    for row in Nomination.objects.values(
+            "pk", "campaign_id", "status", "level", "kind", "nominating_unit__code", "group", "tier", "place",
+            "officer__code", "unit__code", "achievements", "review_reason").iterator():
+        yield row["campaign_id"], str(row["pk"]), {
+            "status": row["status"], "level": row["level"], "kind": row["kind"],
+            "nominating_unit": row["nominating_unit__code"], "group": row["group"], "tier": row["tier"],
+            "place": row["place"], "officer": row["officer__code"], "unit": row["unit__code"],
+            "achievements": row["achievements"], "review_reason": row["review_reason"]}
+
+
+def _appeal_rows():
+    from thidua.awards.models import Appeal
+
+    for row in Appeal.objects.values(
+            "campaign_id", "campaign__code", "number", "kind", "unit__code", "team__code", "day", "machine__code",
+            "commune__code", "current_value", "expected_value", "rule", "reason", "status", "decided_by",
+            "decision_reason", "snapshot_before__version", "snapshot_after__version").iterator():
+        yield row["campaign_id"], f"{row['campaign__code']}#{row['number']}", {
+            "loai": row["kind"], "don_vi_gui": row["unit__code"], "ma_to": row["team__code"],
+            "ngay": _day(row["day"]) if row["day"] else None,
+            "ma_may": row["machine__code"], "ma_xa": row["commune__code"], "so_dang_ghi": row["current_value"],
+            "so_mong_muon": row["expected_value"], "cach_tinh": row["rule"], "ly_do": row["reason"],
+            "trang_thai": row["status"], "nguoi_giai_quyet": row["decided_by"] or None,
+            "ly_do_giai_quyet": row["decision_reason"], "ban_chot_truoc": row["snapshot_before__version"],
+            "ban_chot_sau": row["snapshot_after__version"]}
+
+
+def _evidence_rows():
+    from thidua.awards.models import Evidence
+
+    for row in Evidence.objects.values("pk", "campaign_id", "campaign__code", "appeal__number", "nomination_id",
+                                       "name", "content_type", "size", "sha256", "note").iterator():
+        owner = (f"khieu_nai#{row['appeal__number']}" if row["appeal__number"] is not None
+                 else f"de_nghi#{row['nomination_id']}")
+        yield row["campaign_id"], f"{row['campaign__code']}/{owner}/{row['pk']}", {
+            "ten_tep": row["name"], "loai_tep": row["content_type"], "dung_luong": row["size"],
+            "sha256": row["sha256"], "ghi_chu": row["note"]}
+
+
+def _document_rows():
+    from thidua.awards.models import IssuedDocument
+
+    for row in IssuedDocument.objects.values("campaign_id", "campaign__code", "kind", "version", "number", "date",
+                                             "file_name", "sha256", "size", "snapshot__version").iterator():
+        yield row["campaign_id"], f"{row['campaign__code']}/{row['kind']}#{row['version']}", {
+            "kind": row["kind"], "version": row["version"], "number": row["number"], "date": _day(row["date"]),
+            "file_name": row["file_name"], "sha256": row["sha256"], "size": row["size"],
+            "snapshot": row["snapshot__version"]}
+
+
 def _elsewhere(code: str | None, own: int, its: int | None) -> str:
     """Return a related record's code as the history names it, marked when it belongs to another campaign."""
     if code is None:
@@ -258,6 +311,22 @@ TRACKED = (
             _snapshot_rows),
     Tracked("phan_xu_dong_hang", "Phán quyết đồng hạng", {"order": "thứ tự", "snapshot": "bản chốt"}, {},
             _ruling_rows),
+    Tracked("khieu_nai", "Khiếu nại", {"loai": "loại", "don_vi_gui": "đơn vị gửi", "ma_to": "tổ", "ngay": "ngày",
+                                       "ma_may": "máy", "ma_xa": "xã", "so_dang_ghi": "số đang ghi",
+                                       "so_mong_muon": "số đề nghị", "cach_tinh": "cách tính điểm", "ly_do": "lý do",
+                                       "trang_thai": "trạng thái", "nguoi_giai_quyet": "người giải quyết",
+                                       "ly_do_giai_quyet": "lý do giải quyết", "ban_chot_truoc": "bản chốt trước",
+                                       "ban_chot_sau": "bản chốt sau"}, {}, _appeal_rows),
+    Tracked("de_nghi", "Đề nghị khen thưởng", {"status": "trạng thái", "level": "cấp", "kind": "loại",
+                                                "nominating_unit": "đơn vị đề nghị", "group": "nhóm", "tier": "giải",
+                                                "place": "suất", "officer": "cán bộ", "unit": "tập thể",
+                                                "achievements": "thành tích", "review_reason": "lý do trả lại"},
+            {}, _nomination_rows),
+    Tracked("bang_chung", "Tệp bằng chứng", {"ten_tep": "tên tệp", "loai_tep": "loại tệp", "dung_luong": "dung lượng",
+                                              "sha256": "mã SHA-256", "ghi_chu": "ghi chú"}, {}, _evidence_rows),
+    Tracked("van_ban", "Văn bản đã ban hành", {"kind": "loại", "version": "bản", "number": "số", "date": "ngày",
+                                               "file_name": "tệp", "sha256": "mã SHA-256", "size": "dung lượng",
+                                               "snapshot": "bản chốt kết quả"}, {}, _document_rows),
     Tracked("don_vi", "Đơn vị", {"ten_don_vi": "tên", "loai": "loại", "ma_don_vi_cap_tren": "đơn vị cấp trên",
                                  "nhom_thi_dua": "nhóm thi đua", "dia_ban": "địa bàn"},
             {"ma_don_vi_cap_tren": "", "nhom_thi_dua": "", "dia_ban": ""}, _unit_rows),

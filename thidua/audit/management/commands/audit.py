@@ -92,7 +92,9 @@ class Command(BaseCommand):
                                "THIDUA_AUDIT_KEY hoặc chép tệp khóa vào chỗ đó rồi chạy lại.")
         self.stdout.write(f"Chuỗi nhật ký toàn vẹn và xác thực bằng khóa: {report.entries} mục; mọi số liệu thu nhận "
                           "khớp với nhật ký, cùng mọi dữ liệu khác quyết định xếp hạng (đợt thi đua, đơn vị, cán bộ, "
-                          "phân công máy, dân số, báo cáo ngày), các tài khoản, khóa API và địa bàn hành chính.")
+                          "phân công máy, dân số, báo cáo ngày) và khen thưởng (kết quả đã chốt, phân xử đồng hạng, "
+                          "khiếu nại, đề nghị khen thưởng, tệp bằng chứng, văn bản đã ban hành), các tài khoản, khóa "
+                          "API và địa bàn hành chính.")
         if journal.lines:
             self.stdout.write(f"Tệp mốc {journal_path()}: {journal.lines} dòng, tới mục số {journal.last}, khớp với "
                               "nhật ký.")
