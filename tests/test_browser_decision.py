@@ -100,9 +100,9 @@ def test_from_the_deadline_to_the_decision(served, browser, tmp_path):
     pc06 = as_user(browser, base, "pc06")
     pc06.goto(campaign_page)
     expect(pc06.locator(".lifecycle-track li.current")).to_have_text(re.compile("Đã kết thúc"))
-    take_step(pc06, "Chấm điểm, chốt kết quả", "Chấm điểm", **{
-        "Ghi số ngày-tổ chưa xác nhận để xác nhận chấm điểm cùng các ngày đó": "0"})
-    expect(pc06.get_by_text("Hội đồng TĐKT chưa duyệt thang điểm.")).to_be_visible()
+    scoring = step_form(pc06, "Chấm điểm, chốt kết quả")
+    expect(scoring.get_by_text("Hội đồng TĐKT chưa duyệt thang điểm.")).to_be_visible()
+    expect(scoring.get_by_role("button", name="Chấm điểm, chốt kết quả")).to_be_disabled()
 
     council = as_user(browser, base, "hoidong", PHONE)
     council.goto("/")
@@ -173,8 +173,9 @@ def test_from_the_deadline_to_the_decision(served, browser, tmp_path):
         expect(council.get_by_role("button", name="Hội đồng duyệt")).to_have_count(left)
 
     pc06.goto(campaign_page)
-    take_step(pc06, "Trình đề nghị khen thưởng", "Trình", **{"Số Tờ trình": "15", "Ngày Tờ trình": "10/07/2021"})
-    expect(pc06.get_by_text("Thời hạn khiếu nại đến hết ngày 10/07/2021: chưa trình được.")).to_be_visible()
+    proposing = step_form(pc06, "Trình đề nghị khen thưởng")
+    expect(proposing.get_by_text("Thời hạn khiếu nại đến hết ngày 10/07/2021: chưa trình được.")).to_be_visible()
+    expect(proposing.get_by_role("button", name="Trình đề nghị khen thưởng")).to_be_disabled()
     thidua("simulated-today", "2021-07-12")
     pc06.goto(campaign_page)
     take_step(pc06, "Trình đề nghị khen thưởng", "Trình Hội đồng TĐKT và Chủ tịch UBND tỉnh",

@@ -153,3 +153,18 @@ def test_the_rewards_page_shows_each_prize_and_the_total(login, campaign):
     assert "Tổng cộng" in page and "Tiền kèm Bằng khen" in page
     district = body(login(Role.DISTRICT, "CAH-NBA").get(reverse("rewards", args=[C])))
     assert "Tổng cộng" not in district
+
+
+def test_a_step_that_cannot_be_taken_yet_says_why_and_its_button_waits(login, campaign):
+    campaign = advance_to(campaign, Status.PUBLISHED)
+    with clock.at(moment(campaign, Status.PUBLISHED) + dt.timedelta(days=1)):
+        page = body(login(Role.PC06, "PC06").get(reverse("campaign_detail", args=[C])))
+        home = body(login(Role.PC06, "PC06").get(reverse("home")))
+    step = page.split("<h3>Trình đề nghị khen thưởng</h3>")[1].split("</form>")[0]
+    assert "Chưa thực hiện được bước này:" in step and "Thời hạn khiếu nại đến hết ngày 09/07/2021" in step
+    assert 'disabled>Trình đề nghị khen thưởng</button>' in step
+    assert "Bước tiếp theo: Trình đề nghị khen thưởng — còn 1 điều kiện chưa đạt" in home
+    with clock.at(moment(campaign, Status.PROPOSED)):
+        page = body(login(Role.PC06, "PC06").get(reverse("campaign_detail", args=[C])))
+    step = page.split("<h3>Trình đề nghị khen thưởng</h3>")[1].split("</form>")[0]
+    assert "Chưa thực hiện được" not in step and "disabled>" not in step

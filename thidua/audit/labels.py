@@ -192,9 +192,9 @@ WORKFLOW: dict[str, Field] = {
     "scored.unverified_confirmed": Field(_("Số ngày-tổ chưa xác nhận được xác nhận khi chấm điểm"), "number"),
     "published_on": Field(_("Ngày công bố kết quả"), "date"),
     "appeals_until": Field(_("Hạn cuối khiếu nại"), "date"),
-    "proposal.number": Field(_("Số Tờ trình"), "number"),
+    "proposal.number": Field(_("Số Tờ trình"), "text"),
     "proposal.date": Field(_("Ngày Tờ trình"), "date"),
-    "decision.number": Field(_("Số quyết định khen thưởng"), "number"),
+    "decision.number": Field(_("Số quyết định khen thưởng"), "text"),
     "decision.date": Field(_("Ngày quyết định khen thưởng"), "date"),
     "decision.signer": Field(_("Người ký quyết định"), "text"),
 }

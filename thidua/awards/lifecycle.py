@@ -49,11 +49,13 @@ TRANSITIONS: tuple[Transition, ...] = (
                fields=("decision_number", "decision_date", "decision_signer")),
     Transition(S.DECIDED, S.ARCHIVED, frozenset({R.ADMIN}), _("Lưu trữ"), _("Không thay đổi gì nữa.")),
     Transition(S.CLOSED, S.RUNNING, STAFF, _("Mở lại đợt thi đua"),
-               _("Nhận lại số liệu. Cần lý do."), back=True),
+               _("Trở lại «Đang diễn ra»: các đơn vị nhập và sửa số liệu lại được. Cần lý do."), back=True),
     Transition(S.SCORED, S.CLOSED, STAFF, _("Hủy chấm điểm"),
-               _("Trở lại để sửa số liệu hoặc thang điểm; các bản chốt được giữ. Cần lý do."), back=True),
+               _("Trở lại «Đã kết thúc» để sửa số liệu hoặc thang điểm; các bản chốt được giữ, chấm lại thành "
+                 "bản mới. Cần lý do."), back=True),
     Transition(S.PUBLISHED, S.SCORED, STAFF, _("Thu hồi công bố"),
-               _("Đóng thời hạn khiếu nại. Cần lý do."), back=True),
+               _("Trở lại «Đã chấm điểm»: kết quả không còn công bố, thời hạn khiếu nại đóng lại (công bố lại "
+                 "thì mở thời hạn mới). Cần lý do."), back=True),
     Transition(S.PROPOSED, S.PUBLISHED, STAFF, _("Rút tờ trình"),
                _("Trở lại bước công bố; đề nghị của đơn vị đổi hạng giải được trả lại. Cần lý do."), back=True),
 )

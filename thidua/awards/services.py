@@ -142,6 +142,21 @@ def _checks(campaign: Campaign, step: lifecycle.Transition, fields: dict) -> tup
     return problems, workflow
 
 
+def blocking(campaign: Campaign, step: lifecycle.Transition) -> list[str]:
+    """Return what stops a step now, whatever the person taking it types (its numbers, dates and signer set aside):
+    the campaign page lists it beside the step's button. Reads only."""
+    today = clock.today().strftime("%d/%m/%Y")
+    typed = {"unverified_confirmed": str(unverified_at_deadline(campaign)) if step.target == Status.SCORED else "",
+             "proposal_number": "1", "proposal_date": today, "decision_number": "1", "decision_date": today,
+             "decision_signer": "x"}
+    problems, _ = _checks(campaign, step, typed)
+    if step.target == Status.SCORED:  # the count of unverified days is the person's to confirm, not a blocker
+        problems = [p for p in problems if "chưa được xác nhận" not in p]
+    if step.target == Status.DECIDED:
+        problems = [p for p in problems if "trước ngày Tờ trình" not in p]
+    return problems
+
+
 @transaction.atomic
 def advance(*, campaign: Campaign, to: str, actor: str, role: str | None, reason: str, fields: dict | None = None,
             source: str = "web") -> Campaign:

@@ -21,7 +21,16 @@ from thidua.awards.selectors import (
     unverified_at_deadline,
     unverified_team_days,
 )
-from thidua.awards.services import StepError, advance, approve_scale, close_if_due, rule_tie, scale_approval_current
+from thidua.awards.services import (
+    StepError,
+    advance,
+    approve_scale,
+    blocking,
+    close_if_due,
+    rule_tie,
+    scale_approval_current,
+)
+from thidua.campaigns import clock
 from thidua.campaigns.models import Campaign, Status
 from thidua.intake.models import ReportStatus
 from thidua.lib import vn
@@ -47,8 +56,8 @@ def needs_text(step: lifecycle.Transition, campaign: Campaign) -> str:
 def lifecycle_panel(campaign: Campaign, role: str | None) -> dict:
     """Return what the campaign page shows of the lifecycle: the steps this role may take, with what they need,
     and what the steps so far recorded."""
-    steps = [(t, needs_text(t, campaign)) for t in lifecycle.transitions_from(campaign.status)
-             if lifecycle.may_take(role, t)]
+    steps = [(t, needs_text(t, campaign), [] if t.back else blocking(campaign, t))
+             for t in lifecycle.transitions_from(campaign.status) if lifecycle.may_take(role, t)]
     workflow = campaign.workflow or {}
 
     def day(key):
@@ -168,16 +177,27 @@ def rewards(request, code):
     else:
         collectives, individuals = list(result.collectives), list(result.individuals)
     bonus = [p for p in prizes(campaign, snapshot) if p.bonus_points and not p.needs_decision]
+    decision = (campaign.workflow or {}).get("decision")
+    if decision:
+        decision = {**decision, "date": dt.date.fromisoformat(decision["date"])}
     return render(request, "web/lifecycle/rewards.html", {
         "campaign": campaign, "snapshot": snapshot, "money": result, "collectives": collectives,
-        "individuals": individuals, "approved": approved, "whole": scope.whole_campaign, "bonus": bonus})
+        "individuals": individuals, "approved": approved, "whole": scope.whole_campaign, "bonus": bonus,
+        "decision": decision})
 
 
 def end_tasks(campaign: Campaign, scope) -> list[tuple[str, str]]:
     """Return what waits for this role at the end of the campaign, each with the page where it is done."""
     from django.urls import reverse
 
-    from thidua.awards.models import Appeal, AppealStatus, Nomination, NominationStatus
+    from thidua.awards.models import (
+        Appeal,
+        AppealStatus,
+        DocumentKind,
+        IssuedDocument,
+        Nomination,
+        NominationStatus,
+    )
 
     role, status = scope.role, campaign.status
     page = reverse("campaign_detail", args=[campaign.code])
@@ -210,12 +230,21 @@ def end_tasks(campaign: Campaign, scope) -> list[tuple[str, str]]:
         tasks.append((_("Ghi quyết định khen thưởng (số, ngày, người ký)"), page))
     for step in lifecycle.transitions_from(status):
         if not step.back and lifecycle.may_take(role, step) and step.target != Status.DECIDED:
-            tasks.append((_("Bước tiếp theo: %(step)s") % {"step": step.label}, page))
+            waiting = len(blocking(campaign, step))
+            tasks.append(((_("Bước tiếp theo: %(step)s") % {"step": step.label}) if not waiting else
+                          (_("Bước tiếp theo: %(step)s — còn %(n)s điều kiện chưa đạt") % {
+                              "step": step.label, "n": vn.number(waiting)}), page))
     if status == Status.PUBLISHED and role in (Role.DISTRICT, Role.TEAM):
         until = (campaign.workflow or {}).get("appeals_until")
-        if until:
+        tasks.append((_("Xem kết quả sơ bộ đã công bố"), reverse("standings", args=[campaign.code])))
+        if until and clock.today() <= dt.date.fromisoformat(until):
             tasks.append((_("Kết quả sơ bộ đã công bố: khiếu nại đến hết ngày %(day)s") % {
-                "day": vn.date(dt.date.fromisoformat(until))}, reverse("appeal_list", args=[campaign.code])))
+                "day": vn.date(dt.date.fromisoformat(until))}, reverse("appeal_file", args=[campaign.code])))
+    if status in (Status.DECIDED, Status.ARCHIVED) and role == Role.PC06:
+        issued = set(IssuedDocument.objects.filter(campaign=campaign).values_list("kind", flat=True))
+        if DocumentKind.DECISION not in issued or DocumentKind.CERTIFICATES not in issued:
+            tasks.append((_("Ban hành Quyết định và in Bằng khen (vào sổ văn bản)"),
+                          reverse("documents", args=[campaign.code])))
     if status in (Status.SCORED, Status.PUBLISHED, Status.PROPOSED, Status.DECIDED, Status.ARCHIVED):
         tasks.append((_("Khen thưởng và tiền thưởng"), reverse("rewards", args=[campaign.code])))
     return tasks
