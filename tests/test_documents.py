@@ -588,3 +588,17 @@ def test_the_page_reads_a_bounded_number_of_queries(issued, login, django_assert
         issue(issued.campaign, kind, "pc06", "Lưu hồ sơ")
     with django_assert_max_num_queries(8):
         assert client.get(reverse("documents", args=[issued.campaign.code])).status_code == 200
+
+
+def test_a_document_is_issued_only_once_the_step_that_numbers_it_is_taken(completed, settings, tmp_path):
+    settings.DATA_DIR = tmp_path
+    campaign = advance_to(completed, Status.PUBLISHED)
+    for kind, words in (("to_trinh", "khi đã trình đề nghị"), ("quyet_dinh", "khi đã ghi quyết định"),
+                        ("bang_khen", "khi đã có quyết định")):
+        with pytest.raises(DocumentError, match=words):
+            issue(campaign, kind, "pc06", "Ban hành")
+    assert issue(campaign, "bao_cao", "pc06", "Báo cáo sơ bộ").version == 1
+    campaign = advance_to(campaign, Status.PROPOSED)
+    assert issue(campaign, "to_trinh", "pc06", "Trình").number == "15/TTr-CAT-PC06"
+    with pytest.raises(DocumentError, match="khi đã ghi quyết định"):
+        issue(campaign, "quyet_dinh", "pc06", "Ban hành")

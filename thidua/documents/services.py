@@ -13,7 +13,7 @@ from thidua.audit.chain import changeset_seal
 from thidua.audit.services import changeset_open, reason_problem, record_change
 from thidua.awards.models import DocumentKind, IssuedDocument
 from thidua.campaigns import clock
-from thidua.campaigns.models import Campaign
+from thidua.campaigns.models import Campaign, Status
 from thidua.lib import vn
 
 from .catalog import KINDS, frozen_snapshot, render
@@ -59,6 +59,18 @@ def _clean_reason(reason: str) -> str:
     return reason
 
 
+# What a document's issue waits for: it carries a number only a step records (the Tờ trình's when proposed, the
+# decision's when decided); drafts are downloaded at any time from the scoring on.
+ISSUED_FROM = {
+    "to_trinh": ((Status.PROPOSED, Status.DECIDED, Status.ARCHIVED),
+                 "Tờ trình được ban hành khi đã trình đề nghị khen thưởng (có số và ngày của Tờ trình)."),
+    "quyet_dinh": ((Status.DECIDED, Status.ARCHIVED),
+                   "Quyết định được ban hành khi đã ghi quyết định khen thưởng (số, ngày, người ký)."),
+    "bang_khen": ((Status.DECIDED, Status.ARCHIVED),
+                  "Bằng khen được in khi đã có quyết định khen thưởng (số và ngày in trên Bằng khen)."),
+}
+
+
 @transaction.atomic
 def issue(campaign: Campaign, kind: str, actor: str, reason: str, source: str = "web") -> IssuedDocument:
     """Issue one document of a campaign from its latest snapshot: store the file as the kind's next version and
@@ -68,6 +80,9 @@ def issue(campaign: Campaign, kind: str, actor: str, reason: str, source: str = 
     reason = _clean_reason(reason)
     locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
     snapshot = frozen_snapshot(locked)
+    waits = ISSUED_FROM.get(kind)
+    if waits is not None and locked.status not in waits[0]:
+        raise DocumentError(waits[1])
     data = render(locked, kind, snapshot)
     last = IssuedDocument.objects.filter(campaign=locked, kind=kind).order_by("-version").first()
     version = (last.version + 1) if last else 1

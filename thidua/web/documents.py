@@ -21,7 +21,7 @@ from thidua.awards.models import IssuedDocument
 from thidua.documents.catalog import KINDS, frozen_snapshot
 from thidua.documents.catalog import render as render_document
 from thidua.documents.facts import DocumentError
-from thidua.documents.services import issue, issued_bytes
+from thidua.documents.services import ISSUED_FROM, issue, issued_bytes
 
 from .views import _campaign_and_scope
 
@@ -54,6 +54,8 @@ def documents(request, code):
     return render(request, "web/documents/documents.html", {
         "campaign": campaign, "tab": "documents", "snapshot": snapshot, "problem": problem,
         "kinds": list(KINDS.values()), "register": register,
+        "issuable": [k for k in KINDS.values()
+                     if k.code not in ISSUED_FROM or campaign.status in ISSUED_FROM[k.code][0]],
         "names": people({d.issued_by for d in register}), "reason_max": REASON_MAX,
     })
 
