@@ -179,3 +179,15 @@ def test_the_command_takes_a_step_with_its_fields_and_names_every_problem(campai
         call_command("advance_campaign", campaign.code, "proposed", "--reason", "Trình", "--proposal-number", "7",
                      "--proposal-date", "10/07/2021")
     assert Campaign.objects.get(pk=campaign.pk).workflow["proposal"] == {"number": 7, "date": "2021-07-10"}
+
+
+def test_a_tie_waiting_for_the_council_stops_the_proposal_and_is_named_by_its_group(campaign):
+    from nominations_support import crown
+
+    from thidua.awards.services import blocking
+    campaign = advance_to(campaign, Status.PUBLISHED)
+    crown(campaign, {"CAH-VTH": 1, "CAH-NBA": 1}, tied=("CAH-VTH", "CAH-NBA"))
+    with clock.at(moment(campaign, Status.PROPOSED)):
+        problems = blocking(campaign, lifecycle.transition(Status.PUBLISHED, Status.PROPOSED))
+    assert any("Nhóm «Công an cấp huyện», hạng giải 1: CAH-VTH, CAH-NBA đồng hạng" in p for p in problems), problems
+    assert not any("cap_huyen" in p for p in problems)

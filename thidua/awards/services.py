@@ -114,9 +114,10 @@ def _checks(campaign: Campaign, step: lifecycle.Transition, fields: dict) -> tup
         if until and today <= dt.date.fromisoformat(until):
             problems.append(f"Thời hạn khiếu nại đến hết ngày {dt.date.fromisoformat(until):%d/%m/%Y}: chưa trình "
                             "được.")
+        names = {g.code: g.name for g in campaign.config.groups}
         for group, prize_rank, units in open_ties(campaign):
-            problems.append(f"Nhóm «{group}», hạng giải {prize_rank}: {', '.join(units)} đồng hạng, chờ Hội đồng "
-                            "phân xử.")
+            problems.append(f"Nhóm «{names.get(group, group)}», hạng giải {prize_rank}: {', '.join(units)} đồng hạng, "
+                            "chờ Hội đồng phân xử.")
         number = _number(fields, "proposal_number", "số Tờ trình", problems)
         day = _date(fields, "proposal_date", "ngày Tờ trình", problems)
         if number and day:
