@@ -42,12 +42,13 @@ def test_campaign_page_lists_units_with_their_intake(pc06, campaign):
 
 def test_campaign_page_query_count_does_not_grow_with_units(pc06, campaign, django_assert_max_num_queries):
     url = reverse("campaign_detail", args=[campaign.code])
-    with django_assert_max_num_queries(14):
+    # 14, and 2 for what stops PC06's next step (units and machines present to start the campaign).
+    with django_assert_max_num_queries(16):
         pc06.get(url)
     parent = Unit.objects.get(campaign=campaign, code="CAH-VTH")
     for i in range(30):
         Unit.objects.create(campaign=campaign, code=f"TO-X-{i}", name=f"Tổ {i}", kind="to", parent=parent)
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(16):
         pc06.get(url)
 
 

@@ -239,7 +239,7 @@ def end_tasks(campaign: Campaign, scope) -> list[tuple[str, str]]:
         tasks.append((_("Xem kết quả sơ bộ đã công bố"), reverse("standings", args=[campaign.code])))
         if until and clock.today() <= dt.date.fromisoformat(until):
             tasks.append((_("Kết quả sơ bộ đã công bố: khiếu nại đến hết ngày %(day)s") % {
-                "day": vn.date(dt.date.fromisoformat(until))}, reverse("appeal_file", args=[campaign.code])))
+                "day": vn.date(dt.date.fromisoformat(until))}, reverse("appeal_list", args=[campaign.code])))
     if status in (Status.DECIDED, Status.ARCHIVED) and role == Role.PC06:
         issued = set(IssuedDocument.objects.filter(campaign=campaign).values_list("kind", flat=True))
         if DocumentKind.DECISION not in issued or DocumentKind.CERTIFICATES not in issued:
