@@ -121,6 +121,15 @@ class Certificate:
 
 
 @dataclass(frozen=True)
+class Monitoring:
+    """The forecast's and the support planner's settings (docs/monitoring.md): they change no score."""
+
+    window_days: int = 14  # the pace is the intake of the last `window_days` days (fewer at the start)
+    watch_days: int = 7  # a competitor projected to finish within this many days of the deadline is watched
+    default_machine_capacity: int = 300  # a support machine's daily capacity when nothing says better
+
+
+@dataclass(frozen=True)
 class CampaignConfig:
     code: str
     name: str
@@ -138,6 +147,7 @@ class CampaignConfig:
     appeal_days: int = 5  # the appeals window, counted from the day the results are published
     documents: DocumentSettings | None = None  # what the documents need and the data cannot know
     certificate: Certificate = field(default_factory=Certificate)
+    monitoring: Monitoring = field(default_factory=Monitoring)
 
     def as_json(self) -> dict[str, Any]:
         """Return the settings as JSON-ready values (decimals and dates as text)."""
@@ -293,7 +303,7 @@ def _groups(reader: _Reader, data: Any) -> tuple[Group, ...]:
 
 TOP_KEYS = {"code", "name", "province", "structure", "start", "deadline", "non_working_days",
             "max_per_machine_day", "reference", "scale", "groups", "statutory", "lifecycle", "documents",
-            "certificate"}
+            "certificate", "monitoring"}
 
 
 def _statutory(reader: _Reader, data: Any) -> Statutory | None:
@@ -449,6 +459,14 @@ def _certificate(reader: _Reader, data: Any) -> Certificate:
     return Certificate(*page, decision_symbol=symbol or default.decision_symbol, **offsets, **fields)
 
 
+def _monitoring(reader: _Reader, data: Any) -> Monitoring:
+    data = reader.table(data, "monitoring", {"window_days", "watch_days", "default_machine_capacity"}, set())
+    window = reader.integer(data, "window_days", "monitoring", default=14, minimum=1)
+    watch = reader.integer(data, "watch_days", "monitoring", default=7)
+    capacity = reader.integer(data, "default_machine_capacity", "monitoring", default=300, minimum=1)
+    return Monitoring(window or 14, 7 if watch is None else watch, capacity or 300)
+
+
 def parse_config(data: Any) -> CampaignConfig:
     """Check a campaign's settings (parsed from TOML); return them, or raise ConfigError naming every problem."""
     errors: list[str] = []
@@ -485,13 +503,14 @@ def parse_config(data: Any) -> CampaignConfig:
     appeal_days = r.integer(lifecycle, "appeal_days", "lifecycle", default=5, minimum=1)
     documents = _documents(r, data.get("documents"))
     certificate = _certificate(r, data.get("certificate", {}))
+    monitoring = _monitoring(r, data.get("monitoring", {}))
     if errors:
         raise ConfigError(errors)
     return CampaignConfig(code=code, name=name, province=province, structure=structure, start=start,
                           deadline=deadline, groups=groups, scale=scale, non_working_days=tuple(sorted(set(days))),
                           max_per_machine_day=max_day, reference=reference or "", statutory=statutory,
                           grace_days=grace_days, appeal_days=appeal_days, documents=documents,
-                          certificate=certificate)
+                          certificate=certificate, monitoring=monitoring)
 
 
 def load_config(path: str | Path) -> CampaignConfig:
