@@ -12,7 +12,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "thidua"
 DOMAIN = ["territory", "campaigns", "units", "intake", "audit", "exchange", "accounts", "standings", "backup",
-          "awards", "documents"]
+          "awards", "documents", "monitoring"]
 # What each part may not import (its own modules are always allowed).
 FORBIDDEN = {
     "lib": {"django", *(f"thidua.{p}" for p in [*DOMAIN, "scoring", "web", "api", "demo"])},

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "thidua.exchange",
     "thidua.standings",
     "thidua.awards",
+    "thidua.monitoring",
     "thidua.demo",
     "thidua.backup",
     "thidua.web",
