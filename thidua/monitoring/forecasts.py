@@ -37,6 +37,7 @@ class GroupForecast:
 
 @dataclass(frozen=True)
 class CommuneForecast:
+    pk: int
     code: str
     name: str
     district: str
@@ -150,5 +151,5 @@ def _communes(campaign: Campaign, period, as_of: dt.date, settings) -> tuple[Com
         f = model.forecast(code=code, name=name, quota=people, daily=daily.get(pk, {}), start=period.start,
                            deadline=period.deadline, as_of=as_of, window_days=settings.window_days,
                            watch_days=settings.watch_days, noun="người")
-        found.append(CommuneForecast(code, name, district, people, f.intake, f))
+        found.append(CommuneForecast(pk, code, name, district, people, f.intake, f))
     return tuple(sorted(found, key=lambda c: c.code))
