@@ -13,7 +13,13 @@ from django.http import FileResponse
 from django.shortcuts import render
 
 from thidua.monitoring.export import forecast_xlsx
-from thidua.monitoring.forecasts import BeforeStart, CampaignForecast, GroupForecast, campaign_forecast
+from thidua.monitoring.forecasts import (
+    BeforeStart,
+    CampaignForecast,
+    GroupForecast,
+    campaign_forecast,
+    commune_forecasts,
+)
 from thidua.scoring.core import Standing
 
 from .selectors import PLANNER_ROLES, in_scope
@@ -53,7 +59,7 @@ def forecast_page(request, code):
         return render(request, "web/forecast.html", {"campaign": campaign, "result": None, "error": error})
     units, communes = in_scope(campaign, scope)
     teams = [f for f in result.teams if units is None or f.code in units]
-    shown_communes = [c for c in result.communes if communes is None or c.pk in communes]
+    shown_communes = [c for c in commune_forecasts(campaign, result.as_of) if communes is None or c.pk in communes]
     groups = [(g, _projected_rows(result, g)) for g in result.groups]
     return render(request, "web/forecast.html", {
         "campaign": campaign, "result": result, "error": error, "groups": groups,
@@ -74,12 +80,13 @@ def forecast_xlsx_download(request, code):
     except BeforeStart:
         return render(request, "web/forecast.html", {"campaign": campaign, "result": None}, status=404)
     units, communes = in_scope(campaign, scope)
+    all_communes = commune_forecasts(campaign, result.as_of)
     shown = None
     if units is not None:
         competitors = {f.code for _, f in result.competitors()}
-        commune_codes = {c.code for c in result.communes if c.pk in communes}
+        commune_codes = {c.code for c in all_communes if c.pk in communes}
         shown = frozenset(units | competitors | commune_codes)
     buffer = io.BytesIO()
-    forecast_xlsx(result, buffer, units=shown)
+    forecast_xlsx(result, all_communes, buffer, units=shown)
     name = f"du-bao-{campaign.code}-{result.as_of:%Y-%m-%d}.xlsx"
     return FileResponse(io.BytesIO(buffer.getvalue()), as_attachment=True, filename=name, content_type=XLSX)

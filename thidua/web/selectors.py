@@ -8,7 +8,7 @@ from django.db.models import Count, Q, Sum
 
 from thidua.accounts.models import Role
 from thidua.accounts.scopes import Scope, campaigns_visible
-from thidua.campaigns.models import Campaign
+from thidua.campaigns.models import Campaign, Status
 from thidua.intake.models import Assignment, DailyReport, EligiblePopulation, IntakeRecord, ReportStatus
 from thidua.intake.selectors import ReopenedDay, reopened_days
 from thidua.monitoring.forecasts import BeforeStart, campaign_forecast
@@ -186,11 +186,14 @@ def unit_page(campaign: Campaign, unit: Unit, result) -> UnitPage:
 PLANNER_ROLES = {Role.ADMIN, Role.PC06}  # who plans and applies the support machines
 
 
-def in_scope(campaign: Campaign, scope: Scope) -> tuple[set[str] | None, set[int] | None]:
-    """Return the codes of the units and the ids of the communes in a scope (None: all): two to four queries."""
+def in_scope(campaign: Campaign, scope: Scope, communes: bool = True) -> tuple[set[str] | None, set[int] | None]:
+    """Return the codes of the units and the ids of the communes in a scope (None: all; no communes asked: an
+    empty set): one query, four with the communes."""
     if scope.whole_campaign:
         return None, None
     codes = set(Unit.objects.filter(campaign=campaign, id__in=scope.unit_ids).values_list("code", flat=True))
+    if not communes:
+        return codes, set()
     areas = unit_areas(campaign)
     communes = set().union(*(areas.get(pk, ()) for pk in scope.unit_ids))
     return codes, communes
@@ -213,7 +216,7 @@ class Alerts:
 def forecast_alerts(campaign: Campaign, scope: Scope | None) -> Alerts | None:
     """Return a role's alerts for a running campaign: PC06, the council, admins and viewers the districts at risk
     (PC06 and admins with the planner); a district its teams and itself; a team itself."""
-    if scope is None or not campaign.accepts_data:
+    if scope is None or campaign.status != Status.RUNNING:
         return None
     try:
         result = campaign_forecast(campaign)
@@ -223,7 +226,7 @@ def forecast_alerts(campaign: Campaign, scope: Scope | None) -> Alerts | None:
         rows = [f for _, f in result.competitors()]
         teams = False
     else:
-        units, _ = in_scope(campaign, scope)
+        units, _ = in_scope(campaign, scope, communes=False)
         rows = [f for _, f in result.competitors() if f.code in units] + [f for f in result.teams if f.code in units]
         teams = True
     return Alerts(result.as_of, [f for f in rows if f.at_risk], [f for f in rows if f.watch], teams,
