@@ -13,7 +13,7 @@ from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 from fractions import Fraction
 
-from django.db.models import Sum
+from django.db import connection
 
 from thidua.audit.models import ChainHead
 from thidua.campaigns.models import Campaign
@@ -133,6 +133,21 @@ def _campaign_forecast(campaign: Campaign, as_of: dt.date) -> CampaignForecast:
                             tuple(groups), teams)
 
 
+def _commune_days(campaign: Campaign, first: dt.date, last: dt.date) -> list[tuple[int, dt.date, int]]:
+    """Return (commune id, day, applications) for each commune and day of [first, last]: one GROUP BY, its rows as
+    they come (a national campaign has a million of them: no per-row conversion by the ORM)."""
+    qn = connection.ops.quote_name
+    table, commune, day, applications, campaign_id = (qn(IntakeRecord._meta.db_table), *(
+        qn(IntakeRecord._meta.get_field(f).column) for f in ("commune", "day", "applications", "campaign")))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {commune}, {day}, SUM({applications}) FROM {table} WHERE {campaign_id} = %s "
+                       f"AND {day} BETWEEN %s AND %s GROUP BY {commune}, {day}", [campaign.pk, first, last])
+        rows = cursor.fetchall()
+    if rows and isinstance(rows[0][1], str):  # SQLite gives a grouped date column back as its text
+        return [(c, dt.date.fromisoformat(d), n) for c, d, n in rows]
+    return rows
+
+
 def commune_forecasts(campaign: Campaign, as_of: dt.date) -> tuple[CommuneForecast, ...]:
     """Return the forecast of coverage of each commune with an eligible-population row or with intake, as of the
     forecast's date (`CampaignForecast.as_of`): three queries (the intake per commune and day, the population, the
@@ -141,9 +156,7 @@ def commune_forecasts(campaign: Campaign, as_of: dt.date) -> tuple[CommuneForeca
     settings = config.monitoring
     period = Period(config.start, config.deadline, frozenset(config.non_working_days))
     daily: dict[int, dict[dt.date, int]] = defaultdict(dict)
-    rows = (IntakeRecord.objects.filter(campaign=campaign, day__gte=period.start, day__lte=as_of)
-            .values_list("commune_id", "day").annotate(n=Sum("applications")).order_by())
-    for commune, day, n in rows:
+    for commune, day, n in _commune_days(campaign, period.start, as_of):
         daily[commune][day] = n
     eligible = dict(EligiblePopulation.objects.filter(campaign=campaign).values_list("commune_id", "people"))
     ids = set(daily) | set(eligible)

@@ -165,13 +165,16 @@ def forecast_standings(standings: core.Standings, period: Period, *, window_days
     """Return the forecast of every row of a group's (or the teams') standings as of their date, in their order,
     each with its rank and what it would need to overtake the rank just above it."""
     as_of = standings.as_of
+    above = _rows_above(standings)
     found = []
     for row in standings.rows:
         daily = {d.day: d.applications for d in row.days}
         f = forecast(code=row.code, name=row.name, quota=row.quota, daily=daily, start=period.start,
                      deadline=period.deadline, as_of=as_of, window_days=window_days, watch_days=watch_days,
                      completed_on=row.completed_on, rank=row.rank)
-        found.append(replace(f, to_overtake=to_overtake(standings, row.code, period)))
+        if row.rank is not None and row.rank in above:
+            f = replace(f, to_overtake=_overtake(row, above[row.rank], as_of, period, standings.scale))
+        found.append(f)
     return tuple(found)
 
 
@@ -202,21 +205,32 @@ def _saturation(scale: Scale) -> Fraction:
     return 1 + steps * step
 
 
-def to_overtake(standings: core.Standings, code: str, period: Period) -> int | None:
+def _rows_above(standings: core.Standings) -> dict[int, core.Standing]:
+    """Return, for each rank but the first, a row of the rank just above it (all rows of a rank share its key)."""
+    first_of: dict[int, core.Standing] = {}
+    for row in standings.rows:
+        if row.rank is not None:
+            first_of.setdefault(row.rank, row)
+    ranks = sorted(first_of)
+    return {rank: first_of[above] for above, rank in itertools.pairwise(ranks)}
+
+
+def to_overtake(standings: core.Standings, code: str, period: Period,
+                above: dict[int, core.Standing] | None = None) -> int | None:
     """Return the fewest applications a ranked row would need on the standings' date to rank strictly above the rank
     just above it (everyone else as they are); none for rank 1, an unranked row, or when no number can do it.
+    `above` is `_rows_above(standings)`, computed once for a whole table.
 
     The key only grows with more applications (points never fall, attainment rises), so the smallest number is
     found by bisection between 1 and a number past which nothing but the attainment can still change.
     """
-    rows = [r for r in standings.rows if r.rank is not None]
-    row = next((r for r in rows if r.code == code), None)
-    if row is None or row.rank == 1:
-        return None
-    above_rank = max(r.rank for r in rows if r.rank < row.rank)
-    above = next(r for r in rows if r.rank == above_rank)
+    row = next((r for r in standings.rows if r.code == code), None)
+    above = (_rows_above(standings) if above is None else above).get(row.rank) if row and row.rank else None
+    return None if above is None else _overtake(row, above, standings.as_of, period, standings.scale)
+
+
+def _overtake(row: core.Standing, above: core.Standing, as_of: dt.date, period: Period, scale: Scale) -> int | None:
     target = (above.total, above.time_points, above.attainment)
-    scale, as_of = standings.scale, standings.as_of
     ceiling = max(_saturation(scale), above.attainment)
     high = max(1, math.floor(ceiling * row.quota) - row.intake + 1)
     if not _key_with(row, high, as_of, period, scale) > target:
