@@ -56,6 +56,30 @@ def test_a_competitor_done_projects_its_completion_day(campaign, run_import, wri
     assert (vth["remaining"], vth["required_pace"], vth["projected_on"], vth["band"]) == (
         0, None, "2021-04-08", ["2021-04-08", "2021-04-08"])
     assert not vth["at_risk"] and not vth["watch"] and vth["to_overtake"] is None
+    # Commune 31318: 145 before April, then 2.145, 4.145, 6.145, 8.145 ≥ its 6.200 residents on 04/04 (a running
+    # sum in the database).
+    commune = next(c for c in data["communes"] if c["commune"] == "31318")
+    assert (commune["intake"], commune["projected_on"], commune["coverage"]) == (16145, "2021-04-04", "2.6040")
+
+
+def test_the_communes_sums_in_the_database_are_the_forecast_from_their_days(campaign, run_import, write_source):
+    from tests.conftest import HEADERS
+    from thidua.intake.models import IntakeRecord
+    from thidua.monitoring.forecasts import commune_forecasts
+    from thidua.scoring import forecast as model
+
+    rows = [HEADERS["thu_nhan"], *([dt.date(2021, 3, d), "M-VTH-01", "31321", 300 + 37 * d] for d in range(3, 31))]
+    run_import(write_source({"thu_nhan": rows}, "xlsx"))
+    config = campaign.config
+    for as_of in (dt.date(2021, 2, 27), dt.date(2021, 3, 10), dt.date(2021, 3, 20), dt.date(2021, 3, 31)):
+        for c in commune_forecasts(campaign, as_of):
+            daily = {}
+            for day, n in IntakeRecord.objects.filter(campaign=campaign, commune__code=c.code).values_list(
+                    "day", "applications"):
+                daily[day] = daily.get(day, 0) + n
+            assert c.forecast == model.forecast(
+                code=c.code, name=c.name, quota=c.eligible, daily=daily, start=config.start,
+                deadline=config.deadline, as_of=as_of, window_days=14, watch_days=7, noun="người"), (c.code, as_of)
 
 
 def test_the_table_names_every_flag_with_its_reason(campaign):

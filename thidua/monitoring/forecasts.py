@@ -9,7 +9,7 @@ apart (`commune_forecasts`), for the pages that show them.
 import dataclasses
 import datetime as dt
 import threading
-from collections import OrderedDict, defaultdict
+from collections import OrderedDict
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -20,7 +20,6 @@ from thidua.campaigns.models import Campaign
 from thidua.intake.models import EligiblePopulation, IntakeRecord
 from thidua.scoring import core
 from thidua.scoring import forecast as model
-from thidua.scoring.rules import Period
 from thidua.standings.selectors import CampaignStandings, campaign_standings, default_as_of
 from thidua.territory.models import AdminUnit
 
@@ -133,41 +132,64 @@ def _campaign_forecast(campaign: Campaign, as_of: dt.date) -> CampaignForecast:
                             tuple(groups), teams)
 
 
-def _commune_days(campaign: Campaign, first: dt.date, last: dt.date) -> list[tuple[int, dt.date, int]]:
-    """Return (commune id, day, applications) for each commune and day of [first, last]: one GROUP BY, its rows as
-    they come (a national campaign has a million of them: no per-row conversion by the ORM)."""
+def _commune_totals(campaign: Campaign, start: dt.date, as_of: dt.date, window_first: dt.date,
+                    blocks: list[tuple[dt.date, dt.date]]) -> dict[int, tuple[int, int, list[int]]]:
+    """Return, for each commune with intake in [S, E], its intake, that of the pace's window and those of the
+    blocks: one GROUP BY commune that sums in the database (a national campaign has a million commune-days)."""
     qn = connection.ops.quote_name
-    table, commune, day, applications, campaign_id = (qn(IntakeRecord._meta.db_table), *(
+    table, commune, day, n, campaign_id = (qn(IntakeRecord._meta.db_table), *(
         qn(IntakeRecord._meta.get_field(f).column) for f in ("commune", "day", "applications", "campaign")))
+    sums = [f"SUM(CASE WHEN {day} >= %s THEN {n} ELSE 0 END)"]
+    sums += [f"SUM(CASE WHEN {day} BETWEEN %s AND %s THEN {n} ELSE 0 END)" for _ in blocks]
+    params = [window_first, *(d for block in blocks for d in block), campaign.pk, start, as_of]
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {commune}, {day}, SUM({applications}) FROM {table} WHERE {campaign_id} = %s "
-                       f"AND {day} BETWEEN %s AND %s GROUP BY {commune}, {day}", [campaign.pk, first, last])
-        rows = cursor.fetchall()
-    if rows and isinstance(rows[0][1], str):  # SQLite gives a grouped date column back as its text
-        return [(c, dt.date.fromisoformat(d), n) for c, d, n in rows]
-    return rows
+        cursor.execute(f"SELECT {commune}, SUM({n}), {', '.join(sums)} FROM {table} WHERE {campaign_id} = %s "
+                       f"AND {day} BETWEEN %s AND %s GROUP BY {commune}", params)
+        return {row[0]: (row[1], row[2], list(row[3:])) for row in cursor.fetchall()}
+
+
+def _completion_days(campaign: Campaign, start: dt.date, as_of: dt.date) -> dict[int, dt.date]:
+    """Return the day each commune's cumulative intake first reached its eligible residents (those that did): a
+    running sum over its days in the database, one row per commune."""
+    qn = connection.ops.quote_name
+    table, commune, day, n, campaign_id = (qn(IntakeRecord._meta.db_table), *(
+        qn(IntakeRecord._meta.get_field(f).column) for f in ("commune", "day", "applications", "campaign")))
+    population = qn(EligiblePopulation._meta.db_table)
+    p_commune, p_campaign, people = (qn(EligiblePopulation._meta.get_field(f).column)
+                                     for f in ("commune", "campaign", "people"))
+    sql = (f"SELECT t.c, MIN(t.d) FROM (SELECT {commune} AS c, {day} AS d, SUM(SUM({n})) OVER "
+           f"(PARTITION BY {commune} ORDER BY {day}) AS cum FROM {table} WHERE {campaign_id} = %s AND {day} "
+           f"BETWEEN %s AND %s GROUP BY {commune}, {day}) t JOIN {population} p ON p.{p_commune} = t.c AND "
+           f"p.{p_campaign} = %s WHERE p.{people} > 0 AND t.cum >= p.{people} GROUP BY t.c")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [campaign.pk, start, as_of, campaign.pk])
+        return {c: d if isinstance(d, dt.date) else dt.date.fromisoformat(d) for c, d in cursor.fetchall()}
 
 
 def commune_forecasts(campaign: Campaign, as_of: dt.date) -> tuple[CommuneForecast, ...]:
     """Return the forecast of coverage of each commune with an eligible-population row or with intake, as of the
-    forecast's date (`CampaignForecast.as_of`): three queries (the intake per commune and day, the population, the
-    communes' names). Apart from the competitors' forecast: the home pages' alerts do without it."""
+    forecast's date (`CampaignForecast.as_of`): the sums per commune in the database (three to four queries,
+    whatever the number of days). Apart from the competitors' forecast: the home pages' alerts do without it."""
     config = campaign.config
     settings = config.monitoring
-    period = Period(config.start, config.deadline, frozenset(config.non_working_days))
-    daily: dict[int, dict[dt.date, int]] = defaultdict(dict)
-    for commune, day, n in _commune_days(campaign, period.start, as_of):
-        daily[commune][day] = n
+    start, deadline = config.start, config.deadline
+    window_first = model.window(start, as_of, settings.window_days)[0]
+    blocks = model.blocks(start, as_of)
+    totals = _commune_totals(campaign, start, as_of, window_first, blocks)
     eligible = dict(EligiblePopulation.objects.filter(campaign=campaign).values_list("commune_id", "people"))
-    ids = set(daily) | set(eligible)
+    done = any(eligible.get(pk, 0) and total[0] >= eligible[pk] for pk, total in totals.items())
+    completed = _completion_days(campaign, start, as_of) if done else {}
+    ids = set(totals) | set(eligible)
     names = {pk: (code, name, parent or "") for pk, code, name, parent in
              AdminUnit.objects.filter(pk__in=ids).values_list("id", "code", "name", "parent__name")}
     found = []
     for pk in ids:
         code, name, district = names[pk]
         people = eligible.get(pk, 0)
-        f = model.forecast(code=code, name=name, quota=people, daily=daily.get(pk, {}), start=period.start,
-                           deadline=period.deadline, as_of=as_of, window_days=settings.window_days,
-                           watch_days=settings.watch_days, noun="người")
+        intake, in_window, in_blocks = totals.get(pk, (0, 0, [0] * len(blocks)))
+        f = model.forecast_from_totals(
+            code=code, name=name, quota=people, intake=intake, window_intake=in_window, block_intakes=in_blocks,
+            completed_on=completed.get(pk), start=start, deadline=deadline, as_of=as_of,
+            window_days=settings.window_days, watch_days=settings.watch_days, noun="người")
         found.append(CommuneForecast(pk, code, name, district, people, f.intake, f))
     return tuple(sorted(found, key=lambda c: c.code))

@@ -74,6 +74,12 @@ class Forecast:
         return self.at_risk or self.watch
 
 
+def blocks(start: dt.date, as_of: dt.date) -> list[tuple[dt.date, dt.date]]:
+    """Return the 7-day blocks ending on E, E − 7, E − 14, E − 21 that lie wholly inside [S, E], as (first, last)."""
+    ends = (as_of - back * DAY for back in (0, 7, 14, 21))
+    return [(last - 6 * DAY, last) for last in ends if last - 6 * DAY >= start]
+
+
 def forecast(*, code: str, name: str, quota: int, daily: Mapping[dt.date, int], start: dt.date, deadline: dt.date,
              as_of: dt.date, window_days: int, watch_days: int, completed_on: dt.date | None = None,
              rank: int | None = None, noun: str = "hồ sơ") -> Forecast:
@@ -93,14 +99,29 @@ def forecast(*, code: str, name: str, quota: int, daily: Mapping[dt.date, int], 
         return upto[(last - start).days + 1] - upto[(first - start).days]
 
     intake = upto[-1]
+    if completed_on is None and quota > 0 and intake >= quota:
+        completed_on = start + bisect.bisect_left(upto, quota, 1) * DAY - DAY
+    return forecast_from_totals(
+        code=code, name=name, quota=quota, intake=intake, window_intake=between(window(start, as_of, window_days)[0],
+                                                                                as_of),
+        block_intakes=[between(first, last) for first, last in blocks(start, as_of)], completed_on=completed_on,
+        start=start, deadline=deadline, as_of=as_of, window_days=window_days, watch_days=watch_days, rank=rank,
+        noun=noun)
+
+
+def forecast_from_totals(*, code: str, name: str, quota: int, intake: int, window_intake: int,
+                         block_intakes: list[int], completed_on: dt.date | None, start: dt.date, deadline: dt.date,
+                         as_of: dt.date, window_days: int, watch_days: int, rank: int | None = None,
+                         noun: str = "hồ sơ") -> Forecast:
+    """Return the forecast from the totals it needs: the intake up to E, that of the pace's window, those of the
+    `blocks` inside [S, E] (in their order), and the completion day (when the intake reached the quota). What a
+    database can sum for many units at once without sending each day."""
     if quota <= 0:
         return Forecast(code, name, 0, intake, None, None, None, None, None, (None, None), False, False,
                         "Chưa có chỉ tiêu: không dự báo.", rank)
-    if completed_on is None and intake >= quota:
-        completed_on = start + bisect.bisect_left(upto, quota, 1) * DAY - DAY
     remaining = max(0, quota - intake)
-    first, w = window(start, as_of, window_days)
-    rate = Fraction(between(first, as_of), w)
+    w = window(start, as_of, window_days)[1]
+    rate = Fraction(window_intake, w)
     if remaining == 0:
         return Forecast(code, name, quota, intake, completed_on, 0, rate, None, completed_on,
                         (completed_on, completed_on), False, False,
@@ -108,10 +129,9 @@ def forecast(*, code: str, name: str, quota: int, daily: Mapping[dt.date, int], 
     left = (deadline - as_of).days
     required = Fraction(remaining, left) if left > 0 else UNREACHABLE
     on = projected(remaining, rate, as_of, deadline)
-    blocks = [Fraction(between(last - 6 * DAY, last), 7) for last in (as_of - back * DAY for back in (0, 7, 14, 21))
-              if last - 6 * DAY >= start]
-    band = ((projected(remaining, max(blocks), as_of, deadline), projected(remaining, min(blocks), as_of, deadline))
-            if blocks else (None, None))
+    paces = [Fraction(n, 7) for n in block_intakes]
+    band = ((projected(remaining, max(paces), as_of, deadline), projected(remaining, min(paces), as_of, deadline))
+            if paces else (None, None))
     at_risk = on is None or on > deadline
     watch = not at_risk and (deadline - watch_days * DAY) <= on <= deadline
     reason = _reason(remaining=remaining, rate=rate, required=required, on=on, deadline=deadline,
