@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from thidua.accounts.scopes import scope_of
+from thidua.accounts.scopes import opens_campaign, scope_of
 from thidua.campaigns import clock
 from thidua.lib import vn
 from thidua.standings.board import board_of, board_version, campaigns_with_head
@@ -31,15 +31,15 @@ SHOWN_CHARS = 20
 # --- the board ---------------------------------------------------------------------------------------------------
 
 def _board_campaign(request, code):
-    """Return the campaign read with the end of the history (one query) and the user's scope; 404 outside it."""
+    """Return the campaign, read with the end of the history (one query); 404 when the user may not open it."""
     campaign = get_object_or_404(campaigns_with_head(), code=code)
-    scope = scope_of(request.user, campaign)
-    if scope is None:
+    if not opens_campaign(request.user, campaign):
         raise Http404(_("Không có đợt thi đua này."))
-    return campaign, scope
+    return campaign
 
 
-def _board_context(campaign, scope, today: dt.date, version: str) -> dict:
+def _board_context(request, campaign, today: dt.date, version: str) -> dict:
+    scope = scope_of(request.user, campaign)
     board = board_of(campaign, scope, today)
     updated = timezone.localtime(board.updated_at) if board.updated_at else None
     return {"campaign": campaign, "board": board, "version": version, "updated": updated,
@@ -50,22 +50,22 @@ def _board_context(campaign, scope, today: dt.date, version: str) -> dict:
 @login_required
 def board(request, code):
     """Show the board: full screen, large type, no navigation; it asks for news by itself (`board_live`)."""
-    campaign, scope = _board_campaign(request, code)
+    campaign = _board_campaign(request, code)
     today = clock.today()
-    return render(request, "web/board.html", _board_context(campaign, scope, today, board_version(campaign, today)))
+    return render(request, "web/board.html", _board_context(request, campaign, today, board_version(campaign, today)))
 
 
 @login_required
 def board_live(request, code):
     """Answer the board's poll: 204 (nothing to redraw, one query past the sign-in) while the data is the version
     the page holds (`?phien_ban=`), else the board's live part anew."""
-    campaign, scope = _board_campaign(request, code)
+    campaign = _board_campaign(request, code)
     today = clock.today()
     version = board_version(campaign, today)
     if request.GET.get("phien_ban") == version:
         response = HttpResponse(status=204)
     else:
-        response = render(request, "web/_board_live.html", _board_context(campaign, scope, today, version))
+        response = render(request, "web/_board_live.html", _board_context(request, campaign, today, version))
     response["Cache-Control"] = "no-store"
     return response
 
