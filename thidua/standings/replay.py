@@ -1,18 +1,21 @@
 """The campaign replayed day by day: each group's standings as they stood at the end of a day, with each
 competitor's move since the day before.
 
-Nothing is stored per day. The scoring's inputs hold every day of the campaign (`scoring_inputs` does not cut them at
-the date asked), and they come with the live standings, kept until the history moves: a day is two runs of the
-pure scoring core over them (the day and the day before), a fraction of a millisecond per competitor.
+Nothing is stored per day in the database. The scoring's inputs hold every day of the campaign (`scoring_inputs`
+does not cut them at the date asked), and they come with the live standings, kept until the history moves: a day is
+two runs of the pure scoring core over them (the day and the day before). Each run is kept beside those inputs in
+this process, so that the slider going back and forth scores each day once while the data does not change.
 """
 
 import datetime as dt
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from thidua.campaigns.models import Campaign
 from thidua.scoring import core
 
-from .selectors import CampaignStandings, team_codes_below
+from .selectors import CampaignStandings, ScoringInputs, team_codes_below
 
 # The rank chart shows one point a week (and the last day): a line per competitor that the eye can follow.
 CHART_STEP_DAYS = 7
@@ -94,8 +97,34 @@ class _Group:
     competitors: tuple[core.Competitor, ...]
 
 
+# Per campaign: the scoring inputs last seen (the very object the kept standings hold) and what was computed from
+# them, by key. Inputs of another identity mean that the history moved: everything computed before is dropped, so
+# that no old inputs stay alive here (a national campaign's weigh some tens of MiB).
+_KEPT: dict[int, tuple[ScoringInputs, dict]] = {}
+_kept_lock = threading.Lock()
+
+
+def _kept(result: CampaignStandings, key: tuple, compute: Callable[[], object]):
+    """Return compute(), computed once per key for the inputs of these standings."""
+    inputs = result.inputs
+    with _kept_lock:
+        seen = _KEPT.get(result.campaign.pk)
+        if seen is None or seen[0] is not inputs:
+            seen = _KEPT[result.campaign.pk] = (inputs, {})
+        if key in seen[1]:
+            return seen[1][key]
+    value = compute()
+    with _kept_lock:
+        seen[1][key] = value
+    return value
+
+
 def _scored_groups(result: CampaignStandings) -> list[_Group]:
     """Return each ranked group with its competitors, as the live standings found them."""
+    return _kept(result, ("groups",), lambda: _groups_of(result))
+
+
+def _groups_of(result: CampaignStandings) -> list[_Group]:
     below = team_codes_below(result.inputs.units)
     ids = {code: pk for pk, (code, *_rest) in result.inputs.units.items()}
     tiers = {g.code: g.tiers for g in result.campaign.config.groups}
@@ -105,9 +134,11 @@ def _scored_groups(result: CampaignStandings) -> list[_Group]:
 
 
 def _score(result: CampaignStandings, group: _Group, day: dt.date) -> core.Standings:
+    """Return a group's standings at the end of a day, scored once per day while the data does not change."""
     inputs = result.inputs
-    return core.score(competitors=group.competitors, assignments=inputs.assignments, intake=inputs.intake,
-                      period=inputs.period, scale=result.campaign.config.scale, as_of=day, tiers=group.tiers)
+    return _kept(result, (group.code, day), lambda: core.score(
+        competitors=group.competitors, assignments=inputs.assignments, intake=inputs.intake, period=inputs.period,
+        scale=result.campaign.config.scale, as_of=day, tiers=group.tiers))
 
 
 def replay_day(result: CampaignStandings, span: tuple[dt.date, dt.date], day: dt.date) -> ReplayDay:
