@@ -6,16 +6,22 @@ The base dataset (tests/conftest.py), on the simulated today 02/03/2021: Vị Th
 machine that day and neither has sent its report.
 """
 
+import dataclasses
 import datetime as dt
 import re
 from html import unescape
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from thidua.accounts.models import Role
+from thidua.accounts.scopes import opens_campaign, scope_of
+from thidua.accounts.services import user_create
+from thidua.campaigns.services import campaign_init
 from thidua.intake.services import report_save, report_submit
 from thidua.standings.selectors import forget_standings
 from thidua.units.models import Unit
@@ -143,3 +149,23 @@ def test_the_board_has_a_bounded_number_of_queries(login, campaign, django_asser
 def test_the_standings_page_links_the_board(login, campaign):
     body = login(Role.TEAM, "TO-VTH-1").get(reverse("standings", args=[C])).content.decode()
     assert reverse("board", args=[C]) in body and reverse("replay", args=[C]) in body
+
+
+def test_the_poll_lets_in_exactly_whoever_has_a_scope_in_the_campaign(campaign):
+    """The poll asks `opens_campaign`, which reads no scope's units: the same answer as `scope_of` for every kind
+    of user, a user of another campaign among them."""
+    other, _ = campaign_init(config=dataclasses.replace(campaign.config, code="khac"), actor="pc06")
+    elsewhere = Unit.objects.create(campaign=other, code="CAH-KHAC", name="Công an khác", kind="cong_an_huyen")
+    users = [AnonymousUser(), get_user_model().objects.create_superuser("sieu", password="Mat-khau-2021"),
+             get_user_model().objects.create_user("khong-ho-so", password="Mat-khau-2021"),
+             user_create(username="khac", password="Mat-khau-2021", role=Role.DISTRICT, actor="kiem-thu",
+                         unit=elsewhere)]
+    for i, (role, unit) in enumerate([(Role.ADMIN, None), (Role.PC06, "PC06"), (Role.COUNCIL, None),
+                                      (Role.DISTRICT, "CAH-VTH"), (Role.TEAM, "TO-NBA-1"), (Role.VIEWER, None)]):
+        users.append(user_create(username=f"nguoi-{i}", password="Mat-khau-2021", role=role, actor="kiem-thu",
+                                 unit=Unit.objects.get(campaign=campaign, code=unit) if unit else None))
+    answers = [(opens_campaign(u, c), scope_of(u, c) is not None) for u in users for c in (campaign, other)]
+    assert all(opens == scoped for opens, scoped in answers)
+    assert [opens for opens, _ in answers] == [False, False, True, True, False, False, False, True,
+                                               *[True, True, True, False, True, True, True, False, True, False,
+                                                 True, True]]
