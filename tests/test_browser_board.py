@@ -119,3 +119,14 @@ def test_the_replays_slider_and_buttons_change_the_day(site, new_page):
     expect(title).to_contain_text("Ngày 26/02/2021")
     expect(slider).to_have_value("2")
     expect(page.locator("#ngay")).to_have_value("26/02/2021")
+
+
+def test_a_board_whose_session_ended_goes_to_the_login_page(site, new_page):
+    """The poll of a board whose session ended is sent to the login page: the board loads itself again (and so
+    asks to sign in, then comes back) instead of drawing the login form inside itself."""
+    page = new_page()
+    log_in(page, "pc06")
+    page.goto(f"/dot/{site.campaign}/bang-tin/")
+    page.context.clear_cookies()
+    expect(page).to_have_url(re.compile(r"/dang-nhap/\?next=/dot/[^/]+/bang-tin/$"))
+    expect(page.locator("#board-live")).to_have_count(0)
