@@ -119,6 +119,11 @@ def test_the_replays_slider_and_buttons_change_the_day(site, new_page):
     expect(title).to_contain_text("Ngày 26/02/2021")
     expect(slider).to_have_value("2")
     expect(page.locator("#ngay")).to_have_value("26/02/2021")
+    # By keyboard: the button keeps the focus once the day is replaced.
+    page.get_by_role("link", name="Ngày sau").focus()
+    page.keyboard.press("Enter")
+    expect(title).to_contain_text("Ngày 27/02/2021")
+    expect(page.locator("#replay-next")).to_be_focused()
 
 
 def test_a_board_whose_session_ended_goes_to_the_login_page(site, new_page):
