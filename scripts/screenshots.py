@@ -51,6 +51,8 @@ PAGES = [
     ("pc06", "trang-chu-pc06", "/"),
     ("pc06", "dot-thi-dua", C + "/"),
     ("pc06", "xep-hang", C + "/xep-hang/"),
+    ("pc06", "bang-tin", C + "/bang-tin/"),
+    ("pc06", "dien-bien", C + "/dien-bien/?ngay=2021-03-05"),
     ("pc06", "cach-tinh-diem", (C + "/xep-hang/", "table.standings a")),
     ("pc06", "bao-cao-ngay-cho-xac-nhan", (C + "/bao-cao/?ngay=2021-07-01", "table a")),
     ("pc06", "lich-su-ngay", (C + "/bao-cao/?ngay=2021-07-01", "table a", "p.total a")),

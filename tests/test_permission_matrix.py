@@ -79,6 +79,16 @@ MATRIX = [
      [200, 200, 200, 200, 200, 200], [200, 200, 200, 200, 200, 200]),
     ("forecast workbook", "get", lambda t: reverse("forecast_xlsx", args=[C]) + f"?ngay={DAY}", None,
      [200, 200, 200, 200, 200, 200], [200, 200, 200, 200, 200, 200]),
+    # issue 11: board — whoever reads the standings reads the board and the replay (the board's teams not reported
+    # keep to one's scope: tests/test_board.py)
+    ("board", "get", lambda t: reverse("board", args=[C]), None,
+     [200, 200, 200, 200, 200, 200], [200, 200, 200, 200, 200, 200]),
+    ("board's poll", "get", lambda t: reverse("board_live", args=[C]), None,
+     [200, 200, 200, 200, 200, 200], [200, 200, 200, 200, 200, 200]),
+    ("replay", "get", lambda t: reverse("replay", args=[C]) + f"?ngay={DAY}", None,
+     [200, 200, 200, 200, 200, 200], [200, 200, 200, 200, 200, 200]),
+    ("a day of the replay", "get", lambda t: reverse("replay_day", args=[C]) + f"?ngay={DAY}", None,
+     [200, 200, 200, 200, 200, 200], [200, 200, 200, 200, 200, 200]),
     # issue 10: nominations (their full matrix, with nominations in place: tests/test_nominations.py)
     ("nominations", "get", lambda t: reverse("nominations", args=[C]), None,
      [200, 200, 200, 200, 403, 200], [200, 200, 200, 200, 403, 200]),

@@ -246,6 +246,9 @@ THIDUA_AUDIT_KEY_FILE = Path(env_str("THIDUA_AUDIT_KEY_FILE", str(DATA_DIR / "au
 # The journal of the chain's heads (thidua/audit/journal.py): a line appended after each act, kept off the database and
 # its backups, so that acts cut from the end of the history are found (docs/operations.md).
 THIDUA_AUDIT_JOURNAL = Path(env_str("THIDUA_AUDIT_JOURNAL", str(DATA_DIR / "anchors.log")))
+# issue 11: board — the operations room's board asks the server every this many seconds whether the data moved (an
+# unchanged answer costs one query).
+THIDUA_BOARD_POLL_SECONDS = env_int("THIDUA_BOARD_POLL_SECONDS", 15)
 
 LOGGING = {
     "version": 1,

@@ -41,6 +41,17 @@ class Scope:
         return self.role not in READ_ONLY_ROLES
 
 
+def opens_campaign(user, campaign) -> bool:
+    """Say whether `scope_of(user, campaign)` is not None, without reading the scope's units: for an answer that
+    needs no more than the right to open the campaign (the board's poll while nothing changed)."""
+    if not user.is_authenticated:
+        return False
+    profile = getattr(user, "profile", None)
+    if profile is None:
+        return user.is_superuser
+    return profile.unit_id is None or profile.unit.campaign_id == campaign.id
+
+
 def campaigns_visible(user):
     """Return the campaigns a user may open: that of their unit, or every one for a user bound to no unit (a
     superuser without a profile too); none for anyone else."""

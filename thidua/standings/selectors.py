@@ -102,7 +102,7 @@ def _team_days(campaign: Campaign) -> list[tuple[int, dt.date, int]]:
         return cursor.fetchall()
 
 
-def _teams_below(units: dict) -> dict[int, frozenset[str]]:
+def team_codes_below(units: dict) -> dict[int, frozenset[str]]:
     """Return, for each unit, the codes of the `to` units of its subtree (itself if it is one)."""
     children = defaultdict(list)
     for pk, (_, _, _, parent, _) in units.items():
@@ -185,7 +185,7 @@ def _campaign_standings(campaign: Campaign, as_of: dt.date | None) -> CampaignSt
     config = campaign.config
     as_of = min(as_of or default_as_of(campaign), config.deadline)
     inputs = scoring_inputs(campaign, as_of)
-    teams_below = _teams_below(inputs.units)
+    teams_below = team_codes_below(inputs.units)
     group_ids = dict(campaign.groups.values_list("code", "id"))
     groups = []
     for g in config.groups:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import account, appeals, audit, documents, forecasts, imports, lifecycle, nominations, reports, views
+from . import account, appeals, audit, board, documents, forecasts, imports, lifecycle, nominations, reports, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -57,4 +57,10 @@ urlpatterns = [
     path("dot/<slug:code>/de-nghi/<int:pk>/tep/<int:evidence>/", nominations.nomination_evidence,
          name="nomination_evidence"),
     path("dot/<slug:code>/de-nghi/<int:pk>/<slug:action>/", nominations.nomination_act, name="nomination_act"),
+    # issue 11: board — the operations room's board and the replay of the campaign day by day
+    path("dot/<slug:code>/bang-tin/", board.board, name="board"),
+    path("dot/<slug:code>/bang-tin/cap-nhat/", board.board_live, name="board_live"),
+    path("dot/<slug:code>/dien-bien/", board.replay, name="replay"),
+    path("dot/<slug:code>/dien-bien/ngay/", board.replay_fragment, name="replay_day"),
+    # end board
 ]

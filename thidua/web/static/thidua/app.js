@@ -70,3 +70,53 @@ document.addEventListener("htmx:load", (event) => addCalendars(event.target));
 document.addEventListener("click", (event) => {
   if (event.target.closest("[data-print]")) window.print();
 });
+
+// issue 11: board — the operations room's board polls for news (htmx). Its session may end: the poll is then sent to
+// the login page, which must not be drawn inside the board; the whole page is loaded again instead (and asks to
+// sign in, coming back to the board after).
+document.addEventListener("htmx:beforeSwap", (event) => {
+  const element = event.detail.elt;
+  if (!element || !element.matches || !element.matches("[data-board-live]")) return;
+  const asked = new URL(element.getAttribute("hx-get"), window.location.href).pathname;
+  const answered = event.detail.xhr.responseURL ? new URL(event.detail.xhr.responseURL).pathname : asked;
+  if (answered !== asked) {
+    event.detail.shouldSwap = false;
+    window.location.reload();
+  }
+});
+
+// issue 11: board — the replay's slider says its day (dd/mm/yyyy) beside it and to screen readers as it moves; when
+// a day is shown by another way (the buttons, the date field), the slider and the date field follow it.
+function replayDate(slider) {
+  const day = new Date(`${slider.dataset.start}T00:00:00Z`);
+  day.setUTCDate(day.getUTCDate() + Number(slider.value) - 1);
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${pad(day.getUTCDate())}/${pad(day.getUTCMonth() + 1)}/${day.getUTCFullYear()}`;
+}
+
+function sayReplayDay(slider) {
+  const text = replayDate(slider);
+  slider.setAttribute("aria-valuetext", text);
+  const output = document.getElementById(`${slider.id}-output`);
+  if (output) output.value = text;
+}
+
+document.addEventListener("input", (event) => {
+  if (event.target.matches && event.target.matches("input[type=range][data-start]")) sayReplayDay(event.target);
+});
+
+document.addEventListener("htmx:afterSwap", (event) => {
+  const shown = document.getElementById("replay-day");
+  if (!shown || !shown.dataset.number || event.detail.target.id !== "replay-day") return;
+  const slider = document.querySelector("input[type=range][data-start]");
+  const fromSlider = event.detail.requestConfig && slider && event.detail.requestConfig.elt === slider.form;
+  if (slider && !fromSlider && slider.value !== shown.dataset.number) {
+    slider.value = shown.dataset.number;
+    sayReplayDay(slider);
+  }
+  const field = document.querySelector("form.replay-date input.date-input");
+  if (field && field.value !== shown.dataset.day) {
+    if (field._flatpickr) field._flatpickr.setDate(shown.dataset.day, false, "d/m/Y");
+    else field.value = shown.dataset.day;
+  }
+});
