@@ -19,10 +19,11 @@ import json
 import threading
 
 import pytest
-from conftest import write_sheets
+from conftest import form_fields, write_sheets
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from thidua.audit.models import Change
 from thidua.awards.services import campaign_advance
@@ -301,3 +302,68 @@ def test_two_officers_applying_at_once_send_each_machine_once(committed_campaign
         # The second waited for the first's lock on the campaign, then found the machines deployed.
         assert isinstance(errors[0], SupportError) and "không điều động máy nào" in str(errors[0])
     assert Machine.objects.filter(code__startswith="M-PC06").count() == 3
+
+
+# --- the page ---------------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def on_e(monkeypatch):
+    """Today is E (10/03/2021)."""
+    monkeypatch.setenv("THIDUA_SIMULATED_TODAY", E.isoformat())
+
+
+def test_the_page_shows_the_plan_as_a_chart_and_a_table(pc06, on_e, login):
+    response = login("pc06", "PC06").get(reverse("support_plan", args=[CODE]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'data-chart="bieu-do-ho-tro"' in html and '<script type="application/json" id="bieu-do-ho-tro">' in html
+    chart = json.loads(html.split('id="bieu-do-ho-tro">')[1].split("</script>")[0])
+    assert chart["series"][1]["data"] == [25, 37] and chart["series"][0]["data"] == [None, None]
+    assert chart["series"][1]["markLine"]["data"] == [{"yAxis": 113}] and chart["aria"]["decal"]["show"]
+    assert "15.055" in html and "16/04/2021" in html and "Máy M-PC06-3 đến hỗ trợ Công an thành phố Vị Thanh" in html
+    assert 'action="/dot/hau-giang-2021/ho-tro/ap-dung/"' in html and "Áp dụng" in html
+
+
+@pytest.mark.parametrize(("role", "unit"), [("hoi_dong", None), ("xem", "PC06")])
+def test_the_council_and_viewers_read_without_the_forms(pc06, on_e, login, role, unit):
+    html = login(role, unit).get(reverse("support_plan", args=[CODE])).content.decode()
+    assert "16/04/2021" in html and "ap-dung" not in html
+
+
+def test_ticking_machines_narrows_the_pool(pc06, on_e, login):
+    client = login("pc06", "PC06")
+    html = client.get(reverse("support_plan", args=[CODE]), {"chon": "1", "may": ["M-PC06-3"]}).content.decode()
+    assert html.count('name="dieu_dong"') == 1
+    bad = client.get(reverse("support_plan", args=[CODE]), {"chon": "1", "may": ["M-VTH-01"]})
+    assert bad.status_code == 200 and "không có trong nhóm máy hỗ trợ" in bad.content.decode()
+
+
+def test_applying_on_the_page_needs_a_reason_and_the_confirmation_then_records(pc06, on_e, login):
+    client = login("pc06", "PC06")
+    page = client.get(reverse("support_plan", args=[CODE])).content.decode()
+    fields = form_fields(page, reverse("support_apply", args=[CODE]))
+    sent = {**fields, "dieu_dong": [v.split('"')[0] for v in page.split('name="dieu_dong" value="')[1:]]}
+    refused = client.post(reverse("support_apply", args=[CODE]), {**sent, "ly_do": "Giao ban"})
+    assert refused.status_code == 400 and "Cần đánh dấu xác nhận" in refused.content.decode()
+    refused = client.post(reverse("support_apply", args=[CODE]), {**sent, "xac_nhan": "1", "ly_do": " "})
+    assert refused.status_code == 400 and "Cần ghi lý do điều động" in refused.content.decode()
+    assert not SupportDeployment.objects.exists()
+    done = client.post(reverse("support_apply", args=[CODE]), {**sent, "xac_nhan": "1", "ly_do": "Giao ban"})
+    assert done.status_code == 302 and SupportDeployment.objects.count() == 3
+    again = client.post(reverse("support_apply", args=[CODE]), {**sent, "xac_nhan": "1", "ly_do": "Giao ban"})
+    assert again.status_code == 400 and SupportDeployment.objects.count() == 3
+    d = SupportDeployment.objects.get(machine__code="M-PC06-3")
+    page = client.get(reverse("support_plan", args=[CODE])).content.decode()
+    assert reverse("support_end", args=[CODE, d.pk]) in page and "Kết thúc sớm" in page
+    ended = client.post(reverse("support_end", args=[CODE, d.pk]), {"ly_do": "Huyện đã kịp"})
+    assert ended.status_code == 302
+    d.refresh_from_db()
+    assert d.ended_early_on == E and d.end_reason == "Huyện đã kịp"
+    assert data_verify() is None
+
+
+def test_the_page_reads_a_bounded_number_of_queries(pc06, on_e, login, django_assert_max_num_queries):
+    client = login("pc06", "PC06")
+    apply_plan(campaign=pc06, as_of=E, machines=["M-PC06-3"], actor="pc06", role="pc06", reason="Lý do")
+    with django_assert_max_num_queries(40):
+        assert client.get(reverse("support_plan", args=[CODE])).status_code == 200

@@ -7,6 +7,7 @@ A fixed number of queries whatever the size of the campaign: the scoring's three
 population, the intake per commune and per machine-day of the window (GROUP BY in SQL), the deployments.
 """
 
+import dataclasses
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
@@ -136,7 +137,7 @@ def support_inputs(campaign: Campaign, as_of: dt.date | None = None,
         competitors.append(Competitor(code, name, pk, quota, intake))
         needs.append(Need(code, left, pace, receives=bool(teams)))
     pool = _pool(campaign, inputs, as_of, competing_teams)
-    if machines:
+    if machines is not None:
         pool = _narrowed(pool, machines, as_of)
     names = {u[0]: u[1] for u in inputs.units.values()}
     return SupportInputs(campaign, as_of, config.deadline, tuple(competitors), tuple(needs), pool, names)
@@ -185,10 +186,19 @@ def _narrowed(pool: tuple[PoolMachine, ...], machines: list[str], as_of: dt.date
     return tuple(m for m in pool if m.machine in set(machines))
 
 
+def narrowed(inputs: SupportInputs, machines: list[str]) -> SupportInputs:
+    """Return the inputs with the pool narrowed to the machines named (a machine outside the pool is refused)."""
+    return dataclasses.replace(inputs, pool=_narrowed(inputs.pool, machines, inputs.as_of))
+
+
 def support_plan(campaign: Campaign, as_of: dt.date | None = None,
                  machines: list[str] | None = None) -> tuple[SupportInputs, Plan]:
     """Return the planner's inputs and its optimal plan as of E."""
-    inputs = support_inputs(campaign, as_of, machines)
+    return solved(support_inputs(campaign, as_of, machines))
+
+
+def solved(inputs: SupportInputs) -> tuple[SupportInputs, Plan]:
+    """Return the inputs and their optimal plan."""
     try:
         return inputs, plan(inputs.needs, inputs.pool, inputs.as_of, inputs.deadline)
     except PlanError as exc:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import account, appeals, audit, documents, imports, lifecycle, nominations, reports, views
+from . import account, appeals, audit, documents, imports, lifecycle, nominations, reports, support, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -53,4 +53,9 @@ urlpatterns = [
     path("dot/<slug:code>/de-nghi/<int:pk>/tep/<int:evidence>/", nominations.nomination_evidence,
          name="nomination_evidence"),
     path("dot/<slug:code>/de-nghi/<int:pk>/<slug:action>/", nominations.nomination_act, name="nomination_act"),
+    # issue 11: planner
+    path("dot/<slug:code>/ho-tro/", support.support_plan, name="support_plan"),
+    path("dot/<slug:code>/ho-tro/ap-dung/", support.support_apply, name="support_apply"),
+    path("dot/<slug:code>/ho-tro/<int:pk>/ket-thuc/", support.support_end, name="support_end"),
+    # end planner
 ]
