@@ -71,7 +71,9 @@ def _chart(inputs, result) -> dict:
 
     return {
         "animation": False,
-        "aria": {"enabled": True, "decal": {"show": True}},
+        "aria": {"enabled": True, "decal": {"show": True}, "label": {"description": _(
+            "Biểu đồ số ngày đến khi xong của từng đơn vị, trước và sau điều động, so với hạn cuối; số liệu ở bảng bên "
+            "cạnh.")}},
         "tooltip": {"trigger": "axis"},
         "legend": {"top": 0},
         "grid": {"left": 8, "right": 16, "bottom": 8, "top": 48, "containLabel": True},
