@@ -319,7 +319,8 @@ def test_the_page_shows_the_plan_as_a_chart_and_a_table(pc06, on_e, login):
     assert 'data-chart="bieu-do-ho-tro"' in html and '<script type="application/json" id="bieu-do-ho-tro">' in html
     chart = json.loads(html.split('id="bieu-do-ho-tro">')[1].split("</script>")[0])
     assert chart["series"][1]["data"] == [25, 37] and chart["series"][0]["data"] == [None, None]
-    assert chart["series"][1]["markLine"]["data"] == [{"yAxis": 113}] and chart["aria"]["decal"]["show"]
+    assert chart["series"][1]["markLine"]["data"] == [{"xAxis": 113}] and chart["aria"]["decal"]["show"]
+    assert chart["yAxis"]["data"] == ["Công an thành phố Ngã Bảy", "Công an thành phố Vị Thanh"]
     assert "15.055" in html and "16/04/2021" in html and "Máy M-PC06-3 đến hỗ trợ Công an thành phố Vị Thanh" in html
     assert 'action="/dot/hau-giang-2021/ho-tro/ap-dung/"' in html and "Áp dụng" in html
 
