@@ -35,6 +35,7 @@ from thidua.intake.services import ReportError, report_save
 from thidua.monitoring.support import SupportError, apply_plan, end_deployment, support_inputs
 from thidua.territory.models import AdminUnit
 from thidua.units.models import Unit
+from thidua.units.selectors import support_areas
 
 pytestmark = pytest.mark.django_db
 E = dt.date(2021, 3, 10)
@@ -368,3 +369,15 @@ def test_the_page_reads_a_bounded_number_of_queries(pc06, on_e, login, django_as
     apply_plan(campaign=pc06, as_of=E, machines=["M-PC06-3"], actor="pc06", role="pc06", reason="Lý do")
     with django_assert_max_num_queries(40):
         assert client.get(reverse("support_plan", args=[CODE])).status_code == 200
+
+
+def test_a_competitor_without_its_own_area_is_served_in_its_teams_communes(pc06, run_import, write_source):
+    rows = [PC06["don_vi"][0], ["CAH-X", "Công an huyện thử", "cong_an_huyen", "PC06", None, "cap_huyen"],
+            ["TO-X", "Tổ thử", "to", "CAH-X", "31318;31321", None]]
+    assert run_import(write_source({"don_vi": rows}, "csv")).ok
+    ids = dict(AdminUnit.objects.filter(code__in=["31318", "31321"]).values_list("code", "id"))
+    unit = Unit.objects.get(code="CAH-X")
+    assert support_areas(pc06)[unit.id] == frozenset(ids.values())
+    # Its work left: both communes have an eligible-population row (6.200 − 145, 4.800 − 40).
+    need = next(n for n in support_inputs(pc06, E).needs if n.unit == "CAH-X")
+    assert need.work_left == (6200 - 145) + (4800 - 40)
