@@ -27,7 +27,7 @@ from thidua.lib.text import has_control
 from thidua.scoring import core, forecast
 from thidua.scoring.planner import Need, Plan, PlanError, PoolMachine, plan
 from thidua.standings.selectors import default_as_of, forget_standings, scoring_inputs
-from thidua.units.models import Kind, Unit
+from thidua.units.models import Kind
 from thidua.units.selectors import areas_and_support_areas
 
 ENTITY = "ho_tro"
@@ -334,11 +334,3 @@ def deployments(campaign: Campaign):
     return (SupportDeployment.objects.filter(campaign=campaign).select_related("machine", "receiver")
             .order_by("-start", "machine__code"))
 
-
-def ongoing(campaign: Campaign, today: dt.date):
-    """Return the deployments not over by `today` (those that may still be ended early)."""
-    return [d for d in deployments(campaign) if d.ended_early_on is None and d.end > today]
-
-
-def unit_names(campaign: Campaign) -> dict[str, str]:
-    return dict(Unit.objects.filter(campaign=campaign).values_list("code", "name"))
