@@ -166,9 +166,8 @@ def _pool(campaign: Campaign, inputs, as_of: dt.date, competing_teams: set[str])
             continue
         if a.daily_target is not None:
             capacity = a.daily_target
-        elif [n for n in recorded[code] if n > 0]:
-            days = [n for n in recorded[code] if n > 0]
-            capacity = sum(days) // len(days)
+        elif recorded[code]:  # the days of the window on which it recorded intake (a count of 0 is recorded too)
+            capacity = sum(recorded[code]) // len(recorded[code])
         else:
             capacity = default
         pool.append(PoolMachine(code, a.team, capacity))
