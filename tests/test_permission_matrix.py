@@ -150,6 +150,16 @@ MATRIX = [
      [302, 302, 302, 403, 403, 403], [302, 302, 302, 403, 403, 403]),
     ("an issued document", "get", lambda t: reverse("document_issued", args=[C, 1]), None,
      [404, 404, 404, 403, 403, 403], [404, 404, 404, 403, 403, 403]),
+    # issue 11: planner — PC06 and admins plan and apply; the council and viewers read; districts and teams refused
+    # (the campaign is a draft here: applying is refused with a message, 400)
+    ("support planner", "get", lambda t: reverse("support_plan", args=[C]), None,
+     [200, 200, 200, 403, 403, 200], [200, 200, 200, 403, 403, 200]),
+    ("apply a support plan", "post", lambda t: reverse("support_apply", args=[C]),
+     lambda t: {"ngay": DAY, "ly_do": "Giao ban", "xac_nhan": "1"},
+     [400, 400, 403, 403, 403, 403], [400, 400, 403, 403, 403, 403]),
+    ("end a deployment early", "post", lambda t: reverse("support_end", args=[C, 999999]),
+     lambda t: {"ly_do": "Xong"},
+     [404, 404, 403, 403, 403, 403], [404, 404, 403, 403, 403, 403]),
 ]
 
 

@@ -42,6 +42,9 @@ ENTITY_LABELS = {
     "khieu_nai": _("Khiếu nại"),
     "bang_chung": _("Tệp bằng chứng"),
     "de_nghi": _("Đề nghị khen thưởng"),
+    # issue 11: planner
+    "ho_tro": _("Điều động máy hỗ trợ"),
+    # end planner
 }
 # The kinds about accounts and their keys (who may act, a password reset, the hash of a key's secret): their history
 # is not a campaign's data, but the audit's and the user administration's.
@@ -73,6 +76,14 @@ FIELDS: dict[str, dict[str, Field]] = {
         "achievements": Field(_("Thành tích"), "text"), "review_reason": Field(_("Lý do trả lại"), "text"),
     },
     "thu_nhan": {"so_ho_so": Field(_("Số hồ sơ"), "number")},
+    # issue 11: planner — the support deployments (thidua/monitoring/support.py)
+    "ho_tro": {
+        "ma_may": Field(_("Máy"), "text"), "don_vi_nhan": Field(_("Đơn vị được hỗ trợ"), "unit"),
+        "tu_ngay": Field(_("Từ ngày"), "date"), "den_ngay": Field(_("Đến ngày"), "date"),
+        "ket_thuc_som": Field(_("Ngày hỗ trợ cuối cùng (kết thúc sớm)"), "date"),
+        "ly_do": Field(_("Lý do điều động"), "text"), "ly_do_ket_thuc": Field(_("Lý do kết thúc sớm"), "text"),
+    },
+    # end planner
     "bao_cao": {
         "status": Field(_("Trạng thái"), "report_status"), "late": Field(_("Trễ hạn"), "yes_no"),
         "submitted_by": Field(_("Người gửi"), "person"), "submitted_at": Field(_("Lúc gửi"), "instant"),
@@ -493,6 +504,8 @@ def record_title(entity: str, key: str, names: Names, where: Where) -> str:
         return f"{names.unit_name(where.campaign_id, parts[0])} · {_date(parts[1])}"
     if entity == "may" and len(parts) == 2:
         return gettext("máy %(code)s · từ %(day)s") % {"code": parts[0], "day": _date(parts[1])}
+    if entity == "ho_tro" and len(parts) == 2:  # issue 11: planner
+        return gettext("máy %(code)s · hỗ trợ từ %(day)s") % {"code": parts[0], "day": _date(parts[1])}
     if entity == "don_vi":
         return names.unit(where.campaign_id, key)
     if entity == "can_bo":

@@ -32,7 +32,7 @@ from thidua.campaigns.models import Campaign, CompetitionGroup
 from thidua.territory.selectors import territory_digests, territory_sealed
 from thidua.units.models import Membership, Officer, Unit
 
-from .models import Assignment, DailyReport, EligiblePopulation
+from .models import Assignment, DailyReport, EligiblePopulation, SupportDeployment
 
 # The rows an act created, in the digest's order: ids and dates order the same on every database.
 CREATED_ROWS = ("SELECT r.machine_id, r.day, r.commune_id, r.applications FROM intake_intakerecord r "
@@ -244,6 +244,19 @@ def _population_rows():
         yield campaign_id, commune, {"so_nguoi_trong_do_tuoi": people}
 
 
+def _deployment_rows():
+    """The support deployments (thidua/monitoring/support.py records them)."""
+    for row in SupportDeployment.objects.values(
+            "campaign_id", "machine__code", "receiver__code", "receiver__campaign_id", "start", "end", "ended_early_on",
+            "reason", "end_reason").iterator():
+        yield row["campaign_id"], f"{row['machine__code']}|{_day(row['start'])}", {
+            "ma_may": row["machine__code"],
+            "don_vi_nhan": _elsewhere(row["receiver__code"], row["campaign_id"], row["receiver__campaign_id"]),
+            "tu_ngay": _day(row["start"]), "den_ngay": _day(row["end"]),
+            "ket_thuc_som": _day(row["ended_early_on"]) if row["ended_early_on"] else None,
+            "ly_do": row["reason"], "ly_do_ket_thuc": row["end_reason"]}
+
+
 def report_state(report: DailyReport) -> dict:
     """Return a daily report's state as the history records it (every step records the whole of it)."""
     return {"status": report.status, "late": report.late, "submitted_by": report.submitted_by,
@@ -337,6 +350,11 @@ TRACKED = (
     Tracked("may", "Phân công máy", {"ma_to": "tổ", "tu_ngay": "từ ngày", "den_ngay": "đến ngày",
                                      "chi_tieu": "chỉ tiêu", "chi_tieu_ngay": "chỉ tiêu ngày"}, {},
             _assignment_rows),
+    Tracked("ho_tro", "Điều động máy hỗ trợ", {"ma_may": "máy", "don_vi_nhan": "đơn vị được hỗ trợ",
+                                               "tu_ngay": "từ ngày", "den_ngay": "đến ngày",
+                                               "ket_thuc_som": "kết thúc sớm ngày", "ly_do": "lý do",
+                                               "ly_do_ket_thuc": "lý do kết thúc sớm"},
+            {"ket_thuc_som": None, "ly_do_ket_thuc": ""}, _deployment_rows),
     Tracked("dan_so", "Dân số trong độ tuổi của xã", {"so_nguoi_trong_do_tuoi": "số người trong độ tuổi"}, {},
             _population_rows),
     Tracked("bao_cao", "Báo cáo ngày", {"status": "trạng thái", "late": "trễ hạn", "submitted_by": "người gửi",

@@ -113,3 +113,36 @@ class DailyReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.team} {self.day:%d/%m/%Y} ({self.get_status_display()})"
+
+
+class SupportDeployment(models.Model):
+    """A support machine sent by PC06 to a competitor (docs/monitoring.md, «Support planner»): from `start` to `end`
+    (inclusive) its team may record intake in the receiver's communes. The machine stays its team's: its intake
+    counts for its team, never for the receiver. Ended early, its last day of support is `ended_early_on`."""
+
+    campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.CASCADE, related_name="deployments")
+    machine = models.ForeignKey(Machine, on_delete=models.PROTECT, related_name="deployments")
+    receiver = models.ForeignKey("units.Unit", on_delete=models.PROTECT, related_name="support_received")
+    start = models.DateField()
+    end = models.DateField()
+    ended_early_on = models.DateField(null=True, blank=True, help_text="Last day of support when ended early.")
+    reason = models.TextField()
+    end_reason = models.TextField(blank=True)
+    created_in = models.ForeignKey("audit.ChangeSet", on_delete=models.PROTECT, related_name="+",
+                                   help_text="The act that recorded the deployment.")
+
+    class Meta:
+        ordering = ["campaign", "machine", "start"]
+        constraints = [
+            # Applying the same plan twice (two clicks, two PC06 officers at once) cannot send a machine twice.
+            models.UniqueConstraint(fields=["machine", "start"], name="deployment_machine_start"),
+            models.CheckConstraint(condition=Q(end__gte=models.F("start")), name="deployment_end_after_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.machine} → {self.receiver} {self.start:%d/%m/%Y}–{self.end:%d/%m/%Y}"
+
+    @property
+    def last_day(self):
+        """Return the last day of support: the day it was ended early on, else its end."""
+        return self.ended_early_on if self.ended_early_on is not None else self.end

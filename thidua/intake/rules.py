@@ -1,7 +1,10 @@
 """The rules an intake row obeys, wherever it comes from (a workbook, the daily report form, the API).
 
 One place says what is wrong with a row, in the words the user sees; the importer, the forms and the API
-ask it row by row. Lookups are read once per campaign (four queries), so checking a row costs no query.
+ask it row by row. Lookups are read once per campaign (eight queries), so checking a row costs no query.
+
+A team's machine records intake in the team's area; while PC06 has it deployed to a competitor (a support
+deployment, docs/monitoring.md), also in that competitor's area, on the deployment's days only.
 """
 
 import datetime as dt
@@ -12,9 +15,9 @@ from thidua.lib import vn
 from thidua.lib.cells import CellError, is_blank, read_code, read_count, read_date, read_text
 from thidua.territory.models import AdminUnit
 from thidua.units.models import Unit
-from thidua.units.selectors import unit_areas
+from thidua.units.selectors import areas_and_support_areas
 
-from .models import Assignment, Machine
+from .models import Assignment, Machine, SupportDeployment
 
 MACHINE_CODE_LENGTH = Machine._meta.get_field("code").max_length
 COMMUNE_CODE_LENGTH = AdminUnit._meta.get_field("code").max_length
@@ -67,12 +70,23 @@ class IntakeRules:
         self.communes = dict(AdminUnit.objects.communes_of(campaign.structure, campaign.province_code)
                              .values_list("code", "id"))
         self.team_codes = dict(Unit.objects.filter(campaign=campaign).values_list("id", "code"))
-        self.areas = unit_areas(campaign)
+        self.areas, support = areas_and_support_areas(campaign)
+        # machine -> (first day, last day, communes of the receiver) of each support deployment
+        self.deployed: dict[int, list[tuple[dt.date, dt.date, frozenset[int]]]] = defaultdict(list)
+        for machine_id, start, end, ended, receiver in SupportDeployment.objects.filter(campaign=campaign).values_list(
+                "machine_id", "start", "end", "ended_early_on", "receiver_id"):
+            self.deployed[machine_id].append((start, ended if ended is not None else end,
+                                              support.get(receiver, frozenset())))
         self._days: dict = {}
 
     def holder(self, machine_id: int, day: dt.date) -> int | None:
         """Return the team that holds a machine on a day, if any."""
         return next((t for s, e, t in self.spans[machine_id] if s <= day <= e), None)
+
+    def supports(self, machine_id: int, day: dt.date, commune_id: int) -> bool:
+        """Say whether a machine is deployed on a day to a competitor whose area has the commune."""
+        return any(first <= day <= last and commune_id in communes
+                   for first, last, communes in self.deployed.get(machine_id, ()))
 
     def _day(self, raw) -> dt.date | str:
         """Return the date of a cell, or the message saying what is wrong (cached: a file has few dates)."""
@@ -124,7 +138,8 @@ class IntakeRules:
             team_id = self.holder(machine_id, day)
             if team_id is None:
                 problems.append(("ngay", f"máy {code} không được phân công cho tổ nào ngày {day:%d/%m/%Y}"))
-            elif commune_id is not None and commune_id not in self.areas.get(team_id, ()):
+            elif (commune_id is not None and commune_id not in self.areas.get(team_id, ())
+                  and not self.supports(machine_id, day, commune_id)):
                 problems.append(("ma_xa", f"xã {commune_code} không thuộc địa bàn của tổ {self.team_codes[team_id]}"))
         if problems:
             return None, problems

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import account, appeals, audit, board, documents, forecasts, imports, lifecycle, nominations, reports, views
+from . import account, appeals, audit, board, documents, forecasts, imports, lifecycle, nominations, reports, support, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -63,4 +63,9 @@ urlpatterns = [
     path("dot/<slug:code>/dien-bien/", board.replay, name="replay"),
     path("dot/<slug:code>/dien-bien/ngay/", board.replay_fragment, name="replay_day"),
     # end board
+    # issue 11: planner
+    path("dot/<slug:code>/ho-tro/", support.support_plan, name="support_plan"),
+    path("dot/<slug:code>/ho-tro/ap-dung/", support.support_apply, name="support_apply"),
+    path("dot/<slug:code>/ho-tro/<int:pk>/ket-thuc/", support.support_end, name="support_end"),
+    # end planner
 ]
