@@ -1,6 +1,19 @@
 from django.urls import path
 
-from . import account, appeals, audit, board, documents, forecasts, imports, lifecycle, nominations, reports, support, views
+from . import (
+    account,
+    appeals,
+    audit,
+    board,
+    documents,
+    forecasts,
+    imports,
+    lifecycle,
+    nominations,
+    reports,
+    support,
+    views,
+)
 
 urlpatterns = [
     path("", views.home, name="home"),
