@@ -33,6 +33,7 @@ class Cell:
     text: str
     url: str = ""
     num: bool = False
+    wide: bool = False  # left out on a phone (the row stays readable without it), printed
     links: tuple[tuple[str, str], ...] = ()  # (text, address) of several links in one cell
 
 
@@ -45,7 +46,7 @@ class Chart:
     title: str
     option: dict
     format: str
-    headers: tuple[str, ...]
+    headers: tuple[Cell, ...]
     rows: tuple[tuple[Cell, ...], ...]
     url: str = ""
     note: str = ""
@@ -173,10 +174,11 @@ def machine_option(series: MachineSeries) -> dict:
 # --- the tables beside the charts ------------------------------------------------------------------------------
 
 def cumulative_table(curve: Curve, start: dt.date, deadline: dt.date, as_of: dt.date
-                     ) -> tuple[tuple[str, ...], tuple[tuple[Cell, ...], ...]]:
+                     ) -> tuple[tuple[Cell, ...], tuple[tuple[Cell, ...], ...]]:
     """Return the table of a cumulative chart: a row a week up to the date looked at, the intake against the even
     pace and the quota."""
-    headers = (_("Ngày"), _("Lũy kế"), _("Tiến độ đều"), _("Chênh lệch"), _("Tỷ lệ chỉ tiêu"))
+    headers = (Cell(_("Ngày")), Cell(_("Lũy kế"), num=True), Cell(_("Tiến độ đều"), num=True),
+               Cell(_("Chênh lệch"), num=True), Cell(_("Tỷ lệ chỉ tiêu"), num=True))
     rows = []
     for d in weekly(curve.days, as_of):
         pace = _rounded(straight_line(curve.quota, d.day, start, deadline))
@@ -186,12 +188,13 @@ def cumulative_table(curve: Curve, start: dt.date, deadline: dt.date, as_of: dt.
     return headers, tuple(rows)
 
 
-def machine_table(series: MachineSeries, commune_url=None) -> tuple[tuple[str, ...], tuple[tuple[Cell, ...], ...]]:
+def machine_table(series: MachineSeries, commune_url=None) -> tuple[tuple[Cell, ...], tuple[tuple[Cell, ...], ...]]:
     """Return the table of a machine's chart: a row a day, its applications, target and the difference; with the
     communes it worked in (each a link to its coverage) when `commune_url` is given."""
-    headers = (_("Ngày"), _("Hồ sơ trong ngày"), _("Chỉ tiêu ngày"), _("Chênh lệch"))
+    headers = (Cell(_("Ngày")), Cell(_("Hồ sơ trong ngày"), num=True), Cell(_("Chỉ tiêu ngày"), num=True),
+               Cell(_("Chênh lệch"), num=True))
     if commune_url is not None:
-        headers += (_("Xã, phường, thị trấn"),)
+        headers += (Cell(_("Xã, phường, thị trấn")),)
     rows = []
     for d in series.days:
         target = _rounded(d.target)
@@ -205,13 +208,15 @@ def machine_table(series: MachineSeries, commune_url=None) -> tuple[tuple[str, .
 
 
 def summary_table(curves: list[Curve], start: dt.date, deadline: dt.date, as_of: dt.date, url
-                  ) -> tuple[tuple[str, ...], tuple[tuple[Cell, ...], ...]]:
+                  ) -> tuple[tuple[Cell, ...], tuple[tuple[Cell, ...], ...]]:
     """Return the table above small multiples: each unit's quota, intake, attainment and where the even pace
     stands on the date looked at (the same share for every unit), each unit leading down a level."""
-    headers = (_("Đơn vị"), _("Chỉ tiêu"), _("Lũy kế"), _("Tỷ lệ chỉ tiêu"), _("Tiến độ đều"),
-               _("Đạt chỉ tiêu ngày"))
+    headers = (Cell(_("Đơn vị")), Cell(_("Chỉ tiêu"), num=True, wide=True), Cell(_("Lũy kế"), num=True, wide=True),
+               Cell(_("Tỷ lệ chỉ tiêu"), num=True), Cell(_("Tiến độ đều"), num=True, wide=True),
+               Cell(_("Đạt chỉ tiêu ngày")))
     even = vn.ratio(straight_line(1, as_of, start, deadline))
     return headers, tuple(
-        (Cell(c.name, url(c.code)), Cell(vn.number(c.quota), num=True), Cell(vn.number(c.intake), num=True),
-         Cell(vn.ratio(c.attainment), num=True), Cell(even, num=True), Cell(vn.date(c.completed_on) or "—"))
+        (Cell(c.name, url(c.code)), Cell(vn.number(c.quota), num=True, wide=True),
+         Cell(vn.number(c.intake), num=True, wide=True), Cell(vn.ratio(c.attainment), num=True),
+         Cell(even, num=True, wide=True), Cell(vn.date(c.completed_on) or "—"))
         for c in curves)
