@@ -30,6 +30,7 @@ from thidua.campaigns.models import Campaign, CompetitionGroup
 from thidua.campaigns.services import campaign_init
 from thidua.exchange.importer import workbook_import
 from thidua.intake.models import Assignment, EligiblePopulation, IntakeRecord, Machine
+from thidua.monitoring.forecasts import forget_forecasts
 from thidua.standings.selectors import forget_standings
 from thidua.territory.services import territory_load
 from thidua.units.models import Membership, Officer, Unit
@@ -227,6 +228,7 @@ def _standings_computed_afresh():
     """Forget the standings a test before kept: tests write data directly, outside the history's acts, which is what
     tells the kept standings that they are out of date (thidua/standings/selectors.py)."""
     forget_standings()
+    forget_forecasts()
 
 
 @pytest.fixture

@@ -189,6 +189,10 @@ def _rotation(first: dt.date, deadline: dt.date, teams: list[tuple[str, int]], o
     return stays
 
 
+RESERVE_MACHINES = ("M-PC06-2", "M-PC06-3")  # PC06's reserve for support, from mid-campaign
+RESERVE_TARGET = 400
+
+
 def _pace_factor(day: dt.date, since_first: int, rng: random.Random) -> float:
     """Return the share of a machine's pace on a day: 0 on a day off."""
     if rng.random() < DAY_OFF or (day.weekday() == 6 and rng.random() < SUNDAY_OFF):
@@ -286,6 +290,13 @@ def build_plan(campaign: Campaign, seed: int, until: dt.date | None = None) -> P
     stays.append(("M-PC06", "PC06-TO", start, lend_day - dt.timedelta(days=1), pc06_target, start, 1.25))
     stays.append(("M-PC06", lent_to, lend_day, back - dt.timedelta(days=1), pc06_target, start, 1.25))
     stays.append(("M-PC06", "PC06-TO", back, deadline, pc06_target, start, 1.25))
+    # Two machines sent to PC06 in mid-campaign and kept at the provincial office as its reserve for support ("tăng
+    # cường hỗ trợ"): they serve the office's own callers at half pace until PC06 sends them where the work is left.
+    # Their days are drawn from a generator of their own, so that every other number of the demo stays as it was.
+    reserve_day = lend_day + dt.timedelta(days=4)
+    for code in RESERVE_MACHINES:
+        stays.append((code, "PC06-TO", reserve_day, deadline, RESERVE_TARGET, reserve_day, 0.5))
+    reserve_rng = random.Random(seed * 31 + 7)
     by_code = {d.code: d for d in districts}
     moves = sum(1 for a, b in pairwise(stays) if a[0] == b[0]) - 2
     plan.story = [
@@ -295,6 +306,8 @@ def build_plan(campaign: Campaign, seed: int, until: dt.date | None = None) -> P
         f"{back - dt.timedelta(days=1):%d/%m/%Y}.",
         f"Máy của mỗi huyện luân chuyển giữa các tổ của huyện: {moves} lần chuyển trong đợt.",
         f"Máy {quota_machine} có chỉ tiêu tổng (chi_tieu) thay cho chỉ tiêu ngày.",
+        f"Máy {' và '.join(RESERVE_MACHINES)} về Phòng PC06 từ {reserve_day:%d/%m/%Y}, làm dự phòng để tăng cường hỗ "
+        "trợ nơi còn nhiều hồ sơ.",
     ]
     per_commune = defaultdict(int)
     for code, team, first, last, target, since, factor in stays:
@@ -310,7 +323,8 @@ def build_plan(campaign: Campaign, seed: int, until: dt.date | None = None) -> P
         served = areas[team]
         for i in range(length):
             day = first + dt.timedelta(days=i)
-            count = round(target * factor * _pace_factor(day, (day - since).days, rng))
+            draws = reserve_rng if code in RESERVE_MACHINES else rng
+            count = round(target * factor * _pace_factor(day, (day - since).days, draws))
             count = max(0, min(count, config.max_per_machine_day))
             rows = plan.work.setdefault((team, day), []) if day <= until else []
             # Commune by commune: the machine moves on every few days; some days it splits between two.

@@ -6,8 +6,12 @@ it is shown. Inputs are the day-by-day intake of a competitor (a team, a commune
 
 import datetime as dt
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from fractions import Fraction
+
+from . import core
+from .rules import Period, Scale, Tier
 
 DAY = dt.timedelta(days=1)
 HORIZON_DAYS = 366  # a projection further than this past the deadline is none
@@ -35,3 +39,211 @@ def projected(remaining: int, rate: Fraction, as_of: dt.date, deadline: dt.date)
     if days > (deadline - as_of).days + HORIZON_DAYS:
         return None
     return as_of + days * DAY
+
+
+UNREACHABLE = "unreachable"  # the required pace when work is left on the deadline itself
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """One competitor's (team's, commune's) forecast as of `as_of`: every value of monitoring.md, exact.
+
+    For a competitor without a quota (not ranked) every forecast value is none and there is no flag.
+    """
+
+    code: str
+    name: str
+    quota: int
+    intake: int
+    completed_on: dt.date | None
+    remaining: int | None
+    pace: Fraction | None
+    required_pace: Fraction | str | None  # None when nothing is left; UNREACHABLE on the deadline
+    projected_on: dt.date | None
+    band: tuple[dt.date | None, dt.date | None]
+    at_risk: bool
+    watch: bool
+    reason: str
+    rank: int | None = None
+    to_overtake: int | None = None
+
+    @property
+    def flagged(self) -> bool:
+        return self.at_risk or self.watch
+
+
+def block_paces(daily: Mapping[dt.date, int], start: dt.date, as_of: dt.date) -> list[Fraction]:
+    """Return the paces of the 7-day blocks ending on E, E − 7, E − 14, E − 21 that lie wholly inside [S, E]."""
+    paces = []
+    for back in (0, 7, 14, 21):
+        last = as_of - back * DAY
+        first = last - 6 * DAY
+        if first < start:
+            break
+        paces.append(Fraction(sum(n for day, n in daily.items() if first <= day <= last), 7))
+    return paces
+
+
+def forecast(*, code: str, name: str, quota: int, daily: Mapping[dt.date, int], start: dt.date, deadline: dt.date,
+             as_of: dt.date, window_days: int, watch_days: int, completed_on: dt.date | None = None,
+             rank: int | None = None, noun: str = "hồ sơ") -> Forecast:
+    """Return the forecast of one competitor (or team, or commune) from its intake day by day.
+
+    `daily` may hold days outside [S, E]: they are not counted. `completed_on` is the day its cumulative intake
+    first reached the quota (computed here when not given). `noun` names what is counted in the reason.
+    """
+    counted = {day: n for day, n in daily.items() if start <= day <= as_of}
+    intake = sum(counted.values())
+    if quota <= 0:
+        return Forecast(code, name, 0, intake, None, None, None, None, None, (None, None), False, False,
+                        "Chưa có chỉ tiêu: không dự báo.", rank)
+    if completed_on is None and intake >= quota:
+        running = 0
+        for day in sorted(counted):
+            running += counted[day]
+            if running >= quota:
+                completed_on = day
+                break
+    remaining = max(0, quota - intake)
+    rate = pace(counted, start, as_of, window_days)
+    if remaining == 0:
+        return Forecast(code, name, quota, intake, completed_on, 0, rate, None, completed_on,
+                        (completed_on, completed_on), False, False,
+                        f"Đã hoàn thành ngày {completed_on:%d/%m/%Y}.", rank)
+    left = (deadline - as_of).days
+    required = Fraction(remaining, left) if left > 0 else UNREACHABLE
+    on = projected(remaining, rate, as_of, deadline)
+    blocks = block_paces(counted, start, as_of)
+    band = ((projected(remaining, max(blocks), as_of, deadline), projected(remaining, min(blocks), as_of, deadline))
+            if blocks else (None, None))
+    at_risk = on is None or on > deadline
+    watch = not at_risk and (deadline - watch_days * DAY) <= on <= deadline
+    reason = _reason(remaining=remaining, rate=rate, required=required, on=on, deadline=deadline,
+                     window_length=window(start, as_of, window_days)[1], at_risk=at_risk, watch=watch, noun=noun)
+    return Forecast(code, name, quota, intake, completed_on, remaining, rate, required, on, band, at_risk, watch,
+                    reason, rank)
+
+
+def _number(value: int) -> str:
+    return f"{value:,}".replace(",", ".")
+
+
+def _rate(value: Fraction) -> str:
+    """Return a pace as shown: two decimals half up, Vietnamese comma, trailing zeros kept off."""
+    text = fixed(value, 2)
+    whole, _, frac = text.partition(".")
+    frac = frac.rstrip("0")
+    return _number(int(whole)) + (f",{frac}" if frac else "")
+
+
+def _reason(*, remaining: int, rate: Fraction, required, on: dt.date | None, deadline: dt.date, window_length: int,
+            at_risk: bool, watch: bool, noun: str) -> str:
+    """Say in one Vietnamese sentence, with the numbers, why a competitor is flagged (or how it stands)."""
+    left = f"Còn {_number(remaining)} {noun}"
+    need = (f"; cần {_rate(required)} {noun}/ngày để kịp hạn {deadline:%d/%m/%Y}" if required != UNREACHABLE
+            else f"; đã đến hạn {deadline:%d/%m/%Y}")
+    if rate == 0:
+        return f"{left} mà {window_length} ngày qua không thu nhận được {noun} nào{need}."
+    speed = f"với tốc độ {window_length} ngày qua ({_rate(rate)} {noun}/ngày)"
+    if on is None:
+        return f"{left}: {speed} không hoàn thành trong vòng một năm sau hạn{need}."
+    if at_risk:
+        late = (on - deadline).days
+        return f"{left}: {speed} dự kiến xong ngày {on:%d/%m/%Y}, trễ {late} ngày so với hạn{need}."
+    early = (deadline - on).days
+    if watch:
+        return (f"{left}: {speed} dự kiến xong ngày {on:%d/%m/%Y}, chỉ {early} ngày trước hạn "
+                f"{deadline:%d/%m/%Y}{need}.")
+    return f"{left}: {speed} dự kiến xong ngày {on:%d/%m/%Y}, trước hạn {early} ngày."
+
+
+def fixed(value: Fraction, places: int) -> str:
+    """Return an exact non-negative value rounded half up to `places` decimals, with a point: "123.45"."""
+    scaled = math.floor(Fraction(value) * 10**places + Fraction(1, 2))
+    digits = str(scaled).rjust(places + 1, "0")
+    return f"{digits[:-places]}.{digits[-places:]}" if places else digits
+
+
+def forecast_standings(standings: core.Standings, period: Period, *, window_days: int, watch_days: int
+                       ) -> tuple[Forecast, ...]:
+    """Return the forecast of every row of a group's (or the teams') standings as of their date, in their order,
+    each with its rank and what it would need to overtake the rank just above it."""
+    as_of = standings.as_of
+    found = []
+    for row in standings.rows:
+        daily = {d.day: d.applications for d in row.days}
+        f = forecast(code=row.code, name=row.name, quota=row.quota, daily=daily, start=period.start,
+                     deadline=period.deadline, as_of=as_of, window_days=window_days, watch_days=watch_days,
+                     completed_on=row.completed_on, rank=row.rank)
+        found.append(replace(f, to_overtake=to_overtake(standings, row.code, period)))
+    return tuple(found)
+
+
+def _key_with(row: core.Standing, extra: int, as_of: dt.date, period: Period, scale: Scale):
+    """Return the ranking key (total, time points, attainment) of a row had it received `extra` more applications
+    on `as_of` (its completion day becoming `as_of` if they make it reach its quota)."""
+    intake = row.intake + extra
+    attainment = Fraction(intake, row.quota)
+    completed_on = row.completed_on if row.completed_on is not None else (as_of if intake >= row.quota else None)
+    ip, _ = core.intake_points(attainment, scale)
+    tp, _ = core.time_points(completed_on, period.deadline, scale)
+    return (ip + tp, tp, attainment)
+
+
+def _saturation(scale: Scale) -> Fraction:
+    """Return the attainment past which more intake adds no point (the bonus is capped)."""
+    step, per_step, cap = Fraction(scale.bonus_step), Fraction(scale.bonus_points_per_step), Fraction(scale.bonus_max)
+    steps = math.ceil(cap / per_step) if per_step > 0 else 0
+    return 1 + steps * step
+
+
+def to_overtake(standings: core.Standings, code: str, period: Period) -> int | None:
+    """Return the fewest applications a ranked row would need on the standings' date to rank strictly above the rank
+    just above it (everyone else as they are); none for rank 1, an unranked row, or when no number can do it.
+
+    The key only grows with more applications (points never fall, attainment rises), so the smallest number is
+    found by bisection between 1 and a number past which nothing but the attainment can still change.
+    """
+    rows = [r for r in standings.rows if r.rank is not None]
+    row = next((r for r in rows if r.code == code), None)
+    if row is None or row.rank == 1:
+        return None
+    above_rank = max(r.rank for r in rows if r.rank < row.rank)
+    above = next(r for r in rows if r.rank == above_rank)
+    target = (above.total, above.time_points, above.attainment)
+    scale, as_of = standings.scale, standings.as_of
+    ceiling = max(_saturation(scale), above.attainment)
+    high = max(1, math.floor(ceiling * row.quota) - row.intake + 1)
+    if not _key_with(row, high, as_of, period, scale) > target:
+        return None
+    low = 1
+    while low < high:
+        mid = (low + high) // 2
+        if _key_with(row, mid, as_of, period, scale) > target:
+            high = mid
+        else:
+            low = mid + 1
+    return low
+
+
+def projected_final(standings: core.Standings, forecasts: Iterable[Forecast], period: Period,
+                    tiers: tuple[Tier, ...] = (), prizes: bool = True) -> core.Standings:
+    """Return the standings as of the deadline if each competitor kept its pace from the forecast's date on:
+    `I(D) = I(E) + ⌊P × (D − E)⌋`, completed on its projected completion (none if after the deadline)."""
+    by_code = {f.code: f for f in forecasts}
+    as_of, deadline, scale = standings.as_of, period.deadline, standings.scale
+    measured = []
+    for row in standings.rows:
+        f = by_code[row.code]
+        if row.quota <= 0:
+            measured.append(replace(row, rank=None, tie=False, eligible=False, prize_rank=None, tier=None,
+                                    needs_decision=False))
+            continue
+        intake = row.intake + math.floor(f.pace * (deadline - as_of).days)
+        completed_on = f.projected_on if f.projected_on is not None and f.projected_on <= deadline else None
+        attainment = Fraction(intake, row.quota)
+        ip, lines = core.intake_points(attainment, scale)
+        tp, more = core.time_points(completed_on, deadline, scale)
+        measured.append(core.Standing(row.code, row.name, row.quota, intake, attainment, completed_on, ip, tp,
+                                      ip + tp, quota_parts=row.quota_parts, lines=tuple(lines + more)))
+    return core.Standings(deadline, core.rank(measured, scale, tiers, prizes), scale)

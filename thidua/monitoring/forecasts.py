@@ -1,0 +1,154 @@
+"""The forecast of a campaign (docs/monitoring.md): the standings' own inputs read once, then the pure forecast.
+
+The competitors' and the teams' forecasts come from the standings of the same date (`campaign_standings`, kept per
+process until the next act); the communes' from one GROUP BY (commune, day) over the intake. A result is kept per
+process like the standings, under the same key: it stays right until the history moves.
+"""
+
+import dataclasses
+import datetime as dt
+import threading
+from collections import OrderedDict, defaultdict
+from dataclasses import dataclass
+from fractions import Fraction
+
+from django.db.models import Sum
+
+from thidua.audit.models import ChainHead
+from thidua.campaigns.models import Campaign
+from thidua.intake.models import EligiblePopulation, IntakeRecord
+from thidua.scoring import core
+from thidua.scoring import forecast as model
+from thidua.standings.selectors import CampaignStandings, campaign_standings, default_as_of
+from thidua.territory.models import AdminUnit
+
+
+class BeforeStart(ValueError):
+    """A forecast was asked for a date before the campaign starts."""
+
+
+@dataclass(frozen=True)
+class GroupForecast:
+    code: str
+    name: str
+    forecasts: tuple[model.Forecast, ...]  # in the standings' order
+    projected: core.Standings  # the projected final standings (each keeping its pace to the deadline)
+
+
+@dataclass(frozen=True)
+class CommuneForecast:
+    code: str
+    name: str
+    district: str
+    eligible: int
+    intake: int
+    forecast: model.Forecast
+
+    @property
+    def coverage(self) -> Fraction | None:
+        return Fraction(self.intake, self.eligible) if self.eligible else None
+
+
+@dataclass(frozen=True)
+class CampaignForecast:
+    standings: CampaignStandings
+    as_of: dt.date
+    window_days: int
+    groups: tuple[GroupForecast, ...]
+    teams: tuple[model.Forecast, ...]
+    communes: tuple[CommuneForecast, ...]
+
+    @property
+    def campaign(self) -> Campaign:
+        return self.standings.campaign
+
+    def competitors(self):
+        """Yield (group, forecast) for every competitor, in the standings' order."""
+        for g in self.groups:
+            for f in g.forecasts:
+                yield g, f
+
+    def at_risk(self) -> list[tuple[GroupForecast, model.Forecast]]:
+        return [(g, f) for g, f in self.competitors() if f.at_risk]
+
+
+_KEPT: OrderedDict[tuple, CampaignForecast] = OrderedDict()
+_KEPT_MAX = 4
+_kept_lock = threading.Lock()
+
+
+def forecast_date(campaign: Campaign, as_of: dt.date | None = None) -> dt.date:
+    """Return the forecast's date E: the date asked, or today, capped at the deadline; refuse one before the start."""
+    as_of = min(as_of or default_as_of(campaign), campaign.config.deadline)
+    if as_of < campaign.config.start:
+        raise BeforeStart(as_of)
+    return as_of
+
+
+def campaign_forecast(campaign: Campaign, as_of: dt.date | None = None) -> CampaignForecast:
+    """Return the forecast of every competitor, team and commune of a campaign as of a date (default today).
+
+    Raise BeforeStart for a date before the campaign's start.
+    """
+    as_of = forecast_date(campaign, as_of)
+    head = ChainHead.objects.filter(pk=1).values_list("last_seq", "last_hash").first()
+    key = (campaign.pk, campaign.updated_at, as_of, head)
+    with _kept_lock:
+        kept = _KEPT.get(key)
+        if kept is not None:
+            _KEPT.move_to_end(key)
+    if kept is not None:
+        return dataclasses.replace(kept, standings=dataclasses.replace(kept.standings, campaign=campaign))
+    result = _campaign_forecast(campaign, as_of)
+    with _kept_lock:
+        _KEPT[key] = result
+        while len(_KEPT) > _KEPT_MAX:
+            _KEPT.popitem(last=False)
+    return result
+
+
+def forget_forecasts() -> None:
+    with _kept_lock:
+        _KEPT.clear()
+
+
+def _campaign_forecast(campaign: Campaign, as_of: dt.date) -> CampaignForecast:
+    config = campaign.config
+    settings = config.monitoring
+    standings = campaign_standings(campaign, as_of)
+    period = standings.inputs.period
+    options = {"window_days": settings.window_days, "watch_days": settings.watch_days}
+    groups = []
+    for g, spec in zip(standings.groups, config.groups, strict=True):
+        if g.standings is None:
+            continue
+        forecasts = model.forecast_standings(g.standings, period, **options)
+        projected = model.projected_final(g.standings, forecasts, period, spec.tiers)
+        groups.append(GroupForecast(g.code, g.name, forecasts, projected))
+    teams = model.forecast_standings(standings.teams, period, **options)
+    teams = tuple(sorted(teams, key=lambda f: f.code))
+    return CampaignForecast(standings, as_of, model.window(period.start, as_of, settings.window_days)[1],
+                            tuple(groups), teams, _communes(campaign, period, as_of, settings))
+
+
+def _communes(campaign: Campaign, period, as_of: dt.date, settings) -> tuple[CommuneForecast, ...]:
+    """Return the forecast of coverage of each commune with an eligible-population row or with intake: three
+    queries (the intake per commune and day, the population, the communes' names)."""
+    daily: dict[int, dict[dt.date, int]] = defaultdict(dict)
+    rows = (IntakeRecord.objects.filter(campaign=campaign, day__gte=period.start, day__lte=as_of)
+            .values_list("commune_id", "day").annotate(n=Sum("applications")).order_by())
+    for commune, day, n in rows:
+        daily[commune][day] = n
+    eligible = dict(EligiblePopulation.objects.filter(campaign=campaign).values_list("commune_id", "people"))
+    ids = set(daily) | set(eligible)
+    names = {pk: (code, name, parent or "") for pk, code, name, parent in
+             AdminUnit.objects.filter(pk__in=ids).values_list("id", "code", "name", "parent__name")}
+    found = []
+    for pk in ids:
+        code, name, district = names[pk]
+        people = eligible.get(pk, 0)
+        f = model.forecast(code=code, name=name, quota=people, daily=daily.get(pk, {}), start=period.start,
+                           deadline=period.deadline, as_of=as_of, window_days=settings.window_days,
+                           watch_days=settings.watch_days, noun="người")
+        found.append(CommuneForecast(code, name, district, people, f.intake, f))
+    return tuple(sorted(found, key=lambda c: c.code))
