@@ -65,6 +65,15 @@ class Projection:
     latest: dt.date | None
 
 
+def projection_note(p: Projection) -> str:
+    """Return the forecast's band as a sentence (the forecast's own reason says the projected date)."""
+    if p.intake >= p.quota or not (p.earliest or p.latest):
+        return ""
+    return _("Khoảng dự báo: từ %(a)s đến %(b)s.") % {
+        "a": vn.date(p.earliest) if p.earliest else "—",
+        "b": vn.date(p.latest) if p.latest else _("hơn một năm sau hạn")}
+
+
 def _iso(day: dt.date) -> str:
     return day.isoformat()
 
@@ -207,16 +216,24 @@ def machine_table(series: MachineSeries, commune_url=None) -> tuple[tuple[Cell, 
     return headers, tuple(rows)
 
 
-def summary_table(curves: list[Curve], start: dt.date, deadline: dt.date, as_of: dt.date, url
-                  ) -> tuple[tuple[Cell, ...], tuple[tuple[Cell, ...], ...]]:
-    """Return the table above small multiples: each unit's quota, intake, attainment and where the even pace
-    stands on the date looked at (the same share for every unit), each unit leading down a level."""
+def summary_table(curves: list[Curve], start: dt.date, deadline: dt.date, as_of: dt.date, url,
+                  projected: dict[str, dt.date | None]) -> tuple[tuple[Cell, ...], tuple[tuple[Cell, ...], ...]]:
+    """Return the table above small multiples: each unit's quota, intake, attainment, where the even pace stands on
+    the date looked at (the same share for every unit), the day it reached its quota or the day it is forecast to,
+    each unit leading down a level."""
     headers = (Cell(_("Đơn vị")), Cell(_("Chỉ tiêu"), num=True, wide=True), Cell(_("Lũy kế"), num=True, wide=True),
                Cell(_("Tỷ lệ chỉ tiêu"), num=True), Cell(_("Tiến độ đều"), num=True, wide=True),
                Cell(_("Đạt chỉ tiêu ngày")))
     even = vn.ratio(straight_line(1, as_of, start, deadline))
+
+    def reached(c: Curve) -> str:
+        if c.completed_on:
+            return vn.date(c.completed_on)
+        on = projected.get(c.code)
+        return _("dự báo %(on)s") % {"on": vn.date(on)} if on else "—"
+
     return headers, tuple(
         (Cell(c.name, url(c.code)), Cell(vn.number(c.quota), num=True, wide=True),
          Cell(vn.number(c.intake), num=True, wide=True), Cell(vn.ratio(c.attainment), num=True),
-         Cell(even, num=True, wide=True), Cell(vn.date(c.completed_on) or "—"))
+         Cell(even, num=True, wide=True), Cell(reached(c)))
         for c in curves)

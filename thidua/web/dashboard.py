@@ -13,6 +13,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from thidua.monitoring.forecasts import campaign_forecast
 from thidua.monitoring.progress import Curve, curve_of, daily_window, machine_series
 from thidua.monitoring.progress_export import machines_xlsx, progress_xlsx
 from thidua.standings.selectors import campaign_standings
@@ -128,17 +129,30 @@ def _small_multiples(result, curves: list[Curve], query) -> list[charts.Chart]:
     return out
 
 
-def _summary(result, curves: list[Curve], query) -> tuple:
+def _forecasts(campaign, as_of) -> dict:
+    """Return the forecast of every team and competitor by code (monitoring/forecasts.py)."""
+    found = campaign_forecast(campaign, as_of)
+    return {f.code: f for f in found.teams} | {f.code: f for _g, f in found.competitors()}
+
+
+def _summary(result, curves: list[Curve], query, forecasts: dict) -> tuple:
     base = reverse("dashboard", args=[result.campaign.code])
     return charts.summary_table(curves, result.campaign.config.start, result.campaign.config.deadline,
-                                result.as_of, lambda code: base + query(code))
+                                result.as_of, lambda code: base + query(code),
+                                {code: f.projected_on for code, f in forecasts.items()})
 
 
-def _unit_chart(result, curve: Curve) -> charts.Chart:
+def _unit_chart(result, curve: Curve, forecast) -> charts.Chart:
+    """Return a unit's cumulative chart with the forecast from the date looked at, when it has one."""
     start, deadline = result.campaign.config.start, result.campaign.config.deadline
     headers, rows = charts.cumulative_table(curve, start, deadline, result.as_of)
+    projection = None if forecast is None or not forecast.quota else charts.Projection(
+        result.as_of, forecast.intake, forecast.quota, forecast.projected_on, *forecast.band)
+    note = " ".join(t for t in (forecast.reason if projection else "",
+                                charts.projection_note(projection) if projection else "") if t)
     return charts.Chart("bieu-do-luy-ke", _("Lũy kế thu nhận của %(name)s") % {"name": curve.name},
-                        charts.cumulative_option(curve, start, deadline), "count", headers, rows)
+                        charts.cumulative_option(curve, start, deadline, projection), "count", headers, rows,
+                        note=note)
 
 
 @dataclass
@@ -168,13 +182,16 @@ def _sections(request, campaign, scope, result, level) -> list[Section]:
         return [Section(_("Hồ sơ theo ngày và chỉ tiêu ngày"), out)]
     if level.unit_id is None:
         sections = []
+        forecasts = _forecasts(campaign, result.as_of)
         for g in _scored_groups(result):
             curves = _curves(result, [s.code for s in g.standings.rows])
             sections.append(Section(g.name, _small_multiples(result, curves, query), small=True,
-                                    summary=_summary(result, curves, query)))
+                                    summary=_summary(result, curves, query, forecasts)))
         return sections
+    forecasts = _forecasts(campaign, result.as_of)
     code, _name, kind, _p, _g = result.inputs.units[level.unit_id]
-    sections = [Section(_("Tiến độ lũy kế"), [_unit_chart(result, c) for c in _curves(result, [code])])]
+    sections = [Section(_("Tiến độ lũy kế"), [_unit_chart(result, c, forecasts.get(c.code))
+                                               for c in _curves(result, [code])])]
     if kind == Kind.TO:
         first, last = daily_window(campaign.config.start, result.as_of)
         series = machine_series(campaign, result.inputs.assignments, result.inputs.period, first=first, last=last,
@@ -191,7 +208,7 @@ def _sections(request, campaign, scope, result, level) -> list[Section]:
         curves = _curves(result, [c for c in _children(result, level.unit_id)
                                   if scope.sees(_id_of(result, c))])
         sections.append(Section(_("Các đơn vị trực thuộc"), _small_multiples(result, curves, query), small=True,
-                                summary=_summary(result, curves, query)))
+                                summary=_summary(result, curves, query, forecasts)))
     return sections
 
 
