@@ -16,9 +16,9 @@ PROGRESS_HEADERS = ("Mã đơn vị", "Đơn vị", "Ngày", "Hồ sơ trong ng�
 PROGRESS_WIDTHS = (14, 40, 12, 12, 12, 12, 14, 16, 12)
 MACHINE_HEADERS = ("Máy", "Ngày", "Hồ sơ trong ngày", "Chỉ tiêu ngày", "Chênh lệch", "Xã, phường, thị trấn")
 MACHINE_WIDTHS = (14, 12, 12, 12, 12, 50)
-PACE_NOTE = ("Tiến độ đều đến hạn: từ 0 ngày bắt đầu đến chỉ tiêu ngày hết hạn theo đường thẳng, làm tròn đến hồ sơ. "
-             "Chỉ tiêu ngày của máy: chỉ tiêu ngày được giao, hoặc chỉ tiêu cả đợt chia đều cho các ngày làm việc "
-             "của thời gian được giao; làm tròn đến hồ sơ.")
+PACE_NOTE = ("Tiến độ đều đến hạn: đường thẳng từ 0 vào ngày bắt đầu đến chỉ tiêu vào ngày hết hạn, làm tròn "
+             "đến hồ sơ. Chỉ tiêu ngày của máy: chỉ tiêu ngày được giao, hoặc chỉ tiêu cả đợt chia đều cho các "
+             "ngày làm việc của thời gian được giao; làm tròn đến hồ sơ.")
 
 
 def _titles(campaign, heading: str, scope_name: str, as_of: dt.date) -> list[str]:
