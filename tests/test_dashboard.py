@@ -18,7 +18,8 @@ import pytest
 from django.urls import reverse
 
 from thidua.accounts.models import Role
-from thidua.monitoring.forecasts import forget_forecasts
+from thidua.intake.services import report_save
+from thidua.monitoring.forecasts import campaign_forecast, forget_forecasts
 from thidua.monitoring.progress import (
     Curve,
     ProgressDay,
@@ -203,6 +204,25 @@ def test_the_date_looked_at_is_kept_and_a_bad_one_said(login):
     assert "không hợp lệ" in body
 
 
+def test_a_units_chart_draws_its_forecast_as_the_campaign_forecast_gives_it(campaign, login):
+    team = Unit.objects.get(campaign=campaign, code="TO-VTH-1")
+    report_save(campaign=campaign, team=team, day=E, rows=[("M-VTH-01", "31318", 1900)], actor="kiem-thu")
+    expected = next(f for _g, f in campaign_forecast(campaign, E).competitors() if f.code == "CAH-VTH")
+    assert expected.projected_on is not None
+    chart = login(Role.PC06, "PC06").get(url(don_vi="CAH-VTH")).context["sections"][0].charts[0]
+    assert series_named(chart.option, "Dự báo theo tốc độ hiện tại")["data"] == [
+        [E.isoformat(), expected.intake], [expected.projected_on.isoformat(), expected.quota]]
+    band = [series_named(chart.option, name)["data"][1][0] for name in ("Dự báo sớm nhất", "Dự báo muộn nhất")]
+    assert band == [day.isoformat() for day in expected.band]
+    assert expected.reason in chart.note
+
+
+def test_a_unit_without_a_forecast_within_a_year_says_why_and_draws_none(campaign, login):
+    chart = login(Role.PC06, "PC06").get(url(don_vi="CAH-VTH")).context["sections"][0].charts[0]
+    assert "không hoàn thành trong vòng một năm sau hạn" in chart.note
+    assert [s["name"] for s in chart.option["series"]] == ["Lũy kế thu nhận", "Tiến độ đều đến hạn", "Chỉ tiêu"]
+
+
 # --- the workbooks ---------------------------------------------------------------------------------------------
 
 def workbook(response):
@@ -253,6 +273,6 @@ def test_the_machine_level_has_no_cumulative_workbook(login):
 def test_each_level_reads_a_fixed_number_of_queries(params, login, django_assert_max_num_queries):
     client = login(Role.PC06, "PC06")
     forget_standings()
-    forget_forecasts()  # computed afresh: the standings, the forecast's communes, the machines' days
-    with django_assert_max_num_queries(17):
+    forget_forecasts()
+    with django_assert_max_num_queries(13):  # computed afresh: the standings, the machines' days
         assert client.get(url(**params)).status_code == 200

@@ -15,6 +15,7 @@ from django.db.models import Sum
 
 from thidua.intake.models import IntakeRecord
 from thidua.scoring import core
+from thidua.scoring import forecast as model
 from thidua.scoring.rules import Period
 
 DAY = dt.timedelta(days=1)
@@ -67,6 +68,16 @@ def curve_of(row: core.Standing, start: dt.date, as_of: dt.date) -> Curve:
         days.append(ProgressDay(day, n, cumulative))
         day += DAY
     return Curve(row.code, row.name, row.quota, tuple(days), row.completed_on)
+
+
+def forecast_of(row: core.Standing, period: Period, as_of: dt.date, settings) -> model.Forecast:
+    """Return one unit's forecast (docs/monitoring.md) from its standings row, as `campaign_forecast` gives it
+    (without what it would need to overtake): a chart needs a few units' forecasts, not the whole campaign's with
+    its communes and projected standings."""
+    return model.forecast(code=row.code, name=row.name, quota=row.quota,
+                          daily={d.day: d.applications for d in row.days}, start=period.start,
+                          deadline=period.deadline, as_of=as_of, window_days=settings.window_days,
+                          watch_days=settings.watch_days, completed_on=row.completed_on, rank=row.rank)
 
 
 def weekly(days: tuple, as_of: dt.date) -> list:

@@ -13,8 +13,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from thidua.monitoring.forecasts import campaign_forecast
-from thidua.monitoring.progress import Curve, curve_of, daily_window, machine_series
+from thidua.monitoring.progress import Curve, curve_of, daily_window, forecast_of, machine_series
 from thidua.monitoring.progress_export import machines_xlsx, progress_xlsx
 from thidua.standings.selectors import campaign_standings
 from thidua.units.models import Kind
@@ -129,10 +128,10 @@ def _small_multiples(result, curves: list[Curve], query) -> list[charts.Chart]:
     return out
 
 
-def _forecasts(campaign, as_of) -> dict:
-    """Return the forecast of every team and competitor by code (monitoring/forecasts.py)."""
-    found = campaign_forecast(campaign, as_of)
-    return {f.code: f for f in found.teams} | {f.code: f for _g, f in found.competitors()}
+def _forecasts(result, curves: list[Curve]) -> dict:
+    """Return the forecast of each unit drawn, by code."""
+    rows, settings = _rows(result), result.campaign.config.monitoring
+    return {c.code: forecast_of(rows[c.code], result.inputs.period, result.as_of, settings) for c in curves}
 
 
 def _summary(result, curves: list[Curve], query, forecasts: dict) -> tuple:
@@ -182,16 +181,15 @@ def _sections(request, campaign, scope, result, level) -> list[Section]:
         return [Section(_("Hồ sơ theo ngày và chỉ tiêu ngày"), out)]
     if level.unit_id is None:
         sections = []
-        forecasts = _forecasts(campaign, result.as_of)
         for g in _scored_groups(result):
             curves = _curves(result, [s.code for s in g.standings.rows])
             sections.append(Section(g.name, _small_multiples(result, curves, query), small=True,
-                                    summary=_summary(result, curves, query, forecasts)))
+                                    summary=_summary(result, curves, query, _forecasts(result, curves))))
         return sections
-    forecasts = _forecasts(campaign, result.as_of)
     code, _name, kind, _p, _g = result.inputs.units[level.unit_id]
-    sections = [Section(_("Tiến độ lũy kế"), [_unit_chart(result, c, forecasts.get(c.code))
-                                               for c in _curves(result, [code])])]
+    own = _curves(result, [code])
+    forecasts = _forecasts(result, own)
+    sections = [Section(_("Tiến độ lũy kế"), [_unit_chart(result, c, forecasts[c.code]) for c in own])]
     if kind == Kind.TO:
         first, last = daily_window(campaign.config.start, result.as_of)
         series = machine_series(campaign, result.inputs.assignments, result.inputs.period, first=first, last=last,
@@ -208,7 +206,7 @@ def _sections(request, campaign, scope, result, level) -> list[Section]:
         curves = _curves(result, [c for c in _children(result, level.unit_id)
                                   if scope.sees(_id_of(result, c))])
         sections.append(Section(_("Các đơn vị trực thuộc"), _small_multiples(result, curves, query), small=True,
-                                summary=_summary(result, curves, query, forecasts)))
+                                summary=_summary(result, curves, query, _forecasts(result, curves))))
     return sections
 
 
