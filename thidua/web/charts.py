@@ -187,13 +187,13 @@ def cumulative_table(curve: Curve, start: dt.date, deadline: dt.date, as_of: dt.
     """Return the table of a cumulative chart: a row a week up to the date looked at, the intake against the even
     pace and the quota."""
     headers = (Cell(_("Ngày")), Cell(_("Lũy kế"), num=True), Cell(_("Tiến độ đều"), num=True),
-               Cell(_("Chênh lệch"), num=True), Cell(_("Tỷ lệ chỉ tiêu"), num=True))
+               Cell(_("Chênh lệch"), num=True, wide=True), Cell(_("Tỷ lệ chỉ tiêu"), num=True))
     rows = []
     for d in weekly(curve.days, as_of):
         pace = _rounded(straight_line(curve.quota, d.day, start, deadline))
         share = vn.ratio(Fraction(d.cumulative, curve.quota)) if curve.quota else "—"
         rows.append((Cell(vn.date(d.day)), Cell(vn.number(d.cumulative), num=True), Cell(vn.number(pace), num=True),
-                     Cell(vn.number(d.cumulative - pace), num=True), Cell(share, num=True)))
+                     Cell(vn.number(d.cumulative - pace), num=True, wide=True), Cell(share, num=True)))
     return headers, tuple(rows)
 
 
@@ -201,14 +201,14 @@ def machine_table(series: MachineSeries, commune_url=None) -> tuple[tuple[Cell, 
     """Return the table of a machine's chart: a row a day, its applications, target and the difference; with the
     communes it worked in (each a link to its coverage) when `commune_url` is given."""
     headers = (Cell(_("Ngày")), Cell(_("Hồ sơ trong ngày"), num=True), Cell(_("Chỉ tiêu ngày"), num=True),
-               Cell(_("Chênh lệch"), num=True))
+               Cell(_("Chênh lệch"), num=True, wide=True))
     if commune_url is not None:
         headers += (Cell(_("Xã, phường, thị trấn")),)
     rows = []
     for d in series.days:
         target = _rounded(d.target)
         row = (Cell(vn.date(d.day)), Cell(vn.number(d.applications), num=True), Cell(vn.number(target), num=True),
-               Cell(vn.number(d.applications - target), num=True))
+               Cell(vn.number(d.applications - target), num=True, wide=True))
         if commune_url is not None:
             row += (Cell("—" if not d.communes else "", links=tuple(
                 (f"{name} ({vn.number(n)})", commune_url(code)) for code, name, n in d.communes)),)
