@@ -89,9 +89,10 @@ def _curves(result, codes) -> list[Curve]:
     return [curve_of(rows[c], start, result.as_of) for c in codes if c in rows and rows[c].quota > 0]
 
 
-def _children(result, unit_id) -> list[str]:
-    """Return the codes of the units right below a unit, in code order."""
-    return sorted(code for code, _n, _k, parent, _g in result.inputs.units.values() if parent == unit_id)
+def _children(result, scope, unit_id) -> list[str]:
+    """Return the codes of the units right below a unit that the user sees, in code order."""
+    return sorted(code for pk, (code, _n, _k, parent, _g) in result.inputs.units.items()
+                  if parent == unit_id and scope.sees(pk))
 
 
 def _scored_groups(result) -> list:
@@ -162,7 +163,7 @@ class Section:
     summary: tuple | None = None  # (headers, rows) of the table above small multiples
 
 
-def _sections(request, campaign, scope, result, level) -> list[Section]:
+def _sections(campaign, scope, result, level) -> list[Section]:
     """Return what the level shows: the competitors of each group (top), a unit's own curve and its units below,
     a team's own curve and its machines, or one machine with the communes it worked in."""
     def query(code):
@@ -203,15 +204,10 @@ def _sections(request, campaign, scope, result, level) -> list[Section]:
                                          url=base + _query(result.as_of, code, s.machine)))
         sections.append(Section(_("Các máy của tổ: hồ sơ theo ngày"), machines))
     else:
-        curves = _curves(result, [c for c in _children(result, level.unit_id)
-                                  if scope.sees(_id_of(result, c))])
+        curves = _curves(result, _children(result, scope, level.unit_id))
         sections.append(Section(_("Các đơn vị trực thuộc"), _small_multiples(result, curves, query), small=True,
                                 summary=_summary(result, curves, query, _forecasts(result, curves))))
     return sections
-
-
-def _id_of(result, code: str) -> int:
-    return next(pk for pk, (c, *_rest) in result.inputs.units.items() if c == code)
 
 
 @login_required
@@ -225,7 +221,7 @@ def dashboard(request, code):
     query = _query(as_of, unit_code, level.machine)
     return render(request, "web/dashboard.html", {
         "campaign": campaign, "scope": scope, "as_of": as_of, "error": error, "level": level,
-        "sections": _sections(request, campaign, scope, result, level), "query": query,
+        "sections": _sections(campaign, scope, result, level), "query": query,
         "unit_code": unit_code, "deadline": campaign.config.deadline, "start": campaign.config.start,
         "window": daily_window(campaign.config.start, as_of),
     })
@@ -251,8 +247,7 @@ def dashboard_progress_xlsx(request, code):
         name = _("Toàn tỉnh")
     else:
         unit_code = result.inputs.units[level.unit_id][0]
-        below = [c for c in _children(result, level.unit_id) if scope.sees(_id_of(result, c))]
-        curves = _curves(result, [unit_code, *below])
+        curves = _curves(result, [unit_code, *_children(result, scope, level.unit_id)])
         name = level.name
     return _xlsx_response(lambda out: progress_xlsx(out, campaign=campaign, scope_name=name, as_of=as_of,
                                                     curves=curves),
