@@ -18,7 +18,10 @@ What it does:
 3. FLOOR: the one GROUP BY (team, day) of the intake, fetched completely through Django's connection.
 4. STANDINGS: `campaign_standings(campaign, as_of=deadline)` (every group, the teams' standings, the budget).
 5. CLI: `thidua score CODE --format json --output /dev/null`, the whole command (wall time with start-up).
-FLOOR and STANDINGS run each in a fresh subprocess that reports its wall time of the work only (Django's
+6. FORECAST (docs/monitoring.md): `campaign_forecast` (it computes the standings it stands on) and
+   `commune_forecasts`, as of the deadline; and `thidua forecast CODE --format json` as a whole command. The goal
+   (issue 11): the forecast within 2× the standings' time.
+FLOOR, STANDINGS and FORECAST run each in a fresh subprocess that reports its wall time of the work only (Django's
 start-up — django.setup(), imports, the connection — is reported apart) and its peak resident memory
 (VmHWM); best of 3 runs. The CLI's peak memory is its ru_maxrss from wait4. A digest of the standings'
 JSON and of every standing in full (codes, not ids) is printed so that runs on both databases and before/after a
@@ -119,9 +122,28 @@ def _standings(profile_to: str | None) -> dict:
             "budget_vnd": result.budget.total_vnd, "final": result.final}
 
 
+def _forecast() -> dict:
+    campaign, startup = _startup()
+    from thidua.monitoring.forecasts import campaign_forecast, commune_forecasts
+
+    ready = _ready()
+    started = time.perf_counter()
+    result = campaign_forecast(campaign, campaign.deadline)
+    communes = commune_forecasts(campaign, result.as_of)
+    seconds = time.perf_counter() - started
+    return {"seconds": seconds, "startup_s": startup, "ready_s": ready, "peak_mib": common.peak_mib(),
+            "competitors": sum(1 for _ in result.competitors()), "teams": len(result.teams),
+            "communes": len(communes), "at_risk": len(result.at_risk())}
+
+
 def _child(argv: list[str]) -> None:
     mode = argv[0]
-    result = _floor() if mode == "floor" else _standings(argv[1] if len(argv) > 1 else None)
+    if mode == "floor":
+        result = _floor()
+    elif mode == "forecast":
+        result = _forecast()
+    else:
+        result = _standings(argv[1] if len(argv) > 1 else None)
     common.report_result(result)
 
 
@@ -136,9 +158,9 @@ def _run_child(*args: str) -> dict:
     return dict(result, process_s=time.perf_counter() - started)  # process_s: spawn to exit
 
 
-def _run_cli(as_of: dt.date) -> dict:
-    """Run `thidua score` as a whole command; return its wall time, exit code and peak memory (wait4)."""
-    cmd = [str(Path(sys.executable).parent / "thidua"), "score", CAMPAIGN_CODE, "--as-of", as_of.isoformat(),
+def _run_cli(as_of: dt.date, command: str = "score") -> dict:
+    """Run `thidua score` (or `forecast`) as a whole command; return its wall time, exit code and peak memory."""
+    cmd = [str(Path(sys.executable).parent / "thidua"), command, CAMPAIGN_CODE, "--as-of", as_of.isoformat(),
            "--format", "json", "--output", os.devnull]
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=common.ROOT, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -276,11 +298,15 @@ def _bench(args, workdir: Path) -> None:
     stands = [_run_child("standings") for _ in range(RUNS)]
     print(f"thidua score --format json × {RUNS}…", flush=True)
     clis = [_run_cli(config.deadline) for _ in range(RUNS)]
+    print(f"forecast (campaign_forecast, commune_forecasts) × {RUNS}…", flush=True)
+    forecasts = [_run_child("forecast") for _ in range(RUNS)]
+    print(f"thidua forecast --format json × {RUNS}…", flush=True)
+    forecast_clis = [_run_cli(config.deadline, "forecast") for _ in range(RUNS)]
 
     def best(rs):
         return min(rs, key=lambda r: r["seconds"])
 
-    f, s, c = best(floors), best(stands), best(clis)
+    f, s, c, fc, fcli = best(floors), best(stands), best(clis), best(forecasts), best(forecast_clis)
     ok_floor = all((r["rows"], r["sum"]) == (plan["team_days"], plan["total"]) for r in floors)
     ok_stand = all((r["teams"], r["intake"], r["team_days"], r["competitors"], r["final"]) ==
                    (plan["teams"], plan["total"], plan["team_days"], plan["competitors"], True) for r in stands)
@@ -289,7 +315,9 @@ def _bench(args, workdir: Path) -> None:
     print(f"standings: {s['competitors']:,} competitors ({s['eligible']} eligible), {s['teams']:,} teams, "
           f"intake {s['intake']:,}, budget {s['budget_vnd']:,} đ — {'VERIFIED' if ok_stand else 'MISMATCH'}; "
           f"digest {', '.join(sorted(digests))}{'' if len(digests) == 1 else ' (runs differ!)'}")
-    print(f"cli exit codes: {[r['rc'] for r in clis]}")
+    print(f"cli exit codes: {[r['rc'] for r in clis]}; forecast cli: {[r['rc'] for r in forecast_clis]}")
+    print(f"forecast: {fc['competitors']:,} competitors ({fc['at_risk']:,} at risk), {fc['teams']:,} teams, "
+          f"{fc['communes']:,} communes")
 
     def runs(rs):
         return " ".join(f"{r['seconds']:.2f}" for r in rs)
@@ -311,6 +339,10 @@ def _bench(args, workdir: Path) -> None:
          f"{s['ready_s']:.2f}", f"{peak:.0f}"),
         ("c. cli: thidua score --format json", f"{c['seconds']:.2f}", runs(clis), "(incl.)", "(incl.)",
          f"{peak_of(clis):.0f}"),
+        ("d. forecast: campaign_forecast() + communes", f"{fc['seconds']:.2f}", runs(forecasts),
+         f"{fc['startup_s']:.2f}", f"{fc['ready_s']:.2f}", f"{peak_of(forecasts):.0f}"),
+        ("e. cli: thidua forecast --format json", f"{fcli['seconds']:.2f}", runs(forecast_clis), "(incl.)",
+         "(incl.)", f"{peak_of(forecast_clis):.0f}"),
     ])
     print(f"\nb / a = {ratio:.2f}×")
     common.print_goals([
@@ -318,6 +350,10 @@ def _bench(args, workdir: Path) -> None:
          s["seconds"] <= GOAL_EXTRA_S),
         (f"full standings within {GOAL_RATIO:g}× of the floor", f"{ratio:.2f}×", ratio <= GOAL_RATIO),
         ("standings peak memory ≤ 1 GiB", f"{peak:.0f} MiB", peak <= GOAL_PEAK_MIB),
+        ("forecast within 2× the standings (d / b)", f"{fc['seconds'] / s['seconds']:.2f}×",
+         fc["seconds"] <= 2 * s["seconds"]),
+        ("thidua forecast within 2× thidua score (e / c)", f"{fcli['seconds'] / c['seconds']:.2f}×",
+         fcli["seconds"] <= 2 * c["seconds"]),
     ], 52)
 
     if args.profile:

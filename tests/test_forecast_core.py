@@ -212,10 +212,10 @@ def test_to_overtake_is_the_smallest_number_that_puts_a_competitor_above_the_ran
         above = max(r.rank for r in standings.rows if r.rank < row.rank)
         target = key(next(r for r in standings.rows if r.rank == above))
 
-        def with_more(extra):
+        def with_more(extra, code=row.code):
             more = dict(intakes)
-            more[row.code] = {**intakes[row.code], as_of: intakes[row.code].get(as_of, 0) + extra}
-            return key(_standings(more, 2000, as_of).by_code()[row.code])
+            more[code] = {**intakes[code], as_of: intakes[code].get(as_of, 0) + extra}
+            return key(_standings(more, 2000, as_of).by_code()[code])
 
         if x is None:
             assert not with_more(100_000) > target

@@ -89,6 +89,12 @@ MATRIX = [
      None, [200, 200, 200, 200, 200, 200], [200, 200, 200, 404, 404, 200]),
     ("standings", "get", lambda t: reverse("standings", args=[C]), None,
      [200, 200, 200, 200, 200, 200], [200, 200, 200, 200, 200, 200]),
+    # issue 11: forecast (every competitor for everyone, as the standings; teams and communes within scope:
+    # tests/test_forecast_pages.py)
+    ("forecast", "get", lambda t: reverse("forecast", args=[C]) + f"?ngay={DAY}", None,
+     [200, 200, 200, 200, 200, 200], [200, 200, 200, 200, 200, 200]),
+    ("forecast workbook", "get", lambda t: reverse("forecast_xlsx", args=[C]) + f"?ngay={DAY}", None,
+     [200, 200, 200, 200, 200, 200], [200, 200, 200, 200, 200, 200]),
     # issue 10: nominations (their full matrix, with nominations in place: tests/test_nominations.py)
     ("nominations", "get", lambda t: reverse("nominations", args=[C]), None,
      [200, 200, 200, 200, 403, 200], [200, 200, 200, 200, 403, 200]),

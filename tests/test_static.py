@@ -24,3 +24,16 @@ def test_every_vendored_script_and_style_sheet_is_recorded():
     listed = {name for name, _ in recorded()}
     present = {str(p.relative_to(VENDOR)) for p in VENDOR.rglob("*") if p.suffix in {".js", ".css"}}
     assert present == listed
+
+
+def test_the_style_sheet_closes_every_block():
+    # An unclosed block swallows every rule after it (a media query for phones once held the desktop's rules).
+    depth = 0
+    text = re.sub(r"/\*.*?\*/", "", (Path(__file__).resolve().parent.parent / "thidua/web/static/thidua/app.css")
+                  .read_text(encoding="utf-8"), flags=re.S)
+    for line in text.splitlines():
+        depth += line.count("{") - line.count("}")
+        assert depth >= 0, line
+        if line and not line[0].isspace() and line[0] != "}" and "{" not in line:
+            assert depth == 0, f"a rule outside its block: {line}"
+    assert depth == 0

@@ -10,7 +10,7 @@ from thidua.lib import vn
 from thidua.lib.sheets import DATE, INTEGER, SYNTHETIC_NOTE, xlsx_table, xlsx_titles
 from thidua.scoring.forecast import UNREACHABLE, Forecast, fixed
 
-from .forecasts import CampaignForecast
+from .forecasts import CampaignForecast, CommuneForecast
 
 
 def _day(value: dt.date | None) -> str | None:
@@ -34,7 +34,7 @@ def forecast_json(f: Forecast, group: str | None = None) -> dict:
     }
 
 
-def campaign_forecast_json(result: CampaignForecast) -> dict:
+def campaign_forecast_json(result: CampaignForecast, communes: tuple[CommuneForecast, ...]) -> dict:
     """Return the object `thidua forecast --format json` prints."""
     return {
         "campaign": result.campaign.code, "as_of": result.as_of.isoformat(), "window_days": result.window_days,
@@ -44,7 +44,7 @@ def campaign_forecast_json(result: CampaignForecast) -> dict:
         "communes": [{"commune": c.code, "name": c.name, "eligible": c.eligible, "intake": c.intake,
                       "coverage": None if c.coverage is None else fixed(c.coverage, 4),
                       "projected_on": _day(c.forecast.projected_on), "at_risk": c.forecast.at_risk}
-                     for c in result.communes],
+                     for c in communes],
     }
 
 
@@ -88,7 +88,7 @@ def _text(value) -> str:
     return str(value)
 
 
-def forecast_table(result: CampaignForecast) -> str:
+def forecast_table(result: CampaignForecast, communes: tuple[CommuneForecast, ...]) -> str:
     """Return the forecast as a Vietnamese text table: competitors by group, teams, communes at risk."""
     c = result.campaign
     lines = [c.name, f"Dự báo đến ngày {vn.date(result.as_of)} (tốc độ: bình quân {result.window_days} ngày gần "
@@ -104,7 +104,7 @@ def forecast_table(result: CampaignForecast) -> str:
     lines += ["", "Các tổ"]
     lines += _text_table([[HEADERS[i] for i in short[1:]],
                           *([_text(_row(f)[i]) for i in short[1:]] for f in result.teams)])
-    risky = [x for x in result.communes if x.forecast.at_risk]
+    risky = [x for x in communes if x.forecast.at_risk]
     lines += ["", f"Xã, phường, thị trấn chưa phủ hết người trong độ tuổi đúng hạn: {len(risky)}"]
     lines += _text_table([["Mã", "Xã", "Huyện", "Trong độ tuổi", "Đã thu nhận", "Tỷ lệ", "Dự kiến phủ hết"],
                           *([x.code, x.name, x.district, vn.number(x.eligible), vn.number(x.intake),
@@ -118,7 +118,8 @@ def _text_table(rows: list[list[str]]) -> list[str]:
     return ["  " + "  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip() for r in rows]
 
 
-def forecast_xlsx(result: CampaignForecast, path, *, units: frozenset[str] | None = None):
+def forecast_xlsx(result: CampaignForecast, communes: tuple[CommuneForecast, ...], path, *,
+                  units: frozenset[str] | None = None):
     """Write the forecast as a workbook: one sheet per scored group, the teams, the communes (limited to `units`'
     codes and communes when given, as a page shows a district only its own)."""
     wb = Workbook()
@@ -149,7 +150,7 @@ def forecast_xlsx(result: CampaignForecast, path, *, units: frozenset[str] | Non
     top = titles(ws, "Độ phủ người trong độ tuổi theo xã, phường, thị trấn", 9)
     rows = [[x.code, x.name, x.district, x.eligible, x.intake, vn.rounded(x.coverage, 4), x.forecast.projected_on,
              "Nguy cơ không phủ hết đúng hạn" if x.forecast.at_risk else "", x.forecast.reason]
-            for x in result.communes if units is None or x.code in units]
+            for x in communes if units is None or x.code in units]
     xlsx_table(ws, top, ("Mã xã", "Xã, phường, thị trấn", "Huyện", "Người trong độ tuổi", "Đã thu nhận", "Tỷ lệ phủ",
                          "Dự kiến phủ hết", "Cảnh báo", "Lý do"), rows, (10, 24, 20, 12, 12, 10, 12, 18, 60),
                formats={4: INTEGER, 5: INTEGER, 6: "0.00%", 7: DATE})

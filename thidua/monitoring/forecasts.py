@@ -2,7 +2,8 @@
 
 The competitors' and the teams' forecasts come from the standings of the same date (`campaign_standings`, kept per
 process until the next act); the communes' from one GROUP BY (commune, day) over the intake. A result is kept per
-process like the standings, under the same key: it stays right until the history moves.
+process like the standings, under the same key: it stays right until the history moves. The communes' are read
+apart (`commune_forecasts`), for the pages that show them.
 """
 
 import dataclasses
@@ -19,6 +20,7 @@ from thidua.campaigns.models import Campaign
 from thidua.intake.models import EligiblePopulation, IntakeRecord
 from thidua.scoring import core
 from thidua.scoring import forecast as model
+from thidua.scoring.rules import Period
 from thidua.standings.selectors import CampaignStandings, campaign_standings, default_as_of
 from thidua.territory.models import AdminUnit
 
@@ -37,6 +39,7 @@ class GroupForecast:
 
 @dataclass(frozen=True)
 class CommuneForecast:
+    pk: int
     code: str
     name: str
     district: str
@@ -56,7 +59,6 @@ class CampaignForecast:
     window_days: int
     groups: tuple[GroupForecast, ...]
     teams: tuple[model.Forecast, ...]
-    communes: tuple[CommuneForecast, ...]
 
     @property
     def campaign(self) -> Campaign:
@@ -128,12 +130,16 @@ def _campaign_forecast(campaign: Campaign, as_of: dt.date) -> CampaignForecast:
     teams = model.forecast_standings(standings.teams, period, **options)
     teams = tuple(sorted(teams, key=lambda f: f.code))
     return CampaignForecast(standings, as_of, model.window(period.start, as_of, settings.window_days)[1],
-                            tuple(groups), teams, _communes(campaign, period, as_of, settings))
+                            tuple(groups), teams)
 
 
-def _communes(campaign: Campaign, period, as_of: dt.date, settings) -> tuple[CommuneForecast, ...]:
-    """Return the forecast of coverage of each commune with an eligible-population row or with intake: three
-    queries (the intake per commune and day, the population, the communes' names)."""
+def commune_forecasts(campaign: Campaign, as_of: dt.date) -> tuple[CommuneForecast, ...]:
+    """Return the forecast of coverage of each commune with an eligible-population row or with intake, as of the
+    forecast's date (`CampaignForecast.as_of`): three queries (the intake per commune and day, the population, the
+    communes' names). Apart from the competitors' forecast: the home pages' alerts do without it."""
+    config = campaign.config
+    settings = config.monitoring
+    period = Period(config.start, config.deadline, frozenset(config.non_working_days))
     daily: dict[int, dict[dt.date, int]] = defaultdict(dict)
     rows = (IntakeRecord.objects.filter(campaign=campaign, day__gte=period.start, day__lte=as_of)
             .values_list("commune_id", "day").annotate(n=Sum("applications")).order_by())
@@ -150,5 +156,5 @@ def _communes(campaign: Campaign, period, as_of: dt.date, settings) -> tuple[Com
         f = model.forecast(code=code, name=name, quota=people, daily=daily.get(pk, {}), start=period.start,
                            deadline=period.deadline, as_of=as_of, window_days=settings.window_days,
                            watch_days=settings.watch_days, noun="người")
-        found.append(CommuneForecast(code, name, district, people, f.intake, f))
+        found.append(CommuneForecast(pk, code, name, district, people, f.intake, f))
     return tuple(sorted(found, key=lambda c: c.code))

@@ -4,7 +4,9 @@ No framework here, as in `core`: dates are calendar days, quantities integers an
 it is shown. Inputs are the day-by-day intake of a competitor (a team, a commune) and its quota.
 """
 
+import bisect
 import datetime as dt
+import itertools
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -72,18 +74,6 @@ class Forecast:
         return self.at_risk or self.watch
 
 
-def block_paces(daily: Mapping[dt.date, int], start: dt.date, as_of: dt.date) -> list[Fraction]:
-    """Return the paces of the 7-day blocks ending on E, E − 7, E − 14, E − 21 that lie wholly inside [S, E]."""
-    paces = []
-    for back in (0, 7, 14, 21):
-        last = as_of - back * DAY
-        first = last - 6 * DAY
-        if first < start:
-            break
-        paces.append(Fraction(sum(n for day, n in daily.items() if first <= day <= last), 7))
-    return paces
-
-
 def forecast(*, code: str, name: str, quota: int, daily: Mapping[dt.date, int], start: dt.date, deadline: dt.date,
              as_of: dt.date, window_days: int, watch_days: int, completed_on: dt.date | None = None,
              rank: int | None = None, noun: str = "hồ sơ") -> Forecast:
@@ -92,20 +82,25 @@ def forecast(*, code: str, name: str, quota: int, daily: Mapping[dt.date, int], 
     `daily` may hold days outside [S, E]: they are not counted. `completed_on` is the day its cumulative intake
     first reached the quota (computed here when not given). `noun` names what is counted in the reason.
     """
-    counted = {day: n for day, n in daily.items() if start <= day <= as_of}
-    intake = sum(counted.values())
+    # Applications up to each day of [S, E], so that every window's sum is one subtraction.
+    per_day = [0] * ((as_of - start).days + 1)
+    for day, n in daily.items():
+        if start <= day <= as_of:
+            per_day[(day - start).days] += n
+    upto = list(itertools.accumulate(per_day, initial=0))
+
+    def between(first: dt.date, last: dt.date) -> int:
+        return upto[(last - start).days + 1] - upto[(first - start).days]
+
+    intake = upto[-1]
     if quota <= 0:
         return Forecast(code, name, 0, intake, None, None, None, None, None, (None, None), False, False,
                         "Chưa có chỉ tiêu: không dự báo.", rank)
     if completed_on is None and intake >= quota:
-        running = 0
-        for day in sorted(counted):
-            running += counted[day]
-            if running >= quota:
-                completed_on = day
-                break
+        completed_on = start + bisect.bisect_left(upto, quota, 1) * DAY - DAY
     remaining = max(0, quota - intake)
-    rate = pace(counted, start, as_of, window_days)
+    first, w = window(start, as_of, window_days)
+    rate = Fraction(between(first, as_of), w)
     if remaining == 0:
         return Forecast(code, name, quota, intake, completed_on, 0, rate, None, completed_on,
                         (completed_on, completed_on), False, False,
@@ -113,13 +108,14 @@ def forecast(*, code: str, name: str, quota: int, daily: Mapping[dt.date, int], 
     left = (deadline - as_of).days
     required = Fraction(remaining, left) if left > 0 else UNREACHABLE
     on = projected(remaining, rate, as_of, deadline)
-    blocks = block_paces(counted, start, as_of)
+    blocks = [Fraction(between(last - 6 * DAY, last), 7) for last in (as_of - back * DAY for back in (0, 7, 14, 21))
+              if last - 6 * DAY >= start]
     band = ((projected(remaining, max(blocks), as_of, deadline), projected(remaining, min(blocks), as_of, deadline))
             if blocks else (None, None))
     at_risk = on is None or on > deadline
     watch = not at_risk and (deadline - watch_days * DAY) <= on <= deadline
     reason = _reason(remaining=remaining, rate=rate, required=required, on=on, deadline=deadline,
-                     window_length=window(start, as_of, window_days)[1], at_risk=at_risk, watch=watch, noun=noun)
+                     window_length=w, at_risk=at_risk, watch=watch, noun=noun)
     return Forecast(code, name, quota, intake, completed_on, remaining, rate, required, on, band, at_risk, watch,
                     reason, rank)
 
@@ -181,13 +177,22 @@ def forecast_standings(standings: core.Standings, period: Period, *, window_days
 
 def _key_with(row: core.Standing, extra: int, as_of: dt.date, period: Period, scale: Scale):
     """Return the ranking key (total, time points, attainment) of a row had it received `extra` more applications
-    on `as_of` (its completion day becoming `as_of` if they make it reach its quota)."""
+    on `as_of` (its completion day becoming `as_of` if they make it reach its quota).
+
+    The points of `core.intake_points` and `core.time_points`, without their explanations' text (this is asked
+    a dozen times per competitor); tests/test_forecast_core.py checks the result against the scoring core.
+    """
+    w = core._weights(scale)
     intake = row.intake + extra
     attainment = Fraction(intake, row.quota)
+    points = w.weight * min(attainment, 1)
+    if attainment > 1:
+        points += min(w.bonus_cap, math.floor((attainment - 1) / w.step) * w.per_step)
     completed_on = row.completed_on if row.completed_on is not None else (as_of if intake >= row.quota else None)
-    ip, _ = core.intake_points(attainment, scale)
-    tp, _ = core.time_points(completed_on, period.deadline, scale)
-    return (ip + tp, tp, attainment)
+    time = Fraction(0)
+    if completed_on is not None:
+        time = w.done + min(w.early_cap, w.per_day * (period.deadline - completed_on).days)
+    return (points + time, time, attainment)
 
 
 def _saturation(scale: Scale) -> Fraction:

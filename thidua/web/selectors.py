@@ -6,10 +6,13 @@ from fractions import Fraction
 
 from django.db.models import Count, Q, Sum
 
+from thidua.accounts.models import Role
 from thidua.accounts.scopes import Scope, campaigns_visible
-from thidua.campaigns.models import Campaign
+from thidua.campaigns.models import Campaign, Status
 from thidua.intake.models import Assignment, DailyReport, EligiblePopulation, IntakeRecord, ReportStatus
 from thidua.intake.selectors import ReopenedDay, reopened_days
+from thidua.monitoring.forecasts import BeforeStart, campaign_forecast
+from thidua.scoring.forecast import Forecast
 from thidua.territory.models import AdminUnit
 from thidua.units.models import Kind, Membership, Unit
 from thidua.units.selectors import subtree_ids, unit_areas
@@ -177,3 +180,54 @@ def unit_page(campaign: Campaign, unit: Unit, result) -> UnitPage:
         communes=[CommuneRow(c, eligible.get(c.id), taken.get(c.id, 0))
                   for c in AdminUnit.objects.filter(id__in=communes | set(taken)).order_by("code")],
     )
+
+
+# issue 11: forecast alerts
+PLANNER_ROLES = {Role.ADMIN, Role.PC06}  # who plans and applies the support machines
+
+
+def in_scope(campaign: Campaign, scope: Scope, communes: bool = True) -> tuple[set[str] | None, set[int] | None]:
+    """Return the codes of the units and the ids of the communes in a scope (None: all; no communes asked: an
+    empty set): one query, four with the communes."""
+    if scope.whole_campaign:
+        return None, None
+    codes = set(Unit.objects.filter(campaign=campaign, id__in=scope.unit_ids).values_list("code", flat=True))
+    if not communes:
+        return codes, set()
+    areas = unit_areas(campaign)
+    communes = set().union(*(areas.get(pk, ()) for pk in scope.unit_ids))
+    return codes, communes
+
+
+@dataclass(frozen=True)
+class Alerts:
+    """What a role should see first on its home page: the competitors or teams at risk or watched in its scope."""
+
+    as_of: dt.date
+    at_risk: list[Forecast]
+    watch: list[Forecast]
+    teams: bool  # the rows are teams (a district's or a team's own), not competitors
+    planner: bool
+
+    def __bool__(self) -> bool:
+        return bool(self.at_risk or self.watch)
+
+
+def forecast_alerts(campaign: Campaign, scope: Scope | None) -> Alerts | None:
+    """Return a role's alerts for a running campaign: PC06, the council, admins and viewers the districts at risk
+    (PC06 and admins with the planner); a district its teams and itself; a team itself."""
+    if scope is None or campaign.status != Status.RUNNING:
+        return None
+    try:
+        result = campaign_forecast(campaign)
+    except BeforeStart:
+        return None
+    if scope.whole_campaign:
+        rows = [f for _, f in result.competitors()]
+        teams = False
+    else:
+        units, _ = in_scope(campaign, scope, communes=False)
+        rows = [f for _, f in result.competitors() if f.code in units] + [f for f in result.teams if f.code in units]
+        teams = True
+    return Alerts(result.as_of, [f for f in rows if f.at_risk], [f for f in rows if f.watch], teams,
+                  scope.role in PLANNER_ROLES)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import account, appeals, audit, dashboard, documents, imports, lifecycle, nominations, reports, views
+from . import account, appeals, audit, dashboard, documents, forecasts, imports, lifecycle, nominations, reports, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -10,6 +10,10 @@ urlpatterns = [
     path("dot/<slug:code>/xep-hang/", views.standings, name="standings"),
     path("dot/<slug:code>/xep-hang/bang-xep-hang.xlsx", views.standings_xlsx, name="standings_xlsx"),
     path("dot/<slug:code>/xep-hang/<str:unit>/", views.standing_detail, name="standing_detail"),
+    # issue 11: forecast
+    path("dot/<slug:code>/du-bao/", forecasts.forecast_page, name="forecast"),
+    path("dot/<slug:code>/du-bao/du-bao.xlsx", forecasts.forecast_xlsx_download, name="forecast_xlsx"),
+    # end forecast
     path("dot/<slug:code>/bao-cao/", reports.reports, name="reports"),
     path("dot/<slug:code>/bao-cao/xac-nhan/", reports.reports_verify_page, name="reports_verify"),
     path("dot/<slug:code>/bao-cao/tong-hop/", reports.daily_summary, name="daily_summary"),

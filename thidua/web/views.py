@@ -16,7 +16,7 @@ from thidua.standings.selectors import campaign_standings, default_as_of
 from thidua.units.models import Unit
 
 from .lifecycle import end_tasks, lifecycle_panel
-from .selectors import campaign_overview, campaigns_listed, today_of, unit_page
+from .selectors import campaign_overview, campaigns_listed, forecast_alerts, today_of, unit_page
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -32,7 +32,8 @@ def home(request):
             closed.unit_count, campaign = campaign.unit_count, closed
         today = today_of(campaign, scope, default_as_of(campaign)) if scope and campaign.accepts_data else None
         ending = end_tasks(campaign, scope) if scope and not campaign.accepts_data else []
-        panels.append((campaign, scope, today, ending))
+        alerts = forecast_alerts(campaign, scope) if today else None
+        panels.append((campaign, scope, today, ending, alerts))
     admin = user_admin_of(request.user)
     return render(request, "web/home.html", {"panels": panels, "role": role_of(request.user),
                                              "users": users_summary(admin) if admin else None})

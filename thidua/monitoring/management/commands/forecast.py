@@ -6,7 +6,7 @@ from thidua.campaigns.management.arguments import iso_date
 from thidua.campaigns.models import Campaign
 from thidua.lib import vn
 from thidua.monitoring.export import campaign_forecast_json, forecast_table, forecast_xlsx
-from thidua.monitoring.forecasts import campaign_forecast
+from thidua.monitoring.forecasts import campaign_forecast, commune_forecasts
 
 
 class Command(BaseCommand):
@@ -29,14 +29,15 @@ class Command(BaseCommand):
         if format == "xlsx" and not output:
             raise CommandError("Định dạng xlsx cần --output TỆP.xlsx.")
         result = campaign_forecast(found, as_of)
+        communes = commune_forecasts(found, result.as_of)
         if format == "xlsx":
-            forecast_xlsx(result, output)
+            forecast_xlsx(result, communes, output)
             self.stdout.write(f"Đã ghi {output}.")
             return
         if format == "json":
-            text = json.dumps(campaign_forecast_json(result), ensure_ascii=False, indent=2) + "\n"
+            text = json.dumps(campaign_forecast_json(result, communes), ensure_ascii=False, indent=2) + "\n"
         else:
-            text = forecast_table(result)
+            text = forecast_table(result, communes)
         if output:
             with open(output, "w", encoding="utf-8") as fh:
                 fh.write(text)
