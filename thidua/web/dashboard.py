@@ -161,6 +161,7 @@ class Section:
     charts: list
     small: bool = False  # small multiples, with a key instead of a legend each
     summary: tuple | None = None  # (headers, rows) of the table above small multiples
+    empty: str = ""  # said when there is no chart
 
 
 def _sections(campaign, scope, result, level) -> list[Section]:
@@ -190,7 +191,8 @@ def _sections(campaign, scope, result, level) -> list[Section]:
     code, _name, kind, _p, _g = result.inputs.units[level.unit_id]
     own = _curves(result, [code])
     forecasts = _forecasts(result, own)
-    sections = [Section(_("Tiến độ lũy kế"), [_unit_chart(result, c, forecasts[c.code]) for c in own])]
+    sections = [Section(_("Tiến độ lũy kế"), [_unit_chart(result, c, forecasts[c.code]) for c in own],
+                        empty=_("Đơn vị này không có chỉ tiêu riêng."))]
     if kind == Kind.TO:
         first, last = daily_window(campaign.config.start, result.as_of)
         series = machine_series(campaign, result.inputs.assignments, result.inputs.period, first=first, last=last,
