@@ -186,6 +186,13 @@ def test_a_district_starts_at_its_own_unit_and_sees_its_teams_only(login):
     assert client.get(url(don_vi="TO-VTH-1")).status_code == 200
 
 
+def test_a_unit_without_a_quota_of_its_own_shows_its_units(login):
+    page = login(Role.PC06, "PC06").get(url(don_vi="PC06"))
+    own, below = page.context["sections"]
+    assert own.charts == [] and "Đơn vị này không có chỉ tiêu riêng." in page.content.decode()
+    assert [c.title for c in below.charts] == ["Công an thành phố Ngã Bảy", "Công an thành phố Vị Thanh"]
+
+
 def test_a_team_sees_its_machines_day_by_day_and_one_machine_with_its_communes(login):
     client = login(Role.TEAM, "TO-VTH-1")
     team = client.get(url()).content.decode()
