@@ -6,9 +6,11 @@ so that no meaning rests on a colour. Numbers are formatted by charts.js (`data-
 """
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from thidua.lib import vn
@@ -50,7 +52,10 @@ class Chart:
     rows: tuple[tuple[Cell, ...], ...]
     url: str = ""
     note: str = ""
-    key: tuple[tuple[str, str], ...] = field(default=())  # (line style class, label) when the chart has no legend
+
+    @property
+    def table(self) -> str:
+        return table_html(self.headers, self.rows, self.title)
 
 
 @dataclass(frozen=True)
@@ -237,3 +242,24 @@ def summary_table(curves: list[Curve], start: dt.date, deadline: dt.date, as_of:
          Cell(vn.number(c.intake), num=True, wide=True), Cell(vn.ratio(c.attainment), num=True),
          Cell(even, num=True, wide=True), Cell(reached(c)))
         for c in curves)
+
+
+def _cell_html(cell: Cell, tag: str) -> str:
+    classes = " ".join(c for c, on in (("num", cell.num), ("wide", cell.wide)) if on)
+    attrs = format_html(' scope="row"') if tag == "th" else format_html(' class="{}"', classes) if classes else ""
+    text = format_html('<a href="{}">{}</a>', cell.url, cell.text) if cell.url else escape(cell.text)
+    links = mark_safe(", ").join(format_html('<a href="{}">{}</a>', url, label) for label, url in cell.links)
+    return format_html("<{}{}>{}{}</{}>", tag, attrs, text, links, tag)
+
+
+def table_html(headers: tuple[Cell, ...], rows: tuple[tuple[Cell, ...], ...], caption: str) -> str:
+    """Return a chart's table as HTML, its first column heading each row: written here rather than by a template
+    loop, a page of a dozen charts renders several times faster."""
+    head = "".join(format_html('<th scope="col"{}>{}</th>', format_html(' class="{}"', " ".join(
+        c for c, on in (("num", h.num), ("wide", h.wide)) if on)) if (h.num or h.wide) else "", h.text)
+        for h in headers)
+    body = "".join("<tr>" + "".join(_cell_html(c, "th" if i == 0 else "td") for i, c in enumerate(row)) + "</tr>"
+                   for row in rows)
+    return format_html('<div class="table-wrap"><table class="chart-table"><caption class="visually-hidden">{}'
+                       '</caption><thead><tr>{}</tr></thead><tbody>{}</tbody></table></div>',
+                       caption, mark_safe(head), mark_safe(body))

@@ -163,6 +163,10 @@ class Section:
     summary: tuple | None = None  # (headers, rows) of the table above small multiples
     empty: str = ""  # said when there is no chart
 
+    @property
+    def summary_table(self) -> str:
+        return charts.table_html(*self.summary, self.title) if self.summary else ""
+
 
 def _sections(campaign, scope, result, level) -> list[Section]:
     """Return what the level shows: the competitors of each group (top), a unit's own curve and its units below,
