@@ -147,6 +147,18 @@ def test_the_machine_chart_draws_the_days_against_the_daily_target():
     assert rows[2][4].links == (("Phường I (60)", "/xa/31318"),) and rows[1][4].text == "—"
 
 
+def test_a_charts_table_is_escaped_and_heads_each_row_with_its_first_cell():
+    html = charts.table_html((charts.Cell("Đơn vị"), charts.Cell("Tỷ lệ", num=True, wide=True)),
+                             ((charts.Cell("<script>x</script>", "/a?b=1&c=2"), charts.Cell("12,5%", num=True)),
+                              (charts.Cell("Máy"), charts.Cell("", links=(("Xã A (3)", "/xa/1"), ("Xã B", "/xa/2"))))),
+                             "Bảng")
+    assert '<th scope="col" class="num wide">Tỷ lệ</th>' in html
+    assert '<th scope="row"><a href="/a?b=1&amp;c=2">&lt;script&gt;x&lt;/script&gt;</a></th>' in html
+    assert '<td class="num">12,5%</td>' in html
+    assert '<td><a href="/xa/1">Xã A (3)</a>, <a href="/xa/2">Xã B</a></td>' in html
+    assert "<script>" not in html
+
+
 # --- reading the database ------------------------------------------------------------------------------------
 
 def test_machine_series_counts_each_machine_and_day_with_its_target_and_communes(campaign):

@@ -246,7 +246,7 @@ def summary_table(curves: list[Curve], start: dt.date, deadline: dt.date, as_of:
 
 def _cell_html(cell: Cell, tag: str) -> str:
     classes = " ".join(c for c, on in (("num", cell.num), ("wide", cell.wide)) if on)
-    attrs = format_html(' scope="row"') if tag == "th" else format_html(' class="{}"', classes) if classes else ""
+    attrs = mark_safe(' scope="row"') if tag == "th" else format_html(' class="{}"', classes) if classes else ""
     text = format_html('<a href="{}">{}</a>', cell.url, cell.text) if cell.url else escape(cell.text)
     links = mark_safe(", ").join(format_html('<a href="{}">{}</a>', url, label) for label, url in cell.links)
     return format_html("<{}{}>{}{}</{}>", tag, attrs, text, links, tag)
