@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 from fractions import Fraction
 
-from django.utils.html import escape, format_html
+from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
@@ -248,7 +248,7 @@ def _cell_html(cell: Cell, tag: str) -> str:
     classes = " ".join(c for c, on in (("num", cell.num), ("wide", cell.wide)) if on)
     attrs = mark_safe(' scope="row"') if tag == "th" else format_html(' class="{}"', classes) if classes else ""
     text = format_html('<a href="{}">{}</a>', cell.url, cell.text) if cell.url else escape(cell.text)
-    links = mark_safe(", ").join(format_html('<a href="{}">{}</a>', url, label) for label, url in cell.links)
+    links = format_html_join(", ", '<a href="{}">{}</a>', ((url, label) for label, url in cell.links))
     return format_html("<{}{}>{}{}</{}>", tag, attrs, text, links, tag)
 
 
