@@ -42,6 +42,10 @@ def cell(team):
     return f"n-{machine}-{commune}"
 
 
+def machine(team):
+    return {"TO-VTH-1": "M-VTH-01", "TO-NBA-1": "M-NBA-01"}[team]
+
+
 def district(team):
     return {"TO-VTH-1": "CAH-VTH", "TO-NBA-1": "CAH-NBA"}[team]
 
@@ -71,6 +75,18 @@ MATRIX = [
      [200, 200, 200, 200, 200, 200], [200, 200, 200, 200, 200, 200]),
     ("unit", "get", lambda t: reverse("unit_detail", args=[C, t]), None,
      [200, 200, 200, 200, 200, 200], [200, 200, 200, 404, 404, 200]),
+    # issue 11: charts — the dashboards of a unit, their workbooks, one machine (the team's own)
+    ("dashboard", "get", lambda t: reverse("dashboard", args=[C]), None,
+     [200, 200, 200, 200, 200, 200], [200, 200, 200, 200, 200, 200]),
+    ("dashboard of a unit", "get", lambda t: reverse("dashboard", args=[C]) + f"?don_vi={t}", None,
+     [200, 200, 200, 200, 200, 200], [200, 200, 200, 404, 404, 200]),
+    ("dashboard of a machine", "get", lambda t: reverse("dashboard", args=[C]) + f"?may={machine(t)}", None,
+     [200, 200, 200, 200, 200, 200], [200, 200, 200, 404, 404, 200]),
+    ("dashboard's cumulative workbook", "get",
+     lambda t: reverse("dashboard_progress_xlsx", args=[C]) + f"?don_vi={district(t)}", None,
+     [200, 200, 200, 200, 404, 200], [200, 200, 200, 404, 404, 200]),
+    ("dashboard's machines workbook", "get", lambda t: reverse("dashboard_machines_xlsx", args=[C]) + f"?don_vi={t}",
+     None, [200, 200, 200, 200, 200, 200], [200, 200, 200, 404, 404, 200]),
     ("standings", "get", lambda t: reverse("standings", args=[C]), None,
      [200, 200, 200, 200, 200, 200], [200, 200, 200, 200, 200, 200]),
     # issue 11: forecast (every competitor for everyone, as the standings; teams and communes within scope:

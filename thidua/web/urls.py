@@ -5,6 +5,7 @@ from . import (
     appeals,
     audit,
     board,
+    dashboard,
     documents,
     forecasts,
     imports,
@@ -43,6 +44,12 @@ urlpatterns = [
     path("dot/<slug:code>/nhap-tep/xac-nhan/", imports.import_confirm, name="import_confirm"),
     path("dot/<slug:code>/nhap-tep/loi/<str:sha>.csv", imports.import_errors, name="import_errors"),
     path("dot/<slug:code>/nhap-tep/mau.xlsx", imports.import_template, name="import_template"),
+    # issue 11: charts
+    path("dot/<slug:code>/bieu-do/", dashboard.dashboard, name="dashboard"),
+    path("dot/<slug:code>/bieu-do/tien-do.xlsx", dashboard.dashboard_progress_xlsx, name="dashboard_progress_xlsx"),
+    path("dot/<slug:code>/bieu-do/may-theo-ngay.xlsx", dashboard.dashboard_machines_xlsx,
+         name="dashboard_machines_xlsx"),
+    # end charts
     # issue 10: lifecycle
     path("dot/<slug:code>/buoc/", lifecycle.campaign_step, name="campaign_step"),
     path("dot/<slug:code>/duyet-thang-diem/", lifecycle.scale_approve, name="scale_approve"),

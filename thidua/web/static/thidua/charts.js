@@ -10,14 +10,35 @@
     // A share given as a fraction: 87,5%.
     percent: (value) => `${new Intl.NumberFormat("vi-VN", {maximumFractionDigits: 1}).format(value * 100)}%`,
   };
+  const day = new Intl.DateTimeFormat("vi-VN", {day: "2-digit", month: "2-digit", year: "numeric"});
+  // Below this width a legend wraps to two items a row: the plot leaves it room.
+  const NARROW = 600;
 
-  function formatted(option, format) {
-    const shown = FORMATS[format];
-    if (!shown) return option;
+  // The tooltip as text drawn on the canvas (ECharts' "richText"): its HTML tooltip writes inline styles, which the
+  // Content-Security-Policy refuses. A day reads dd/mm/yyyy, values in the chart's format.
+  function tooltipText(shown) {
+    return (params) => {
+      const items = [].concat(params);
+      if (!items.length) return "";
+      const first = items[0];
+      const head = first.axisType === "xAxis.time" ? day.format(new Date(first.axisValue)) : first.axisValueLabel;
+      const value = (item) => (Array.isArray(item.value) ? item.value[1] : item.value);
+      return [head, ...items.map((item) => `${item.seriesName}: ${value(item) == null ? "–" : shown(value(item))}`)]
+        .join("\n");
+    };
+  }
+
+  function formatted(option, format, width) {
+    const shown = FORMATS[format] || ((value) => String(value));
     for (const axis of [].concat(option.yAxis || [], option.xAxis || [])) {
       if (axis.type === "value") axis.axisLabel = {...(axis.axisLabel || {}), formatter: shown};
     }
-    if (option.tooltip) option.tooltip.valueFormatter = (value) => (value == null ? "–" : shown(value));
+    if (option.tooltip) {
+      option.tooltip = {...option.tooltip, renderMode: "richText", confine: true, formatter: tooltipText(shown)};
+    }
+    if (option.legend && option.legend.show !== false && option.grid && width < NARROW) {
+      option.grid = {...option.grid, bottom: 56 + Math.ceil((option.series || []).length / 2) * 22};
+    }
     return option;
   }
 
@@ -29,7 +50,7 @@
       if (!source) return;
       const locale = document.documentElement.lang === "en" ? "EN" : "VI";
       const chart = window.echarts.init(element, null, {renderer: "canvas", locale});
-      chart.setOption(formatted(JSON.parse(source.textContent), element.dataset.format));
+      chart.setOption(formatted(JSON.parse(source.textContent), element.dataset.format, element.clientWidth));
       element.dataset.drawn = "1";
       new ResizeObserver(() => chart.resize()).observe(element);
     });
