@@ -241,3 +241,22 @@ def test_the_history_of_the_demo_verifies(demo):
     out = io.StringIO()
     call_command("audit", "verify", stdout=out)
     assert "toàn vẹn" in out.getvalue()
+
+
+def test_the_district_that_falls_behind_is_flagged_and_pc06s_reserve_is_sent_there(demo):
+    # Issue 11's "done when": on the demo's simulated today the district of the story that falls behind is at risk
+    # with its reason, the planner sends support toward it, its projected end improves, applying it is an act.
+    from thidua.monitoring.forecasts import campaign_forecast
+    from thidua.monitoring.support import apply_plan, support_plan
+
+    behind = Unit.objects.get(campaign=demo.campaign, name=demo.plan.story[0].split(":")[0])
+    flagged = {f.code: f for _, f in campaign_forecast(demo.campaign, MIDDLE).competitors()}
+    assert flagged[behind.code].at_risk and "so với hạn" in flagged[behind.code].reason
+    _, plan = support_plan(demo.campaign, MIDDLE)
+    assert plan.moves and {m.to for m in plan.moves} == {behind.code}
+    before, after = ({o.unit: o for o in outcomes} for outcomes in (plan.before, plan.after))
+    assert before[behind.code].late and after[behind.code].projected_on < before[behind.code].projected_on
+    made = apply_plan(campaign=demo.campaign, as_of=MIDDLE, machines=None, actor="pc06", role=Role.PC06,
+                      reason="Tăng cường hỗ trợ huyện chậm tiến độ")
+    act = made[0].created_in
+    assert act.actor == "pc06" and Change.objects.filter(changeset=act, entity="ho_tro").count() == len(plan.moves)
