@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import account, appeals, audit, documents, imports, lifecycle, nominations, reports, views
+from . import account, appeals, audit, coverage, documents, imports, lifecycle, nominations, reports, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -53,4 +53,11 @@ urlpatterns = [
     path("dot/<slug:code>/de-nghi/<int:pk>/tep/<int:evidence>/", nominations.nomination_evidence,
          name="nomination_evidence"),
     path("dot/<slug:code>/de-nghi/<int:pk>/<slug:action>/", nominations.nomination_act, name="nomination_act"),
+    # issue 11: coverage
+    path("dot/<slug:code>/do-phu/", coverage.coverage, name="coverage"),
+    path("dot/<slug:code>/do-phu/do-phu.xlsx", coverage.coverage_xlsx, name="coverage_xlsx"),
+    path("dot/<slug:code>/su-dung-may/", coverage.machine_use_page, name="machine_use"),
+    path("dot/<slug:code>/su-dung-may/su-dung-may.xlsx", coverage.machine_use_xlsx, name="machine_use_xlsx"),
+    path("dot/<slug:code>/chua-bao-cao/", coverage.not_reported, name="not_reported"),
+    # end coverage
 ]
