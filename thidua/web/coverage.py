@@ -47,6 +47,8 @@ BANDS = ((Fraction(1, 4), gettext_lazy("Dưới 25%"), "triangle", "▲"),
 NO_RESIDENTS = (gettext_lazy("Chưa có số người trong độ tuổi"), "emptyCircle", "○")
 # Dark (little covered) to light (covered): the order of lightness survives printing in grey.
 PALETTE = ["#2d1160", "#721f81", "#b73779", "#f1605d", "#feb078"]
+# The legend's symbols show the bands' shapes in one neutral ink; the points take their colour from the scale.
+LEGEND_INK = "#5b6775"
 # The map's plotting area as shares of its box (app.css gives `.coverage-map` the width:height 3:4 that makes this
 # area square, so that a degree of latitude and one of longitude, corrected by the cosine, are drawn alike).
 MAP_GRID = {"left": "3%", "right": "3%", "top": "16%", "bottom": "13.5%"}
@@ -135,7 +137,7 @@ def _point(row: CommuneCoverage, largest: int) -> dict:
     """Return a commune's point: at its longitude and latitude, sized by its eligible residents, named with what
     the tooltip says of it (the colour reads its coverage, capped at 100%)."""
     lat, lon = row.place
-    size = 8 + 22 * math.sqrt((row.eligible or 0) / largest) if largest else 10
+    size = 7 + 17 * math.sqrt((row.eligible or 0) / largest) if largest else 10
     coverage = row.coverage
     said = (_("%(name)s (%(district)s): độ phủ %(coverage)s — %(intake)s / %(eligible)s người") % {
         "name": row.name, "district": row.district, "coverage": vn.ratio(coverage), "intake": vn.number(row.intake),
@@ -168,10 +170,11 @@ def map_option(rows: list[CommuneCoverage]) -> dict | None:
     for i, (_upper, label, symbol, _glyph) in enumerate(BANDS):
         points = [_point(r, largest) for r in placed if r.coverage is not None and _band(r.coverage) == i]
         series.append({"name": str(label), "type": "scatter", "symbol": symbol, "data": points,
-                       "itemStyle": {"borderColor": "#1d2733", "borderWidth": 1, "opacity": 0.92}})
+                       "itemStyle": {"color": LEGEND_INK, "borderColor": "#1d2733", "borderWidth": 1,
+                                     "opacity": 0.92}})
     series.append({"name": str(NO_RESIDENTS[0]), "type": "scatter", "symbol": NO_RESIDENTS[1],
                    "data": [_point(r, largest) for r in placed if r.coverage is None],
-                   "itemStyle": {"color": "#5b6775"}})
+                   "itemStyle": {"color": LEGEND_INK}})
     bounds = _extent([r.place for r in placed])
     hidden = {"show": False}
     return {
