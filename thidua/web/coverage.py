@@ -212,8 +212,10 @@ def bars_option(rows: list[MachineUse]) -> dict | None:
         "yAxis": {"type": "category", "inverse": True, "data": labels},
         "series": [
             {"name": _("Ngày được giao"), "type": "bar", "data": [r.held for r in rows], "barGap": "-100%",
+             "barMaxWidth": 28,
              "itemStyle": {"color": "#dde3ea", "borderColor": "#4a5663", "borderWidth": 1}},
             {"name": _("Ngày có thu nhận"), "type": "bar", "data": [r.worked for r in rows], "barWidth": "55%",
+             "barMaxWidth": 20,
              "itemStyle": {"color": "#1f4e79"}}],
     }
     if len(rows) > BAR_WINDOW:
