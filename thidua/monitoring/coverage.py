@@ -6,6 +6,7 @@ the size of the province (docs: monitoring.md, "for a commune").
 import datetime as dt
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import cached_property
 
 from django.db.models import Count, Sum
 
@@ -28,7 +29,7 @@ class CommuneCoverage:
     intake: int
     place: tuple[float, float] | None
 
-    @property
+    @cached_property
     def coverage(self) -> Fraction | None:
         """Return the share of the eligible residents whose application was taken (None without residents)."""
         return Fraction(self.intake, self.eligible) if self.eligible else None

@@ -124,13 +124,17 @@ def _moment(as_of: dt.date) -> dt.datetime:
 
 # --- the map --------------------------------------------------------------------------------------------------
 
-def _band(coverage: Fraction) -> int:
+def _band(row: CommuneCoverage) -> int:
+    """Return the index of the commune's coverage band (that of NO_RESIDENTS, len(BANDS), without residents)."""
+    coverage = row.coverage
+    if coverage is None:
+        return len(BANDS)
     return next(i for i, (upper, *_shown) in enumerate(BANDS) if upper is None or coverage < upper)
 
 
 def _glyph(row: CommuneCoverage) -> str:
     """Return the character that stands in the table for the commune's symbol on the map."""
-    return NO_RESIDENTS[2] if row.coverage is None else BANDS[_band(row.coverage)][3]
+    return (*(b[3] for b in BANDS), NO_RESIDENTS[2])[_band(row)]
 
 
 def _point(row: CommuneCoverage, largest: int) -> dict:
@@ -166,15 +170,14 @@ def map_option(rows: list[CommuneCoverage]) -> dict | None:
     if not placed:
         return None
     largest = max((r.eligible or 0 for r in placed), default=0)
-    series = []
-    for i, (_upper, label, symbol, _glyph) in enumerate(BANDS):
-        points = [_point(r, largest) for r in placed if r.coverage is not None and _band(r.coverage) == i]
-        series.append({"name": str(label), "type": "scatter", "symbol": symbol, "data": points,
-                       "itemStyle": {"color": LEGEND_INK, "borderColor": "#1d2733", "borderWidth": 1,
-                                     "opacity": 0.92}})
+    points: list[list[dict]] = [[] for _ in range(len(BANDS) + 1)]
+    for r in placed:
+        points[_band(r)].append(_point(r, largest))
+    series = [{"name": str(label), "type": "scatter", "symbol": symbol, "data": points[i],
+               "itemStyle": {"color": LEGEND_INK, "borderColor": "#1d2733", "borderWidth": 1, "opacity": 0.92}}
+              for i, (_upper, label, symbol, _glyph) in enumerate(BANDS)]
     series.append({"name": str(NO_RESIDENTS[0]), "type": "scatter", "symbol": NO_RESIDENTS[1],
-                   "data": [_point(r, largest) for r in placed if r.coverage is None],
-                   "itemStyle": {"color": LEGEND_INK}})
+                   "data": points[len(BANDS)], "itemStyle": {"color": LEGEND_INK}})
     bounds = _extent([r.place for r in placed])
     hidden = {"show": False}
     return {
@@ -229,11 +232,20 @@ def bars_option(rows: list[MachineUse]) -> dict | None:
 
 @dataclass(frozen=True)
 class Listed:
-    """A line of the coverage table: the commune, the query of its own page, the glyph of its band."""
+    """A line of the coverage table, its figures written out once here (a province's communes are many lines for
+    the template to format): the commune, the query of its own page, the glyph of its band."""
 
     row: CommuneCoverage
     link: str
     glyph: str
+    eligible: str
+    intake: str
+    coverage: str
+
+
+def _listed(row: CommuneCoverage, page: "Scoped") -> Listed:
+    return Listed(row, page.query(xa=row.code), _glyph(row), vn.number(row.eligible) or "—", vn.number(row.intake),
+                  vn.ratio(row.coverage) or "—")
 
 
 def _sorted(rows: list[CommuneCoverage], key: str) -> list[CommuneCoverage]:
@@ -261,7 +273,7 @@ def coverage(request, code):
     eligible, intake = sum(r.eligible or 0 for r in rows if r.eligible), sum(r.intake for r in rows if r.eligible)
     return render(request, "web/coverage.html", {
         **context, "sort": key, "sorts": {k: page.query(sap_xep=k) for k in SORTS},
-        "rows": [Listed(r, page.query(xa=r.code), _glyph(r)) for r in _sorted(rows, key)],
+        "rows": [_listed(r, page) for r in _sorted(rows, key)],
         "map": map_option(rows), "unplaced": sum(r.place is None for r in rows), "eligible": eligible,
         "intake": sum(r.intake for r in rows), "coverage": Fraction(intake, eligible) if eligible else None,
         "bands": [(label, glyph) for _u, label, _s, glyph in (*BANDS, (None, *NO_RESIDENTS))]})
