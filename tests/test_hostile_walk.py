@@ -64,7 +64,7 @@ ROTATED = {k: v for k, v in OTHER.items() if k not in ("traversal", "slash", "pe
 QUERY_KEYS = ("ngay", "dot", "nguoi", "nguon", "doi_tuong", "khoa", "ly_do", "tu", "den", "trang", "them", "q",
               "vai_tro", "don_vi", "hoat_dong", "du_lieu", "next", "tu_ngay", "den_ngay", "ma_to", "ma_may", "page",
               "page_size", "o", "p", "e", "all", "term", "app_label", "model_name", "field_name",
-              "_changelist_filters", "huyen", "trang_thai", "phien_ban", "thu", "may")
+              "_changelist_filters", "huyen", "trang_thai", "phien_ban", "thu", "may", "xa", "sap_xep")
 FORM_KEYS = ("reason", "ly_do", "sua", "sha256", "o", "n-M-VTH-01-31318", "n-M-VTH-01-31321", "name", "prefix",
              "full_name", "role", "unit", "active", "username", "password", "noi_dung", "ten_tep", "ma", "campaign",
              "old_password", "new_password1", "new_password2", "language", "next", "q", "vai_tro", "don_vi",

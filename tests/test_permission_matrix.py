@@ -50,6 +50,10 @@ def district(team):
     return {"TO-VTH-1": "CAH-VTH", "TO-NBA-1": "CAH-NBA"}[team]
 
 
+def commune(team):
+    return {"TO-VTH-1": "31318", "TO-NBA-1": "31340"}[team]
+
+
 def intake_key(team):
     machine, commune = {"TO-VTH-1": ("M-VTH-01", "31318"), "TO-NBA-1": ("M-NBA-01", "31340")}[team]
     return f"{DAY}|{machine}|{commune}"
@@ -155,6 +159,22 @@ MATRIX = [
      [200, 200, 200, 403, 403, 403], [200, 200, 200, 403, 403, 403]),
     ("check the chain", "post", lambda t: reverse("audit_verify"), lambda t: {},
      [302, 302, 403, 403, 403, 403], [302, 302, 403, 403, 403, 403]),
+    # issue 11: coverage — the communes' coverage (a commune's own page, a unit's), machine use, their workbooks,
+    # the teams without today's report
+    ("coverage", "get", lambda t: reverse("coverage", args=[C]) + f"?ngay={DAY}", None,
+     [200, 200, 200, 200, 200, 200], [200, 200, 200, 200, 200, 200]),
+    ("coverage of a commune", "get", lambda t: reverse("coverage", args=[C]) + f"?ngay={DAY}&xa={commune(t)}", None,
+     [200, 200, 200, 200, 200, 200], [200, 200, 200, 404, 404, 200]),
+    ("coverage of a unit", "get", lambda t: reverse("coverage", args=[C]) + f"?ngay={DAY}&don_vi={t}", None,
+     [200, 200, 200, 200, 200, 200], [200, 200, 200, 404, 404, 200]),
+    ("coverage workbook", "get", lambda t: reverse("coverage_xlsx", args=[C]) + f"?ngay={DAY}&don_vi={t}", None,
+     [200, 200, 200, 200, 200, 200], [200, 200, 200, 404, 404, 200]),
+    ("machine use", "get", lambda t: reverse("machine_use", args=[C]) + f"?ngay={DAY}&don_vi={t}", None,
+     [200, 200, 200, 200, 200, 200], [200, 200, 200, 404, 404, 200]),
+    ("machine use workbook", "get", lambda t: reverse("machine_use_xlsx", args=[C]) + f"?ngay={DAY}&don_vi={t}",
+     None, [200, 200, 200, 200, 200, 200], [200, 200, 200, 404, 404, 200]),
+    ("teams without a report", "get", lambda t: reverse("not_reported", args=[C]) + f"?ngay={DAY}", None,
+     [200, 200, 200, 200, 200, 200], [200, 200, 200, 200, 200, 200]),
     # issue 10: docx — the documents (a running campaign: the offices see why there is none yet; the scored
     # campaign's matrix of every download is in tests/test_documents.py)
     ("documents page", "get", lambda t: reverse("documents", args=[C]), None,

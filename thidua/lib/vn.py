@@ -196,6 +196,12 @@ def _word_key(word: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
     return tuple(letters), tuple(tones)
 
 
+def text_key(text: str) -> tuple:
+    """Return the sort key of a Vietnamese text (a place's name): its words in order, each compared as `name_key`
+    compares them."""
+    return tuple(_word_key(w) for w in text.split())
+
+
 def name_key(full_name: str) -> tuple:
     """Return the sort key of a Vietnamese name (documents.md): the given name (last word) first, then the middle
     names in order, then the family name (first word); words compared letter by letter in the Vietnamese alphabet,

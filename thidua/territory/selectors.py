@@ -1,14 +1,22 @@
-"""Reads of the territory: the fingerprint of each province's units, and the fingerprints the history sealed."""
+"""Reads of the territory: the fingerprint of each province's units, the fingerprints the history sealed, and the
+communes' coordinates from the package's dataset."""
 
+import functools
 import hashlib
+import importlib.resources
+import sqlite3
 from collections import defaultdict
+from contextlib import closing
+from pathlib import Path
 
 from thidua.audit.models import ChangeSet
 
-from .models import AdminUnit
+from .models import AdminUnit, Structure
 
 # The key of a territory load's act summary (services.territory_load).
 SEALED_KEY = "territory"
+# The dataset's table of each structure (package `vietnamadminunits`).
+TABLES = {Structure.LEGACY: "admin_units_legacy", Structure.Y2025: "admin_units"}
 
 
 def territory_digests(*, structure: str | None = None, provinces=None) -> dict[tuple[str, str], str]:
@@ -35,3 +43,21 @@ def territory_sealed() -> dict[tuple[str, str], tuple[int, str]]:
         for province, digest in (loaded.get("provinces") or {}).items():
             sealed[loaded.get("structure"), province] = (act_id, digest)
     return sealed
+
+
+@functools.cache
+def _dataset_coordinates(structure: str) -> dict[str, tuple[float, float]]:
+    """Read every commune's (latitude, longitude) of a structure from the package's SQLite file, once per process:
+    the coordinates never change while the package's version does not, and the file is opened read-only."""
+    path = Path(str(importlib.resources.files("vietnamadminunits") / "data" / "dataset.db"))
+    with closing(sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)) as db:
+        rows = db.execute(f"SELECT wardCode, wardLat, wardLon FROM [{TABLES[structure]}] "
+                          "WHERE wardCode != '' AND wardLat IS NOT NULL AND wardLon IS NOT NULL").fetchall()
+    return {code: (lat, lon) for code, lat, lon in rows}
+
+
+def commune_coordinates(structure: str, codes) -> dict[str, tuple[float, float]]:
+    """Return {GSO code: (latitude, longitude)} of the communes of a structure among `codes` that the dataset places
+    (no tiles and no download: the map of a closed network is drawn from these points alone)."""
+    known = _dataset_coordinates(structure)
+    return {code: known[code] for code in codes if code in known}

@@ -9,9 +9,7 @@ from thidua.audit.models import Source
 from thidua.audit.services import changeset_open
 
 from .models import AdminUnit, Level, Structure
-from .selectors import SEALED_KEY, territory_digests, territory_sealed
-
-TABLES = {Structure.LEGACY: "admin_units_legacy", Structure.Y2025: "admin_units"}
+from .selectors import SEALED_KEY, TABLES, territory_digests, territory_sealed
 
 
 class TerritoryError(Exception):

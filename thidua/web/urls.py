@@ -5,6 +5,7 @@ from . import (
     appeals,
     audit,
     board,
+    coverage,
     dashboard,
     documents,
     forecasts,
@@ -88,4 +89,11 @@ urlpatterns = [
     path("dot/<slug:code>/ho-tro/ap-dung/", support.support_apply, name="support_apply"),
     path("dot/<slug:code>/ho-tro/<int:pk>/ket-thuc/", support.support_end, name="support_end"),
     # end planner
+    # issue 11: coverage
+    path("dot/<slug:code>/do-phu/", coverage.coverage, name="coverage"),
+    path("dot/<slug:code>/do-phu/do-phu.xlsx", coverage.coverage_xlsx, name="coverage_xlsx"),
+    path("dot/<slug:code>/su-dung-may/", coverage.machine_use_page, name="machine_use"),
+    path("dot/<slug:code>/su-dung-may/su-dung-may.xlsx", coverage.machine_use_xlsx, name="machine_use_xlsx"),
+    path("dot/<slug:code>/chua-bao-cao/", coverage.not_reported, name="not_reported"),
+    # end coverage
 ]
