@@ -20,8 +20,10 @@ What it does:
    add no throughput under the GIL, and the 2 cores are shared with the load generator).
 4. LOAD: locust (as a library, in a child process; FastHttpUser: the lightest client, so that it takes as little
    of the shared CPU as possible). USERS clients, spread over the 6 roles in turn (20 → 4, 4, 3, 3, 3, 3); each
-   logs in once with its own session, then requests, at random with equal weight, its home page `/` and the
-   standings page `/dot/hau-giang-2021/xep-hang/`. Every response must be a 200 (redirects are not followed: a
+   logs in once with its own session, then requests, at random with equal weight, its home page `/`, the
+   standings page `/dot/hau-giang-2021/xep-hang/` and the monitoring pages of issue 11 (forecast `du-bao/`,
+   dashboards `bieu-do/`, coverage `do-phu/`, the board `bang-tin/`, the replay `dien-bien/`). Every response
+   must be a 200 (redirects are not followed: a
    redirect to the login page is a failure) carrying the campaign's name and the logout button, else it counts
    as a failure. Two runs, each WARMUP s (logins, first requests; not counted) then DURATION s measured:
    - THINK: a think time drawn uniformly in [1, 3] s after each page (people reading a table take longer: this
@@ -61,7 +63,11 @@ SEED = 2021
 UNTIL = dt.date(2021, 7, 1)
 ROLES = ("quantri", "pc06", "hoidong", "huyen", "to", "xem")
 PASSWORD = "ThiDua@2021"
-PAGES = {"home": "/", "standings": f"/dot/{CAMPAIGN_CODE}/xep-hang/"}
+PAGES = {"home": "/", "standings": f"/dot/{CAMPAIGN_CODE}/xep-hang/",
+         # issue 11: the monitoring pages every role reads (the planner is PC06's: measured in process only)
+         "forecast": f"/dot/{CAMPAIGN_CODE}/du-bao/", "dashboard": f"/dot/{CAMPAIGN_CODE}/bieu-do/",
+         "coverage": f"/dot/{CAMPAIGN_CODE}/do-phu/", "board": f"/dot/{CAMPAIGN_CODE}/bang-tin/",
+         "replay": f"/dot/{CAMPAIGN_CODE}/dien-bien/"}
 LOGIN = "/dang-nhap/"
 LOGGED_IN = "Đăng xuất"  # the logout button: only a signed-in page has it
 GOAL_P95_MS = 150.0
