@@ -26,8 +26,7 @@ from thidua.lib import vn
 from thidua.lib.text import has_control
 from thidua.scoring import core, forecast
 from thidua.scoring.planner import Need, Plan, PlanError, PoolMachine, plan
-from thidua.standings.selectors import default_as_of, forget_standings, scoring_inputs
-from thidua.units.models import Kind
+from thidua.standings.selectors import default_as_of, forget_standings, scoring_inputs, team_codes_below
 from thidua.units.selectors import areas_and_support_areas
 
 ENTITY = "ho_tro"
@@ -75,26 +74,6 @@ def check_as_of(campaign: Campaign, as_of: dt.date | None) -> dt.date:
     return day
 
 
-def _teams_below(units: dict) -> dict[int, set[str]]:
-    """Return, for each unit id, the codes of the teams in its subtree."""
-    children = defaultdict(list)
-    for pk, (_, _, _, parent, _) in units.items():
-        children[parent].append(pk)
-    found = {}
-    for pk in units:
-        stack, teams, seen = [pk], set(), set()
-        while stack:
-            cur = stack.pop()
-            if cur in seen:
-                continue
-            seen.add(cur)
-            if units[cur][2] == Kind.TO:
-                teams.add(units[cur][0])
-            stack.extend(children.get(cur, ()))
-        found[pk] = teams
-    return found
-
-
 def support_inputs(campaign: Campaign, as_of: dt.date | None = None,
                    machines: list[str] | None = None) -> SupportInputs:
     """Read what the planner needs as of E; `machines` narrows the pool (a machine outside it is refused)."""
@@ -103,7 +82,7 @@ def support_inputs(campaign: Campaign, as_of: dt.date | None = None,
     inputs = scoring_inputs(campaign, as_of)
     scored = {g.code for g in config.groups if g.kind == "scored"}
     group_ids = {pk for code, pk in campaign.groups.values_list("code", "id") if code in scored}
-    teams_below = _teams_below(inputs.units)
+    teams_below = team_codes_below(inputs.units)
     competitor_ids = sorted((pk for pk, u in inputs.units.items() if u[4] in group_ids),
                             key=lambda pk: inputs.units[pk][0])
     competing_teams = set().union(*(teams_below[pk] for pk in competitor_ids)) if competitor_ids else set()
