@@ -44,3 +44,16 @@ def test_a_part_imports_nothing_from_the_layers_above_it(part):
             if any(name == f or name.startswith(f + ".") for f in FORBIDDEN[part]):
                 found.append(f"{path.relative_to(PACKAGE)}: {name}")
     assert not found, found
+
+
+def test_loading_the_site_does_not_load_the_solver():
+    # OR-Tools (and the pandas it pulls in) weighs 50 MiB: only a process that plans loads it, not every command
+    # that reads the site's addresses (an import of 5 MB is answered within 200 MiB: tests/test_import_processes.py).
+    import subprocess
+    import sys
+
+    code = ("import django, sys; django.setup(); import thidua.web.urls, thidua.monitoring.support; "
+            "print('ortools' in sys.modules, 'pandas' in sys.modules)")
+    env = {**__import__("os").environ, "DJANGO_SETTINGS_MODULE": "thidua.settings"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert done.stdout.split() == ["False", "False"]

@@ -19,8 +19,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-from ortools.sat.python import cp_model
-
 from .forecast import DAY, HORIZON_DAYS, projected
 
 NEVER = "never"  # the latest end when some competitor with work left never ends
@@ -139,6 +137,10 @@ class _Model:
         self.classes: dict[int, list[int]] = defaultdict(list)  # capacity -> its machines, by code
         for m in sorted(range(len(pool)), key=lambda m: pool[m].machine):
             self.classes[pool[m].capacity].append(m)
+        from ortools.sat.python import cp_model  # here, not at the top: OR-Tools and pandas weigh 50 MiB in
+        # every process that merely loads the site's addresses (an import, a command), not only those that plan
+
+        self.cp_model = cp_model
         self.model = cp_model.CpModel()
         self.y = {(c, u): self.model.new_int_var(0, len(ms), f"y{c}_{u}")
                   for c, ms in self.classes.items() for u in self.receivers}
@@ -179,6 +181,7 @@ class _Model:
         if self.hint:
             for key, var in self.y.items():
                 model.add_hint(var, self.hint[key])
+        cp_model = self.cp_model
         solver = cp_model.CpSolver()
         solver.parameters.num_workers = SOLVER_WORKERS
         status = solver.solve(model)
