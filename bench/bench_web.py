@@ -44,6 +44,7 @@ import http.cookiejar
 import json
 import math
 import os
+import random
 import re
 import resource
 import signal
@@ -118,13 +119,10 @@ def _load(host: str, campaign_name: str, users: int, think: tuple[float, float],
                     resp.failure("200 but not the page (no campaign name or no logout button)")
 
         @task
-        def home(self):
-            self._page("home")
+        def page(self):
+            self._page(random.choice(NAMES))  # every page with equal weight
 
-        @task
-        def standings(self):
-            self._page("standings")
-
+    NAMES = list(PAGES)
     env = Environment(user_classes=[Visitor], host=host)
 
     def on_request(request_type, name, response_time, response_length, exception=None, **kwargs):
