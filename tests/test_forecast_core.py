@@ -4,6 +4,8 @@ Each hand-worked case writes its arithmetic in its comment, so that anyone can c
 """
 
 import datetime as dt
+import math
+from decimal import Decimal
 from fractions import Fraction
 
 from hypothesis import given, settings
@@ -221,3 +223,48 @@ def test_to_overtake_is_the_smallest_number_that_puts_a_competitor_above_the_ran
             assert not with_more(100_000) > target
         else:
             assert with_more(x) > target and (x == 1 or not with_more(x - 1) > target)
+
+
+def _bisected(row, above, as_of, scale):
+    """The plain bisection of "to overtake" (the definition), for comparison with the guesses that shortcut it."""
+    target = (above.total, above.time_points, above.attainment)
+
+    def beats(extra):
+        return fc._key_with(row, extra, as_of, PERIOD, scale) > target
+
+    high = max(1, math.floor(max(fc._saturation(scale), above.attainment) * row.quota) - row.intake + 1)
+    if not beats(high):
+        return None
+    low = 1
+    while low < high:
+        mid = (low + high) // 2
+        low, high = (low, mid) if beats(mid) else (mid + 1, high)
+    return low
+
+
+scales = st.builds(
+    Scale, intake_points=st.sampled_from([Decimal(0), Decimal(1), Decimal(70), Decimal("37.5")]),
+    bonus_step=st.sampled_from([Decimal("0.05"), Decimal("0.1"), Decimal("0.03")]),
+    bonus_points_per_step=st.sampled_from([Decimal(0), Decimal(1), Decimal("0.25"), Decimal(3)]),
+    bonus_max=st.sampled_from([Decimal(0), Decimal(2), Decimal(10)]),
+    completion_points=st.sampled_from([Decimal(0), Decimal(10), Decimal("2.5")]),
+    early_points_per_day=st.sampled_from([Decimal(0), Decimal("0.5"), Decimal(2)]),
+    early_max=st.sampled_from([Decimal(0), Decimal(5), Decimal(20)]))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(series, min_size=2, max_size=4), st.lists(st.integers(1, 3000), min_size=4, max_size=4),
+       st.integers(0, 30), scales)
+def test_the_guesses_of_to_overtake_give_what_the_bisection_gives(all_series, quotas, offset, scale):
+    as_of = S + dt.timedelta(days=offset)
+    codes = [f"U{i}" for i in range(len(all_series))]
+    competitors = [core.Competitor(c, c, frozenset({c})) for c in codes]
+    assignments = [core.Assignment(c, f"M-{c}", S, D, quota=q) for c, q in zip(codes, quotas, strict=False)]
+    rows = [core.TeamDay(c, d, n) for c, s in zip(codes, all_series, strict=True) for d, n in s.items()]
+    standings = core.score(competitors=competitors, assignments=assignments, intake=rows, period=PERIOD,
+                           scale=scale, as_of=as_of)
+    above = fc._rows_above(standings)
+    for row in standings.rows:
+        if row.rank in above:
+            got = fc._overtake(row, above[row.rank], standings.as_of, PERIOD, scale)
+            assert got == _bisected(row, above[row.rank], standings.as_of, scale)

@@ -82,7 +82,10 @@ class IntakeRecord(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["machine", "day", "commune"], name="intake_key")]
         # Covering the standings' GROUP BY (team, day): the totals are read from the index alone.
-        indexes = [models.Index(fields=["campaign", "team", "day", "applications"], name="intake_team_day_totals")]
+        # Covering the communes' sums of the forecast and the coverage (GROUP BY commune): likewise.
+        indexes = [models.Index(fields=["campaign", "team", "day", "applications"], name="intake_team_day_totals"),
+                   models.Index(fields=["campaign", "commune", "day", "applications"],
+                                name="intake_commune_day_totals")]
 
     def __str__(self) -> str:
         return f"{self.day:%d/%m/%Y} {self.machine} {self.commune.code}: {self.applications}"

@@ -134,18 +134,21 @@ def _campaign_forecast(campaign: Campaign, as_of: dt.date) -> CampaignForecast:
 
 def _commune_totals(campaign: Campaign, start: dt.date, as_of: dt.date, window_first: dt.date,
                     blocks: list[tuple[dt.date, dt.date]]) -> dict[int, tuple[int, int, list[int]]]:
-    """Return, for each commune with intake in [S, E], its intake, that of the pace's window and those of the
-    blocks: one GROUP BY commune that sums in the database (a national campaign has a million commune-days)."""
+    """Return, for each commune with intake, its intake in [S, E], that of the pace's window and those of the
+    blocks: one GROUP BY commune that sums in the database (a national campaign has a million commune-days).
+
+    Every day's condition is inside the sums, none in WHERE: so the index `intake_commune_day_totals` is read in its
+    order, alone (a range on the day in WHERE made SQLite read the records and sort them: 4× slower)."""
     qn = connection.ops.quote_name
     table, commune, day, n, campaign_id = (qn(IntakeRecord._meta.db_table), *(
         qn(IntakeRecord._meta.get_field(f).column) for f in ("commune", "day", "applications", "campaign")))
-    sums = [f"SUM(CASE WHEN {day} >= %s THEN {n} ELSE 0 END)"]
-    sums += [f"SUM(CASE WHEN {day} BETWEEN %s AND %s THEN {n} ELSE 0 END)" for _ in blocks]
-    params = [window_first, *(d for block in blocks for d in block), campaign.pk, start, as_of]
+    spans = [(start, as_of), (window_first, as_of), *blocks]
+    sums = ", ".join(f"SUM(CASE WHEN {day} BETWEEN %s AND %s THEN {n} ELSE 0 END)" for _ in spans)
+    params = [start, as_of, *(d for span in spans for d in span), campaign.pk]
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {commune}, SUM({n}), {', '.join(sums)} FROM {table} WHERE {campaign_id} = %s "
-                       f"AND {day} BETWEEN %s AND %s GROUP BY {commune}", params)
-        return {row[0]: (row[1], row[2], list(row[3:])) for row in cursor.fetchall()}
+        cursor.execute(f"SELECT {commune}, SUM(CASE WHEN {day} BETWEEN %s AND %s THEN 1 ELSE 0 END), {sums} "
+                       f"FROM {table} WHERE {campaign_id} = %s GROUP BY {commune}", params)
+        return {row[0]: (row[2], row[3], list(row[4:])) for row in cursor.fetchall() if row[1]}
 
 
 def _completion_days(campaign: Campaign, start: dt.date, as_of: dt.date) -> dict[int, dt.date]:

@@ -251,18 +251,50 @@ def to_overtake(standings: core.Standings, code: str, period: Period,
 
 def _overtake(row: core.Standing, above: core.Standing, as_of: dt.date, period: Period, scale: Scale) -> int | None:
     target = (above.total, above.time_points, above.attainment)
+
+    def beats(extra: int) -> bool:
+        return _key_with(row, extra, as_of, period, scale) > target
+
+    # The answer is the one x ≥ 1 that beats the target while x − 1 does not (or x = 1): a guess that passes this
+    # check is the answer, found with two keys instead of a bisection's dozen or more.
+    for guess in _guesses(row, above, as_of, period, scale):
+        if guess >= 1 and beats(guess) and (guess == 1 or not beats(guess - 1)):
+            return guess
     ceiling = max(_saturation(scale), above.attainment)
     high = max(1, math.floor(ceiling * row.quota) - row.intake + 1)
-    if not _key_with(row, high, as_of, period, scale) > target:
+    if not beats(high):
         return None
     low = 1
     while low < high:
         mid = (low + high) // 2
-        if _key_with(row, mid, as_of, period, scale) > target:
+        if beats(mid):
             high = mid
         else:
             low = mid + 1
     return low
+
+
+def _guesses(row: core.Standing, above: core.Standing, as_of: dt.date, period: Period, scale: Scale) -> list[int]:
+    """Return the numbers at which the key of `row` can first pass that of `above`: where its intake points alone
+    pass the total above (below the quota), where it reaches its quota (time points), where one more bonus step
+    passes it, and where its attainment passes that above (the totals being equal)."""
+    w = core._weights(scale)
+    quota, intake = row.quota, row.intake
+    found = []
+    if row.completed_on is None:
+        if w.weight > 0:  # weight × I / quota > total above
+            found.append(math.floor(above.total * quota / w.weight) + 1 - intake)
+        found.append(quota - intake)
+        completed_on = as_of
+    else:
+        completed_on = row.completed_on
+    time = w.done + min(w.early_cap, w.per_day * (period.deadline - completed_on).days)
+    if w.per_step > 0 and w.step > 0:  # the fewest bonus steps k with weight + k × per_step + time > total above
+        k = max(0, math.floor((above.total - w.weight - time) / w.per_step) + 1)
+        if k * w.per_step <= w.bonus_cap:
+            found.append(math.ceil(quota * (1 + k * w.step)) - intake)
+    found.append(math.floor(above.attainment * quota) + 1 - intake)
+    return sorted(set(found))
 
 
 def projected_final(standings: core.Standings, forecasts: Iterable[Forecast], period: Period,
