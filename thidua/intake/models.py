@@ -149,3 +149,44 @@ class SupportDeployment(models.Model):
     def last_day(self):
         """Return the last day of support: the day it was ended early on, else its end."""
         return self.ended_early_on if self.ended_early_on is not None else self.end
+
+
+class TeamDayTotal(models.Model):
+    """A team's applications on one day: the sum of its intake records, kept by the database itself.
+
+    Written by triggers on the intake table only (migration 0007), in the transaction of the write, whatever wrote it
+    (an import, a report, the API, an appeal): the standings and the forecasts read these ~150,000 rows of a national
+    campaign instead of its million records. `changed_in` is the act that last changed the total, so that a process
+    keeping the standings reads only the totals changed since the act it knows (thidua/standings/live.py);
+    `thidua audit verify` compares every total with its records.
+    """
+
+    campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey("units.Unit", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    applications = models.PositiveBigIntegerField()
+    records = models.PositiveIntegerField()
+    changed_in = models.ForeignKey("audit.ChangeSet", on_delete=models.DO_NOTHING, db_constraint=False,
+                                   related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["campaign", "team", "day"], name="team_day_total_key")]
+        indexes = [models.Index(fields=["changed_in"], name="team_day_total_changed_in")]
+
+    def __str__(self) -> str:
+        return f"{self.team_id} {self.day:%d/%m/%Y}: {self.applications}"
+
+
+class TotalsEpoch(models.Model):
+    """A campaign's count of changes to what the standings read that no team-day total's act tells: a unit, a
+    machine or an assignment written, an intake record deleted or moved to another team or day, a record rewritten
+    without a new act. Bumped by triggers (migration 0007); a process keeping standings computes them again in full
+    when it moves."""
+
+    # No foreign key in the database: the triggers bump it while a campaign's records are being deleted with it.
+    campaign = models.OneToOneField("campaigns.Campaign", on_delete=models.CASCADE, primary_key=True,
+                                    db_constraint=False, related_name="+")
+    epoch = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}: {self.epoch}"

@@ -1,0 +1,165 @@
+"""The team-day totals are kept by the database itself (intake migration 0007): whatever writes an intake record —
+the ORM, a queryset's update, raw SQL, a delete — its team-day total moves in the same transaction; what the totals
+cannot tell (a record moved or deleted, a unit, machine or assignment written) bumps the campaign's epoch.
+Run on both databases, like every test: the triggers are written once for each."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.db.models import Count, Sum
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from thidua.audit.services import changeset_open
+from thidua.intake.models import Assignment, EligiblePopulation, IntakeRecord, Machine, TeamDayTotal, TotalsEpoch
+from thidua.units.models import Kind, Unit
+
+pytestmark = pytest.mark.django_db
+
+
+def by_records(campaign) -> dict:
+    return {(t, d): (n, c) for t, d, n, c in IntakeRecord.objects.filter(campaign=campaign)
+            .values_list("team_id", "day").annotate(n=Sum("applications"), c=Count("id")).order_by()}
+
+
+def by_totals(campaign) -> dict:
+    return {(t, d): (n, c) for t, d, n, c in TeamDayTotal.objects.filter(campaign=campaign)
+            .values_list("team_id", "day", "applications", "records")}
+
+
+def epoch(campaign) -> int:
+    return TotalsEpoch.objects.filter(campaign=campaign).values_list("epoch", flat=True).first() or 0
+
+
+def act(campaign):
+    return changeset_open(campaign=campaign, actor="kiem-thu", source="cli")
+
+
+@pytest.fixture
+def record(campaign):
+    return IntakeRecord.objects.filter(campaign=campaign).order_by("pk").first()
+
+
+def test_the_base_data_imported_has_its_totals(campaign):
+    totals = by_totals(campaign)
+    assert totals and totals == by_records(campaign)
+
+
+def test_a_new_record_with_its_act_moves_its_total_and_not_the_epoch(campaign, record):
+    before, e = by_totals(campaign)[record.team_id, record.day], epoch(campaign)
+    other = Machine.objects.filter(campaign=campaign).exclude(pk=record.machine_id).first()
+    a = act(campaign)
+    IntakeRecord.objects.create(campaign=campaign, day=record.day, machine=other, commune=record.commune,
+                                team_id=record.team_id, applications=7, changeset=a, created_in=a)
+    total = TeamDayTotal.objects.get(campaign=campaign, team_id=record.team_id, day=record.day)
+    assert (total.applications, total.records) == (before[0] + 7, before[1] + 1)
+    assert total.changed_in_id == a.pk and epoch(campaign) == e
+    assert by_totals(campaign) == by_records(campaign)
+
+
+def test_a_record_rewritten_by_a_new_act_names_it(campaign, record):
+    e, a = epoch(campaign), act(campaign)
+    record.applications, record.changeset = record.applications + 5, a
+    record.save(update_fields=["applications", "changeset"])
+    assert TeamDayTotal.objects.get(campaign=campaign, team_id=record.team_id, day=record.day).changed_in_id == a.pk
+    assert epoch(campaign) == e and by_totals(campaign) == by_records(campaign)
+
+
+def test_a_record_rewritten_without_a_new_act_bumps_the_epoch(campaign, record):
+    e = epoch(campaign)
+    IntakeRecord.objects.filter(pk=record.pk).update(applications=record.applications + 3)
+    assert epoch(campaign) == e + 1 and by_totals(campaign) == by_records(campaign)
+
+
+def test_raw_sql_is_counted_too(campaign, record):
+    other = Machine.objects.filter(campaign=campaign).exclude(pk=record.machine_id).last()
+    a = act(campaign)
+    with connection.cursor() as cursor:
+        cursor.execute("INSERT INTO intake_intakerecord (campaign_id, day, machine_id, commune_id, team_id, "
+                       "applications, changeset_id, created_in_id) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+                       [campaign.pk, dt.date(2021, 6, 30), other.pk, record.commune_id, record.team_id, 11, a.pk,
+                        a.pk])
+    assert by_totals(campaign)[record.team_id, dt.date(2021, 6, 30)] == (11, 1)
+    assert by_totals(campaign) == by_records(campaign)
+
+
+@pytest.mark.parametrize("field", ["team", "day"])
+def test_a_record_moved_to_another_team_or_day_leaves_its_old_total_and_bumps_the_epoch(campaign, record, field):
+    e = epoch(campaign)
+    if field == "team":
+        to = Unit.objects.filter(campaign=campaign, kind=Kind.TO).exclude(pk=record.team_id).first()
+        IntakeRecord.objects.filter(pk=record.pk).update(team=to)
+    else:
+        IntakeRecord.objects.filter(pk=record.pk).update(day=dt.date(2021, 6, 29))
+    assert epoch(campaign) == e + 2  # the old total's campaign and the new one's (the same here)
+    assert by_totals(campaign) == by_records(campaign)
+
+
+def test_deleting_every_record_of_a_team_day_removes_its_total(campaign, record):
+    e = epoch(campaign)
+    IntakeRecord.objects.filter(campaign=campaign, team_id=record.team_id, day=record.day).delete()
+    assert (record.team_id, record.day) not in by_totals(campaign)
+    assert epoch(campaign) > e and by_totals(campaign) == by_records(campaign)
+
+
+def test_units_machines_and_assignments_bump_the_epoch(campaign):
+    seen = [epoch(campaign)]
+
+    def moved() -> bool:
+        seen.append(epoch(campaign))
+        return seen[-1] > seen[-2]
+
+    unit = Unit.objects.filter(campaign=campaign, kind=Kind.TO).first()
+    unit.name += " (đổi tên)"
+    unit.save()
+    assert moved()
+    machine = Machine.objects.create(campaign=campaign, code="M-MOI-01")
+    assert moved()
+    Assignment.objects.create(machine=machine, team=unit, start=dt.date(2021, 3, 1), end=dt.date(2021, 3, 5),
+                              daily_target=10)
+    assert moved()
+    Assignment.objects.filter(machine=machine).update(daily_target=12)
+    assert moved()
+    Assignment.objects.filter(machine=machine).delete()
+    assert moved()
+    Machine.objects.filter(pk=machine.pk).delete()
+    assert moved()
+
+
+operations = st.lists(st.tuples(st.sampled_from(["add", "set", "set-no-act", "move-team", "move-day", "delete"]),
+                                st.integers(0, 10_000), st.integers(0, 500)), min_size=1, max_size=12)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(operations)
+def test_any_sequence_of_writes_keeps_every_total_equal_to_its_records(campaign, ops):
+    teams = list(Unit.objects.filter(campaign=campaign, kind=Kind.TO).values_list("pk", flat=True))
+    machines = list(Machine.objects.filter(campaign=campaign).values_list("pk", flat=True))
+    communes = list(EligiblePopulation.objects.filter(campaign=campaign).values_list("commune_id", flat=True))
+    days = [dt.date(2021, 3, 1) + dt.timedelta(days=i) for i in range(5)]
+    a = act(campaign)
+    for op, pick, n in ops:
+        records = list(IntakeRecord.objects.filter(campaign=campaign).order_by("pk").values_list("pk", flat=True))
+        pk = records[pick % len(records)] if records else None
+        if op == "add" or pk is None:
+            key = dict(machine_id=machines[pick % len(machines)], day=days[pick % len(days)],
+                       commune_id=communes[pick % len(communes)])
+            if not IntakeRecord.objects.filter(**key).exists():
+                IntakeRecord.objects.create(campaign=campaign, team_id=teams[pick % len(teams)], applications=n,
+                                            changeset=a, created_in=a, **key)
+        elif op == "set":
+            a = act(campaign)
+            IntakeRecord.objects.filter(pk=pk).update(applications=n, changeset=a)
+        elif op == "set-no-act":
+            IntakeRecord.objects.filter(pk=pk).update(applications=n)
+        elif op == "move-team":
+            IntakeRecord.objects.filter(pk=pk).update(team_id=teams[n % len(teams)])
+        elif op == "move-day":
+            target = days[n % len(days)]
+            r = IntakeRecord.objects.get(pk=pk)
+            if not IntakeRecord.objects.filter(machine_id=r.machine_id, commune_id=r.commune_id, day=target).exists():
+                IntakeRecord.objects.filter(pk=pk).update(day=target)
+        else:
+            IntakeRecord.objects.filter(pk=pk).delete()
+        assert by_totals(campaign) == by_records(campaign)
