@@ -7,11 +7,12 @@ import datetime as dt
 
 import pytest
 from django.db import connection
-from django.db.models import Count, Sum
+from django.db.models import Count, F, Sum
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from thidua.audit.services import changeset_open
+from thidua.intake.integrity import data_verify
 from thidua.intake.models import Assignment, EligiblePopulation, IntakeRecord, Machine, TeamDayTotal, TotalsEpoch
 from thidua.units.models import Kind, Unit
 
@@ -163,3 +164,13 @@ def test_any_sequence_of_writes_keeps_every_total_equal_to_its_records(campaign,
         else:
             IntakeRecord.objects.filter(pk=pk).delete()
         assert by_totals(campaign) == by_records(campaign)
+
+
+def test_verify_names_a_total_changed_behind_the_records_back(campaign, record):
+    assert data_verify() is None
+    TeamDayTotal.objects.filter(campaign=campaign, team_id=record.team_id, day=record.day).update(
+        applications=F("applications") + 1)
+    problem = data_verify()
+    assert "bảng tổng theo tổ và ngày ghi tổ" in problem and f"{record.day:%d/%m/%Y}" in problem
+    TeamDayTotal.objects.filter(campaign=campaign, team_id=record.team_id, day=record.day).delete()
+    assert "không có trong bảng tổng" in data_verify()

@@ -5,7 +5,6 @@ import datetime as dt
 from dataclasses import dataclass
 from fractions import Fraction
 
-from django.db import connection
 from django.db.models import Sum
 
 from thidua.awards.models import Snapshot
@@ -15,6 +14,7 @@ from thidua.campaigns.config import DocumentSettings
 from thidua.campaigns.models import Campaign, Status
 from thidua.intake.models import EligiblePopulation, IntakeRecord
 from thidua.lib import vn
+from thidua.standings.selectors import team_days
 from thidua.territory.models import AdminUnit
 from thidua.units.models import Unit
 
@@ -128,13 +128,7 @@ def cumulative_intake(campaign: Campaign, competitors: list[str]) -> tuple[list[
             pk = parent
         return None
 
-    qn = connection.ops.quote_name
-    table, team, day, applications, campaign_id = (qn(IntakeRecord._meta.db_table), *(
-        qn(IntakeRecord._meta.get_field(f).column) for f in ("team", "day", "applications", "campaign")))
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {team}, {day}, SUM({applications}) FROM {table} WHERE {campaign_id} = %s "
-                       f"GROUP BY {team}, {day}", [campaign.pk])
-        rows = cursor.fetchall()
+    rows = team_days(campaign)
     days = [campaign.start + dt.timedelta(days=i) for i in range((campaign.deadline - campaign.start).days + 1)]
     index = {d: i for i, d in enumerate(days)}
     daily = {code: [0] * len(days) for code in competitors}

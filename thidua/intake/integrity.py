@@ -624,6 +624,38 @@ def _intake_discrepancy() -> Discrepancy | None:
     return None
 
 
+# The team-day totals the standings read (kept by triggers, intake migration 0007) against the records they sum: the
+# totals without records that sum to them, then the records' team-days without a total.
+TOTALS_OFF = (
+    "SELECT t.campaign_id, t.team_id, t.day, t.applications, t.records, r.n, r.c FROM intake_teamdaytotal t "
+    "LEFT JOIN (SELECT campaign_id, team_id, day, SUM(applications) AS n, COUNT(*) AS c FROM intake_intakerecord "
+    "GROUP BY campaign_id, team_id, day) r ON r.campaign_id = t.campaign_id AND r.team_id = t.team_id "
+    "AND r.day = t.day WHERE r.n IS NULL OR r.n <> t.applications OR r.c <> t.records "
+    "UNION ALL "
+    "SELECT r.campaign_id, r.team_id, r.day, NULL, NULL, SUM(r.applications), COUNT(*) FROM intake_intakerecord r "
+    "LEFT JOIN intake_teamdaytotal t ON t.campaign_id = r.campaign_id AND t.team_id = r.team_id AND t.day = r.day "
+    "WHERE t.id IS NULL GROUP BY r.campaign_id, r.team_id, r.day")
+
+
+def _totals_discrepancy() -> Discrepancy | None:
+    """Check every team-day total against the records it sums; return the first that differs."""
+    with connection.cursor() as cursor:
+        cursor.execute(TOTALS_OFF)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    campaign_id, team_id, day, total, records, summed, counted = row
+    team = Unit.objects.filter(pk=team_id).values_list("code", flat=True).first() or f"#{team_id}"
+    where = f"tổ {team} ngày {dt.date.fromisoformat(_day(day)):%d/%m/%Y}"
+    if total is None:
+        return Discrepancy(f"số liệu thu nhận của {where} ({summed} hồ sơ, {counted} bản ghi) không có trong bảng "
+                           "tổng theo tổ và ngày mà bảng xếp hạng đọc: bảng tổng đã bị sửa thẳng trong cơ sở dữ liệu",
+                           campaign_id)
+    return Discrepancy(f"bảng tổng theo tổ và ngày ghi {where} {total} hồ sơ ({records} bản ghi), các bản ghi thu "
+                       f"nhận cộng lại {summed or 0} hồ sơ ({counted or 0} bản ghi): bảng tổng đã bị sửa thẳng trong "
+                       "cơ sở dữ liệu", campaign_id)
+
+
 def intake_verify() -> str | None:
     """Check every count against the history; return the first discrepancy in Vietnamese, or None."""
     found = _intake_discrepancy()
@@ -631,9 +663,9 @@ def intake_verify() -> str | None:
 
 
 def data_discrepancy() -> Discrepancy | None:
-    """Check everything that decides a rank or who may act against the history: the territory, the records, then
-    the counts; return the first discrepancy, with the campaign it belongs to."""
-    return territory_discrepancy() or _records_discrepancy() or _intake_discrepancy()
+    """Check everything that decides a rank or who may act against the history: the territory, the records, the
+    counts, then the team-day totals against the counts; return the first discrepancy, with its campaign."""
+    return territory_discrepancy() or _records_discrepancy() or _intake_discrepancy() or _totals_discrepancy()
 
 
 def data_verify() -> str | None:
