@@ -3,6 +3,7 @@
 import datetime as dt
 import math
 import random
+from collections import defaultdict
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from itertools import pairwise
@@ -10,7 +11,8 @@ from itertools import pairwise
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from thidua.scoring.core import Assignment, Competitor, Standings, TeamDay, score, time_points
+from thidua.scoring.core import (Assignment, Competitor, Standings, TeamDay, by_team_of, score, score_daily,
+                                 time_points)
 from thidua.scoring.robustness import redraw, rescore
 from thidua.scoring.rules import Period, Scale, Tier
 
@@ -241,3 +243,24 @@ def test_a_redraw_with_no_spread_changes_nothing(world, seed):
     assert world.score(scale).rows == base.rows
     assert rescore(base, scale, D, TIERS) == {s.code: (s.prize_rank, s.tier.rank if s.tier else None)
                                               for s in base.rows}
+
+
+@SETTINGS
+@given(worlds(), st.data())
+def test_scoring_again_only_the_competitors_whose_teams_changed_gives_the_whole_scoring(world, data):
+    # What a process keeping the standings does after an act (thidua/standings/selectors.py): the days of a few
+    # teams change; only their competitors are measured again, the rest kept from the standings before.
+    before = world.score()
+    changed = frozenset(data.draw(st.sets(st.sampled_from(world.teams), max_size=3)))
+    more = data.draw(st.lists(st.builds(TeamDay, st.sampled_from(sorted(changed)), days(-5, 66),
+                                        st.integers(0, 1200)), max_size=8)) if changed else []
+    kept = [r for r in world.intake if r.team not in changed or data.draw(st.booleans())]
+    after = replace(world, intake=tuple(kept + more))
+    moved = changed & ({r.team for r in world.intake} | {r.team for r in more})
+    daily = defaultdict(lambda: defaultdict(int))
+    for r in after.intake:
+        daily[r.team][r.day] += r.applications
+    again = score_daily(competitors=after.competitors, by_team=by_team_of(after.assignments), team_daily=daily,
+                        period=after.period, scale=Scale(), as_of=after.as_of, tiers=TIERS, previous=before,
+                        changed=moved)
+    assert again == after.score()

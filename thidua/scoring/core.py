@@ -277,16 +277,39 @@ def score(*, competitors: Iterable[Competitor], assignments: Iterable[Assignment
 
     The result does not depend on the order of the inputs.
     """
-    as_of = min(as_of, period.deadline)
-    competitors = sorted(competitors, key=lambda c: c.code)
-    by_team: dict[str, list[Assignment]] = defaultdict(list)
-    for a in assignments:
-        by_team[a.team].append(a)
     team_daily: dict[str, dict[dt.date, int]] = defaultdict(lambda: defaultdict(int))
     for row in intake:
         team_daily[row.team][row.day] += row.applications
+    return score_daily(competitors=competitors, by_team=by_team_of(assignments), team_daily=team_daily,
+                       period=period, scale=scale, as_of=as_of, tiers=tiers, prizes=prizes)
+
+
+def by_team_of(assignments: Iterable[Assignment]) -> dict[str, list[Assignment]]:
+    """Return the assignments of each team."""
+    by_team: dict[str, list[Assignment]] = defaultdict(list)
+    for a in assignments:
+        by_team[a.team].append(a)
+    return by_team
+
+
+def score_daily(*, competitors: Iterable[Competitor], by_team: dict[str, list[Assignment]],
+                team_daily: dict[str, dict[dt.date, int]], period: Period, scale: Scale, as_of: dt.date,
+                tiers: tuple[Tier, ...] = (), prizes: bool = True, previous: Standings | None = None,
+                changed: frozenset[str] = frozenset()) -> Standings:
+    """Return the standings of `score` from each team's applications by day (`team_daily`, only read).
+
+    With `previous` (the standings of the same competitors, assignments and date) and `changed` (the teams whose days
+    changed since), only the competitors with a changed team are measured again; the result is the one `score` gives
+    (tests/test_scoring_properties.py).
+    """
+    as_of = min(as_of, period.deadline)
+    kept = previous.by_code() if previous is not None and previous.as_of == as_of else {}
     measured = []
-    for c in competitors:
+    for c in sorted(competitors, key=lambda c: c.code):
+        row = kept.get(c.code)
+        if row is not None and not (c.teams & changed):
+            measured.append(row)
+            continue
         parts = quota_parts([a for t in c.teams for a in by_team.get(t, ())], period)
         if len(c.teams) == 1:  # a single team's days as they are (only read below)
             daily = team_daily.get(next(iter(c.teams)), {})
