@@ -23,7 +23,7 @@ from django.test.utils import CaptureQueriesContext
 
 from thidua.campaigns.models import Campaign
 from thidua.scoring.core import RULE_LABELS
-from thidua.standings.selectors import campaign_standings
+from thidua.standings.selectors import campaign_standings, forget_standings
 from thidua.territory.models import AdminUnit
 
 pytestmark = pytest.mark.django_db
@@ -283,6 +283,8 @@ def test_robustness_prints_a_line_per_competitor(completed, capsys):
 # --- the seam -----------------------------------------------------------------------------------------------
 
 def standings_queries(code: str) -> int:
+    """Return the queries of the standings computed from nothing kept (not brought up to date from kept ones)."""
+    forget_standings()
     campaign = Campaign.objects.get(code=code)
     with CaptureQueriesContext(connection) as ctx:
         result = campaign_standings(campaign, dt.date(2021, 7, 1))

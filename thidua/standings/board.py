@@ -102,7 +102,7 @@ def board_of(campaign: Campaign, scope: Scope, today: dt.date) -> Board:
 def _totals(result: CampaignStandings) -> Totals:
     day = result.as_of
     return Totals(day=day,
-                  day_intake=sum(t.applications for t in result.inputs.intake if t.day == day),
+                  day_intake=result.inputs.day_intake(day),
                   intake=sum(s.intake for s in result.teams.rows),
                   quota=sum(s.quota for s in result.teams.rows))
 

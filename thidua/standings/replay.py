@@ -136,8 +136,8 @@ def _groups_of(result: CampaignStandings) -> list[_Group]:
 def _score(result: CampaignStandings, group: _Group, day: dt.date) -> core.Standings:
     """Return a group's standings at the end of a day, scored once per day while the data does not change."""
     inputs = result.inputs
-    return _kept(result, (group.code, day), lambda: core.score(
-        competitors=group.competitors, assignments=inputs.assignments, intake=inputs.intake, period=inputs.period,
+    return _kept(result, (group.code, day), lambda: core.score_daily(
+        competitors=group.competitors, by_team=inputs.by_team, team_daily=inputs.team_daily, period=inputs.period,
         scale=result.campaign.config.scale, as_of=day, tiers=group.tiers))
 
 

@@ -8,18 +8,19 @@ over the intake; raw intake rows never travel to Python. A result is kept until 
 import contextlib
 import dataclasses
 import datetime as dt
+import functools
 import gc
 import threading
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Subquery
 
 from thidua.audit.models import ChainHead
 from thidua.campaigns import clock
 from thidua.campaigns.models import Campaign, ResultState
-from thidua.intake.models import Assignment, DailyReport, ReportStatus, TeamDayTotal
+from thidua.intake.models import Assignment, DailyReport, ReportStatus, TeamDayTotal, TotalsEpoch
 from thidua.scoring import core
 from thidua.scoring.awards import Budget, awards_from
 from thidua.scoring.rules import Period
@@ -46,6 +47,9 @@ class CampaignStandings:
     budget: Budget
     inputs: "ScoringInputs"
     unverified: int  # team-days counted above that their district has not verified yet
+    seq: int = 0  # the place in the history's chain these standings hold at least (every act up to it)
+    computed_at: dt.datetime | None = None  # when this process brought them up to that place
+    stale: bool = False  # served while this process brings them up to a newer act (see campaign_standings)
 
     @property
     def state(self) -> str:
@@ -58,10 +62,26 @@ class CampaignStandings:
 
 @dataclass(frozen=True)
 class ScoringInputs:
+    """What the scoring reads of a campaign. Never changed once built: a newer act makes new inputs, which share
+    with these the days of every team it did not touch."""
+
     period: Period
     units: dict[int, tuple[str, str, str, int | None, int | None]]  # id -> code, name, kind, parent, group
     assignments: tuple[core.Assignment, ...]
-    intake: tuple[core.TeamDay, ...]
+    team_daily: dict[str, dict[dt.date, int]]  # team code -> day -> applications (the team-day totals)
+
+    @functools.cached_property
+    def intake(self) -> tuple[core.TeamDay, ...]:
+        """Return every team-day, for whoever iterates over them (built once, when first asked)."""
+        return tuple(core.TeamDay(team, day, n) for team, days in self.team_daily.items() for day, n in days.items())
+
+    @functools.cached_property
+    def by_team(self) -> dict[str, list[core.Assignment]]:
+        return core.by_team_of(self.assignments)
+
+    def day_intake(self, day: dt.date) -> int:
+        """Return the applications of every team on one day."""
+        return sum(days.get(day, 0) for days in self.team_daily.values())
 
 
 def default_as_of(campaign: Campaign, today: dt.date | None = None) -> dt.date:
@@ -80,8 +100,14 @@ def scoring_inputs(campaign: Campaign, as_of: dt.date) -> ScoringInputs:
         core.Assignment(units[team][0], machine, start, end, quota, daily)
         for team, machine, start, end, quota, daily in Assignment.objects.filter(machine__campaign=campaign)
         .values_list("team_id", "machine__code", "start", "end", "quota", "daily_target"))
-    intake = tuple(core.TeamDay(units[team][0], day, n) for team, day, n in team_days(campaign))
-    return ScoringInputs(period, units, assignments, intake)
+    team_daily: dict[str, dict[dt.date, int]] = {}
+    for team, day, n in team_days(campaign):
+        team_daily.setdefault(units[team][0], {})[_date(day)] = n
+    return ScoringInputs(period, units, assignments, team_daily)
+
+
+def _date(value) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
 
 
 def team_days(campaign: Campaign) -> list[tuple[int, dt.date, int]]:
@@ -138,54 +164,163 @@ def _gc_paused():
             gc.enable()
 
 
-# Standings computed lately, per process: (campaign, its settings' version, as_of, end of the history) -> result.
-# Every write of what the standings read (units, machines and assignments, intake, the campaign's settings) is an act
-# sealed into the history's chain in its own transaction, which moves the chain's head (thidua/audit/chain.py): a
-# result computed after the head was read holds at least everything up to that head, and stays right until the head
-# moves. The head's hash is in the key as well as its place: it covers the act's time, so a place reused after a
-# rollback (tests) is another key. Kept as they are (no pickling, frozen values) and few: the live standings of a
-# campaign and a few dates looked back at; a national campaign's result weighs some tens of MiB.
-_KEPT: OrderedDict[tuple, CampaignStandings] = OrderedDict()
-_KEPT_MAX = 4
-_kept_lock = threading.Lock()
+# What this process keeps of each campaign (per version of its settings): its scoring inputs as of a place in the
+# history's chain, and the standings computed from them, per date. Every write of what the standings read is an act
+# sealed into the chain in its own transaction, which moves the chain's head (thidua/audit/chain.py). When the head
+# has moved, the inputs are brought up to it by reading only what the acts since changed: the team-day totals each
+# act last changed (`TeamDayTotal.changed_in`), in one statement with the campaign's epoch — which the database bumps
+# on any change the totals do not tell (a unit, machine or assignment written, a record moved or deleted) and which
+# then makes everything read again. Only the competitors of the teams changed are measured again
+# (`core.score_daily`). One update at a time per campaign: a reader arriving meanwhile gets the standings it has,
+# marked stale, instead of waiting — unless there are none yet.
+_LIVE: OrderedDict[tuple, "_Live"] = OrderedDict()
+_LIVE_MAX = 4
+_live_lock = threading.Lock()
+_RESULTS_MAX = 4  # dates kept per campaign: the live one and a few looked back at
+
+
+@dataclass
+class _Live:
+    lock: threading.Lock = dataclasses.field(default_factory=threading.Lock)
+    head: tuple[int, str] | None = None
+    epoch: int = -1
+    inputs: ScoringInputs | None = None
+    teams_below: dict[int, frozenset[str]] | None = None
+    computed_at: dt.datetime | None = None
+    results: OrderedDict = dataclasses.field(default_factory=OrderedDict)  # as_of -> CampaignStandings
+
+
+def _head(campaign: Campaign) -> tuple[tuple[int, str], int]:
+    """Return the chain's head (place, hash) and the campaign's epoch: one query, one snapshot."""
+    epoch = TotalsEpoch.objects.filter(campaign=campaign.pk).values("epoch")[:1]
+    row = (ChainHead.objects.filter(pk=1).annotate(epoch=Subquery(epoch))
+           .values_list("last_seq", "last_hash", "epoch").first())
+    return ((row[0], row[1]), row[2] or 0) if row else ((0, ""), 0)
 
 
 def campaign_standings(campaign: Campaign, as_of: dt.date | None = None) -> CampaignStandings:
     """Return the standings of every group of a campaign (live as of a date, final at the deadline).
 
-    Computed again only after a new act of the history (one query, the chain's head, otherwise).
+    Kept until a new act of the history (one query, the chain's head, otherwise); then brought up to it from what
+    the acts since changed.
     """
     as_of = min(as_of or default_as_of(campaign), campaign.config.deadline)
-    head = ChainHead.objects.filter(pk=1).values_list("last_seq", "last_hash").first()
-    key = (campaign.pk, campaign.updated_at, as_of, head)
-    with _kept_lock:
-        kept = _KEPT.get(key)
-        if kept is not None:
-            _KEPT.move_to_end(key)
-    if kept is not None:
+    key = (campaign.pk, campaign.updated_at)
+    head, epoch = _head(campaign)
+    with _live_lock:
+        live = _LIVE.get(key)
+        if live is None:
+            live = _LIVE[key] = _Live()
+        _LIVE.move_to_end(key)
+        while len(_LIVE) > _LIVE_MAX:
+            _LIVE.popitem(last=False)
+        kept = live.results.get(as_of)
+    if kept is not None and live.head == head:
         # The caller's own instance of the campaign, not the one of the request that computed the result.
         return dataclasses.replace(kept, campaign=campaign)
-    with _gc_paused():
-        result = _campaign_standings(campaign, as_of)
-    with _kept_lock:
-        _KEPT[key] = result
-        while len(_KEPT) > _KEPT_MAX:
-            _KEPT.popitem(last=False)
-    return result
+    if not live.lock.acquire(blocking=False):
+        if kept is not None:  # another request is bringing them up to date: no waiting behind it
+            return dataclasses.replace(kept, campaign=campaign, stale=True)
+        live.lock.acquire()
+        head, epoch = _head(campaign)  # it may have moved while this one waited
+    try:
+        with _gc_paused():
+            result = _brought_up_to_date(live, campaign, as_of, head, epoch)
+    finally:
+        live.lock.release()
+    return dataclasses.replace(result, campaign=campaign)
 
 
 def forget_standings() -> None:
-    """Forget the standings kept by this process (they are also forgotten by themselves after each act)."""
-    with _kept_lock:
-        _KEPT.clear()
+    """Forget the standings kept by this process (they are also brought up to date by themselves after each act)."""
+    with _live_lock:
+        _LIVE.clear()
 
 
-def _campaign_standings(campaign: Campaign, as_of: dt.date | None) -> CampaignStandings:
+# The changes since a place in the chain, in one statement (one snapshot on both databases): the campaign's epoch,
+# the hash of the act at that place (it must still be the one known: the chain is never rewritten, but a database
+# restored or a test's rollback reuses places), and every team-day total an act after it changed last.
+_CHANGES = (
+    "SELECT 0, epoch, CAST(NULL AS VARCHAR(64)), CAST(NULL AS DATE), CAST(NULL AS BIGINT) FROM intake_totalsepoch "
+    "WHERE campaign_id = %s "
+    "UNION ALL SELECT 1, seq, hash, CAST(NULL AS DATE), CAST(NULL AS BIGINT) FROM audit_changeset WHERE seq = %s "
+    "UNION ALL SELECT 2, t.team_id, CAST(NULL AS VARCHAR(64)), t.day, t.applications FROM intake_teamdaytotal t "
+    "JOIN audit_changeset c ON c.id = t.changed_in_id WHERE t.campaign_id = %s AND c.seq > %s")
+
+
+def _changes_since(campaign: Campaign, place: tuple[int, str]) -> tuple[int, bool, list[tuple[int, dt.date, int]]]:
+    """Return the campaign's epoch, whether the act at `place` is still there, and the totals changed after it."""
+    epoch, found, totals = 0, place[0] == 0, []
+    with connection.cursor() as cursor:
+        cursor.execute(_CHANGES, [campaign.pk, place[0], campaign.pk, place[0]])
+        for kind, number, text, day, n in cursor.fetchall():
+            if kind == 0:
+                epoch = number
+            elif kind == 1:
+                found = text == place[1]
+            else:
+                totals.append((number, _date(day), n))
+    return epoch, found, totals
+
+
+def _brought_up_to_date(live: _Live, campaign: Campaign, as_of: dt.date, head: tuple[int, str],
+                        epoch: int) -> CampaignStandings:
+    """Bring `live` up to the chain's `head` (under its lock) and return the standings of `as_of` from it; `epoch`
+    is the campaign's, read with the head."""
+    changed: frozenset[str] | None = None  # None: everything read again
+    if live.inputs is not None and live.head == head:
+        changed = frozenset()
+    elif live.inputs is not None and head[0] > live.head[0]:
+        epoch, found, totals = _changes_since(campaign, live.head)
+        if found and epoch == live.epoch:
+            inputs = live.inputs
+            daily = dict(inputs.team_daily)  # a new dict: the standings already given keep theirs
+            touched = set()
+            for team, day, n in totals:
+                code = inputs.units[team][0]
+                if code not in touched:
+                    daily[code] = dict(daily.get(code, {}))
+                    touched.add(code)
+                daily[code][day] = n
+            live.inputs = dataclasses.replace(inputs, team_daily=daily)
+            changed = frozenset(touched)
+    if changed is None:
+        live.epoch = epoch  # read before the inputs: a change between the two is read again next time
+        live.inputs = scoring_inputs(campaign, as_of)
+        live.teams_below = team_codes_below(live.inputs.units)
+        live.results.clear()
+    if changed:
+        # Only the live date is brought forward from its standings; the others are computed again when asked.
+        previous = live.results.get(as_of)
+        live.results.clear()
+        if previous is not None:
+            live.results[as_of] = previous
+    live.head, live.computed_at = head, clock.now()
+    previous = live.results.get(as_of)
+    if previous is not None and not changed:
+        # No total changed; a report verified is an act that changes none.
+        result = dataclasses.replace(previous, unverified=_unverified_team_days(campaign, live.inputs, as_of))
+    else:
+        result = _campaign_standings(campaign, as_of, live.inputs, live.teams_below, previous, changed or frozenset())
+    result = dataclasses.replace(result, seq=head[0], computed_at=live.computed_at, stale=False)
+    with _live_lock:
+        live.results[as_of] = result
+        live.results.move_to_end(as_of)
+        while len(live.results) > _RESULTS_MAX:
+            live.results.popitem(last=False)
+    return result
+
+
+def _campaign_standings(campaign: Campaign, as_of: dt.date, inputs: ScoringInputs,
+                        teams_below: dict[int, frozenset[str]], previous: CampaignStandings | None = None,
+                        changed: frozenset[str] = frozenset()) -> CampaignStandings:
+    """Score every group and the teams from `inputs`; with `previous` (the same inputs but for the days of the teams
+    `changed`), measure again only the competitors of those teams."""
     config = campaign.config
-    as_of = min(as_of or default_as_of(campaign), config.deadline)
-    inputs = scoring_inputs(campaign, as_of)
-    teams_below = team_codes_below(inputs.units)
     group_ids = dict(campaign.groups.values_list("code", "id"))
+    before = {g.code: g.standings for g in previous.groups} if previous is not None else {}
+    options = {"by_team": inputs.by_team, "team_daily": inputs.team_daily, "period": inputs.period,
+               "scale": config.scale, "as_of": as_of, "changed": changed}
     groups = []
     for g in config.groups:
         if g.kind != "scored":
@@ -194,13 +329,12 @@ def _campaign_standings(campaign: Campaign, as_of: dt.date | None) -> CampaignSt
         group_id = group_ids[g.code]  # campaign_init keeps the groups of the settings and of the database alike
         competitors = [core.Competitor(code, name, teams_below[pk])
                        for pk, (code, name, _, _, group) in inputs.units.items() if group == group_id]
-        table = core.score(competitors=competitors, assignments=inputs.assignments, intake=inputs.intake,
-                           period=inputs.period, scale=config.scale, as_of=as_of, tiers=g.tiers)
+        table = core.score_daily(competitors=competitors, tiers=g.tiers, previous=before.get(g.code), **options)
         groups.append(GroupStandings(g.code, g.name, g.kind, table))
     team_competitors = [core.Competitor(code, name, frozenset({code}))
                         for code, name, kind, _, _ in inputs.units.values() if kind == Kind.TO]
-    teams = core.score(competitors=team_competitors, assignments=inputs.assignments, intake=inputs.intake,
-                       period=inputs.period, scale=config.scale, as_of=as_of, prizes=False)
+    teams = core.score_daily(competitors=team_competitors, prizes=False,
+                             previous=previous.teams if previous is not None else None, **options)
     budget = awards_from({g.code: g.standings for g in groups if g.standings is not None}, config.statutory,
                          tuple((g.code, g.name, g.collectives, g.individuals) for g in groups if g.standings is None))
     return CampaignStandings(campaign, as_of, as_of == config.deadline, tuple(groups), teams, budget, inputs,
@@ -211,7 +345,7 @@ def _unverified_team_days(campaign: Campaign, inputs: ScoringInputs, as_of: dt.d
     """Return how many team-days counted up to a date are not verified yet: the team-days the scoring read, less
     the verified reports of a team-day with intake (one query, probing the team-day totals' key (campaign, team, day)
     from the reports' side)."""
-    with_intake = sum(1 for team_day in inputs.intake if team_day.day <= as_of)
+    with_intake = sum(1 for days in inputs.team_daily.values() for day in days if day <= as_of)
     counted = TeamDayTotal.objects.filter(campaign_id=OuterRef("campaign_id"), team_id=OuterRef("team_id"),
                                           day=OuterRef("day"))
     verified = (DailyReport.objects.filter(campaign=campaign, day__lte=as_of, status=ReportStatus.VERIFIED)

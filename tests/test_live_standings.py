@@ -1,0 +1,137 @@
+"""The standings a process keeps are brought up to date act by act (thidua/standings/selectors.py): after any
+sequence of acts they equal the standings computed from nothing, and an act that only enters intake makes them read
+only the team-day totals it changed. Run on both databases, like every test."""
+
+import contextlib
+import dataclasses
+import datetime as dt
+import threading
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from thidua.audit.chain import changeset_seal
+from thidua.audit.services import changeset_open
+from thidua.intake.models import DailyReport, IntakeRecord
+from thidua.intake.services import ReportError, report_save, report_submit, report_verify
+from thidua.standings import selectors
+from thidua.standings.selectors import campaign_standings, forget_standings, scoring_inputs, team_codes_below
+from thidua.units.models import Kind, Unit
+
+pytestmark = pytest.mark.django_db
+
+AS_OF = dt.date(2021, 3, 20)
+
+
+def from_nothing(campaign, as_of=AS_OF):
+    inputs = scoring_inputs(campaign, as_of)
+    return selectors._campaign_standings(campaign, as_of, inputs, team_codes_below(inputs.units))
+
+
+def same(kept, fresh) -> None:
+    assert kept.groups == fresh.groups
+    assert kept.teams == fresh.teams
+    assert kept.budget == fresh.budget
+    assert kept.unverified == fresh.unverified
+
+
+@pytest.fixture
+def slots(campaign):
+    """Return (team, day, machine code, commune code) of every record of the base data up to AS_OF."""
+    return sorted({(r.team, r.day, r.machine.code, r.commune.code) for r in
+                   IntakeRecord.objects.filter(campaign=campaign, day__lte=AS_OF).select_related(
+                       "team", "machine", "commune")}, key=lambda s: (s[0].code, s[1], s[2], s[3]))
+
+
+acts = st.lists(st.tuples(st.sampled_from(["enter", "enter", "enter", "submit-verify", "rename", "empty"]),
+                          st.integers(0, 10_000), st.integers(0, 250)), min_size=1, max_size=8)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(acts)
+def test_after_any_sequence_of_acts_the_kept_standings_equal_those_computed_from_nothing(campaign, slots, sequence):
+    forget_standings()
+    campaign_standings(campaign, AS_OF)
+    for kind, pick, n in sequence:
+        team, day, machine, commune = slots[pick % len(slots)]
+        if kind == "enter":
+            with contextlib.suppress(ReportError):  # a verified day is locked
+                report_save(campaign=campaign, team=team, day=day, rows=[(machine, commune, n)], actor="to",
+                            reason="kiểm thử: sửa số liệu")
+        elif kind == "submit-verify":
+            with contextlib.suppress(ReportError):  # already sent or verified
+                report_submit(campaign=campaign, team=team, day=day, actor="to")
+                report_verify(report=DailyReport.objects.get(team=team, day=day), actor="huyen")
+        elif kind == "rename":
+            act = changeset_open(campaign=campaign, actor="pc06", source="web", reason="đổi tên")
+            Unit.objects.filter(pk=team.pk).update(name=f"Tổ đổi tên {n}")
+            changeset_seal(act)
+        else:
+            changeset_seal(changeset_open(campaign=None, actor="quantri", source="cli"))
+        same(campaign_standings(campaign, AS_OF), from_nothing(campaign))
+
+
+def test_an_act_that_enters_intake_reads_only_the_totals_it_changed(campaign, slots, monkeypatch):
+    before = campaign_standings(campaign, AS_OF)
+    read = []
+    monkeypatch.setattr(selectors, "scoring_inputs", lambda *a: read.append(a) or scoring_inputs(*a))
+    team, day, machine, commune = slots[0]
+    report_save(campaign=campaign, team=team, day=day, rows=[(machine, commune, 99)], actor="to")
+    with CaptureQueriesContext(connection) as ctx:
+        after = campaign_standings(campaign, AS_OF)
+    assert not read  # nothing read again from nothing
+    assert len(ctx.captured_queries) <= 4  # the head, the changes, the groups, the reports not verified
+    assert after.seq > before.seq and not after.stale
+    row = next(r for r in after.teams.rows if r.code == team.code)
+    assert row.intake == from_nothing(campaign).teams.by_code()[team.code].intake
+    same(after, from_nothing(campaign))
+    # Competitors without the team are the very rows kept before (not measured again).
+    untouched = [r for g in after.groups if g.standings for r in g.standings.rows if r.code != team.parent.code]
+    kept = {r.code: r for g in before.groups if g.standings for r in g.standings.rows}
+    assert untouched and all(r.days is kept[r.code].days for r in untouched)
+
+
+def test_a_unit_changed_makes_everything_read_again(campaign, monkeypatch):
+    campaign_standings(campaign, AS_OF)
+    read = []
+    monkeypatch.setattr(selectors, "scoring_inputs", lambda *a: read.append(a) or scoring_inputs(*a))
+    act = changeset_open(campaign=campaign, actor="pc06", source="web", reason="đổi tên")
+    team = Unit.objects.filter(campaign=campaign, kind=Kind.TO).first()
+    Unit.objects.filter(pk=team.pk).update(name="Tổ đổi tên")
+    changeset_seal(act)
+    after = campaign_standings(campaign, AS_OF)
+    assert read and after.teams.by_code()[team.code].name == "Tổ đổi tên"
+
+
+def test_a_reader_is_not_kept_waiting_behind_an_update(campaign, slots, monkeypatch):
+    kept = campaign_standings(campaign, AS_OF)
+    team, day, machine, commune = slots[0]
+    report_save(campaign=campaign, team=team, day=day, rows=[(machine, commune, 77)], actor="to")
+    live = next(iter(selectors._LIVE.values()))
+    assert live.lock.acquire()  # another request is bringing them up to date
+    try:
+        served = campaign_standings(campaign, AS_OF)
+    finally:
+        live.lock.release()
+    assert served.stale and served.seq == kept.seq and served.groups is kept.groups
+    fresh = campaign_standings(campaign, AS_OF)
+    assert not fresh.stale and fresh.seq > kept.seq
+
+
+def test_the_first_reader_waits_when_there_is_nothing_to_serve(campaign):
+    forget_standings()
+    campaign_standings(campaign, AS_OF)
+    live = next(iter(selectors._LIVE.values()))
+    live.results.clear()
+    got = []
+    assert live.lock.acquire()
+    reader = threading.Thread(target=lambda: got.append(dataclasses.replace(campaign_standings(campaign, AS_OF))))
+    reader.start()
+    reader.join(0.3)
+    assert reader.is_alive() and not got  # waiting: there is nothing it could be shown
+    live.lock.release()
+    reader.join(10)
+    assert got and not got[0].stale
