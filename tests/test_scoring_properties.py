@@ -11,8 +11,7 @@ from itertools import pairwise
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from thidua.scoring.core import (Assignment, Competitor, Standings, TeamDay, by_team_of, score, score_daily,
-                                 time_points)
+from thidua.scoring.core import Assignment, Competitor, Standings, TeamDay, by_team_of, score, score_daily, time_points
 from thidua.scoring.robustness import redraw, rescore
 from thidua.scoring.rules import Period, Scale, Tier
 
