@@ -6,6 +6,8 @@ import contextlib
 import dataclasses
 import datetime as dt
 import threading
+from collections import OrderedDict
+from unittest import mock
 
 import pytest
 from django.db import connection
@@ -17,6 +19,8 @@ from thidua.audit.chain import changeset_seal
 from thidua.audit.services import changeset_open
 from thidua.intake.models import DailyReport, IntakeRecord
 from thidua.intake.services import ReportError, report_save, report_submit, report_verify
+from thidua.monitoring import forecasts
+from thidua.monitoring.forecasts import campaign_forecast
 from thidua.standings import selectors
 from thidua.standings.selectors import campaign_standings, forget_standings, scoring_inputs, team_codes_below
 from thidua.units.models import Kind, Unit
@@ -29,6 +33,19 @@ AS_OF = dt.date(2021, 3, 20)
 def from_nothing(campaign, as_of=AS_OF):
     inputs = scoring_inputs(campaign, as_of)
     return selectors._campaign_standings(campaign, as_of, inputs, team_codes_below(inputs.units))
+
+
+def forecast_from_nothing(campaign):
+    """Return the groups' and the teams' forecasts computed without anything kept of the rows (nor standings)."""
+    memos, forecasts._MEMOS = forecasts._MEMOS, OrderedDict()
+    try:
+        fresh = dataclasses.replace(campaign_standings(campaign, AS_OF), inputs=scoring_inputs(campaign, AS_OF))
+        fresh = dataclasses.replace(fresh, groups=from_nothing(campaign).groups, teams=from_nothing(campaign).teams)
+        with mock.patch.object(forecasts, "campaign_standings", lambda *a: fresh):
+            result = forecasts._campaign_forecast(campaign, AS_OF)
+    finally:
+        forecasts._MEMOS = memos
+    return result.groups, result.teams
 
 
 def same(kept, fresh) -> None:
@@ -72,6 +89,8 @@ def test_after_any_sequence_of_acts_the_kept_standings_equal_those_computed_from
         else:
             changeset_seal(changeset_open(campaign=None, actor="quantri", source="cli"))
         same(campaign_standings(campaign, AS_OF), from_nothing(campaign))
+        kept = campaign_forecast(campaign, AS_OF)
+        assert (kept.groups, kept.teams) == forecast_from_nothing(campaign)
 
 
 def test_an_act_that_enters_intake_reads_only_the_totals_it_changed(campaign, slots, monkeypatch):

@@ -111,6 +111,25 @@ def campaign_forecast(campaign: Campaign, as_of: dt.date | None = None) -> Campa
 def forget_forecasts() -> None:
     with _kept_lock:
         _KEPT.clear()
+        _MEMOS.clear()
+
+
+# What was computed per row, to reuse after an act for the rows it did not touch (`model.forecast_standings`), per
+# campaign, settings and date; dropped when the standings were read again from nothing (their assignments are then
+# another tuple: a row's quota parts may have changed with its quota the same).
+_MEMOS: OrderedDict[tuple, tuple[object, dict]] = OrderedDict()
+
+
+def _memo(campaign: Campaign, as_of: dt.date, assignments: tuple, part: str) -> dict:
+    key = (campaign.pk, campaign.updated_at, as_of, part)
+    with _kept_lock:
+        seen = _MEMOS.get(key)
+        if seen is None or seen[0] is not assignments:
+            seen = _MEMOS[key] = (assignments, {})
+        _MEMOS.move_to_end(key)
+        while len(_MEMOS) > 4 * _KEPT_MAX * 8:
+            _MEMOS.popitem(last=False)
+        return seen[1]
 
 
 def _campaign_forecast(campaign: Campaign, as_of: dt.date) -> CampaignForecast:
@@ -120,13 +139,18 @@ def _campaign_forecast(campaign: Campaign, as_of: dt.date) -> CampaignForecast:
     period = standings.inputs.period
     options = {"window_days": settings.window_days, "watch_days": settings.watch_days}
     groups = []
+    assignments = standings.inputs.assignments
+
+    def memo(part: str) -> dict:
+        return _memo(campaign, as_of, assignments, part)
+
     for g, spec in zip(standings.groups, config.groups, strict=True):
         if g.standings is None:
             continue
-        forecasts = model.forecast_standings(g.standings, period, **options)
-        projected = model.projected_final(g.standings, forecasts, period, spec.tiers)
+        forecasts = model.forecast_standings(g.standings, period, memo=memo(g.code), **options)
+        projected = model.projected_final(g.standings, forecasts, period, spec.tiers, memo=memo(g.code))
         groups.append(GroupForecast(g.code, g.name, forecasts, projected))
-    teams = model.forecast_standings(standings.teams, period, **options)
+    teams = model.forecast_standings(standings.teams, period, memo=memo("\0teams"), **options)
     teams = tuple(sorted(teams, key=lambda f: f.code))
     return CampaignForecast(standings, as_of, model.window(period.start, as_of, settings.window_days)[1],
                             tuple(groups), teams)

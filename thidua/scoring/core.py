@@ -304,8 +304,11 @@ def score_daily(*, competitors: Iterable[Competitor], by_team: dict[str, list[As
     """
     as_of = min(as_of, period.deadline)
     kept = previous.by_code() if previous is not None and previous.as_of == as_of else {}
+    # In the order of the standings before, when there are some: ranking them again is then a nearly sorted list's
+    # sort (the order of the input does not change the result).
+    place = {code: i for i, code in enumerate(kept)}
     measured = []
-    for c in sorted(competitors, key=lambda c: c.code):
+    for c in sorted(competitors, key=lambda c: (place.get(c.code, len(place)), c.code)):
         row = kept.get(c.code)
         if row is not None and not (c.teams & changed):
             measured.append(row)

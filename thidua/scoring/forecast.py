@@ -180,21 +180,41 @@ def fixed(value: Fraction, places: int) -> str:
     return f"{digits[:-places]}.{digits[-places:]}" if places else digits
 
 
-def forecast_standings(standings: core.Standings, period: Period, *, window_days: int, watch_days: int
-                       ) -> tuple[Forecast, ...]:
+def forecast_standings(standings: core.Standings, period: Period, *, window_days: int, watch_days: int,
+                       memo: dict | None = None) -> tuple[Forecast, ...]:
     """Return the forecast of every row of a group's (or the teams') standings as of their date, in their order,
-    each with its rank and what it would need to overtake the rank just above it."""
+    each with its rank and what it would need to overtake the rank just above it.
+
+    `memo`, when given, keeps what was computed for each row, to reuse while the row is the same: a row whose days are
+    the very tuple seen before (the standings brought up to date after an act keep the rows it did not touch), a
+    "to overtake" whose row and rank above have the same keys. The caller keeps one memo per standings' date and
+    settings; it holds one entry per row and kind.
+    """
     as_of = standings.as_of
     above = _rows_above(standings)
+    memo = {} if memo is None else memo
     found = []
     for row in standings.rows:
-        daily = {d.day: d.applications for d in row.days}
-        f = forecast(code=row.code, name=row.name, quota=row.quota, daily=daily, start=period.start,
-                     deadline=period.deadline, as_of=as_of, window_days=window_days, watch_days=watch_days,
-                     completed_on=row.completed_on, rank=row.rank)
+        seen = memo.get(("forecast", row.code))
+        if seen is not None and seen[0] is row.days and seen[1] == (row.quota, row.completed_on):
+            f = seen[2]
+        else:
+            daily = {d.day: d.applications for d in row.days}
+            f = forecast(code=row.code, name=row.name, quota=row.quota, daily=daily, start=period.start,
+                         deadline=period.deadline, as_of=as_of, window_days=window_days, watch_days=watch_days,
+                         completed_on=row.completed_on)
+            memo[("forecast", row.code)] = (row.days, (row.quota, row.completed_on), f)
+        overtake = None
         if row.rank is not None and row.rank in above:
-            f = replace(f, to_overtake=_overtake(row, above[row.rank], as_of, period, standings.scale))
-        found.append(f)
+            up = above[row.rank]
+            key = (row.intake, row.quota, row.completed_on, up.total, up.time_points, up.attainment)
+            seen = memo.get(("overtake", row.code))
+            if seen is not None and seen[0] == key:
+                overtake = seen[1]
+            else:
+                overtake = _overtake(row, up, as_of, period, standings.scale)
+                memo[("overtake", row.code)] = (key, overtake)
+        found.append(replace(f, rank=row.rank, to_overtake=overtake))
     return tuple(found)
 
 
@@ -298,11 +318,13 @@ def _guesses(row: core.Standing, above: core.Standing, as_of: dt.date, period: P
 
 
 def projected_final(standings: core.Standings, forecasts: Iterable[Forecast], period: Period,
-                    tiers: tuple[Tier, ...] = (), prizes: bool = True) -> core.Standings:
+                    tiers: tuple[Tier, ...] = (), prizes: bool = True, memo: dict | None = None) -> core.Standings:
     """Return the standings as of the deadline if each competitor kept its pace from the forecast's date on:
-    `I(D) = I(E) + ⌊P × (D − E)⌋`, completed on its projected completion (none if after the deadline)."""
+    `I(D) = I(E) + ⌊P × (D − E)⌋`, completed on its projected completion (none if after the deadline).
+    `memo` as for `forecast_standings`: a row measured once while its intake, quota, pace and projection stay."""
     by_code = {f.code: f for f in forecasts}
     as_of, deadline, scale = standings.as_of, period.deadline, standings.scale
+    memo = {} if memo is None else memo
     measured = []
     for row in standings.rows:
         f = by_code[row.code]
@@ -310,11 +332,18 @@ def projected_final(standings: core.Standings, forecasts: Iterable[Forecast], pe
             measured.append(replace(row, rank=None, tie=False, eligible=False, prize_rank=None, tier=None,
                                     needs_decision=False))
             continue
+        key = (row.intake, row.quota, f.pace, f.projected_on, row.name)
+        seen = memo.get(("final", row.code))
+        if seen is not None and seen[0] == key:
+            measured.append(seen[1])
+            continue
         intake = row.intake + math.floor(f.pace * (deadline - as_of).days)
         completed_on = f.projected_on if f.projected_on is not None and f.projected_on <= deadline else None
         attainment = Fraction(intake, row.quota)
         ip, lines = core.intake_points(attainment, scale)
         tp, more = core.time_points(completed_on, deadline, scale)
-        measured.append(core.Standing(row.code, row.name, row.quota, intake, attainment, completed_on, ip, tp,
-                                      ip + tp, quota_parts=row.quota_parts, lines=tuple(lines + more)))
+        final = core.Standing(row.code, row.name, row.quota, intake, attainment, completed_on, ip, tp, ip + tp,
+                              quota_parts=row.quota_parts, lines=tuple(lines + more))
+        memo[("final", row.code)] = (key, final)
+        measured.append(final)
     return core.Standings(deadline, core.rank(measured, scale, tiers, prizes), scale)

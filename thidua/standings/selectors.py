@@ -69,6 +69,15 @@ class ScoringInputs:
     units: dict[int, tuple[str, str, str, int | None, int | None]]  # id -> code, name, kind, parent, group
     assignments: tuple[core.Assignment, ...]
     team_daily: dict[str, dict[dt.date, int]]  # team code -> day -> applications (the team-day totals)
+    last_days: dict[str, dt.date]  # team code -> the last of its days
+
+    def with_days(self, changed: dict[str, dict[dt.date, int]]) -> "ScoringInputs":
+        """Return these inputs with the days of some teams changed (day -> applications); these stay as they are."""
+        daily, last = dict(self.team_daily), dict(self.last_days)
+        for code, days in changed.items():
+            daily[code] = {**daily.get(code, {}), **days}
+            last[code] = max(daily[code])
+        return dataclasses.replace(self, team_daily=daily, last_days=last)
 
     @functools.cached_property
     def intake(self) -> tuple[core.TeamDay, ...]:
@@ -103,7 +112,7 @@ def scoring_inputs(campaign: Campaign, as_of: dt.date) -> ScoringInputs:
     team_daily: dict[str, dict[dt.date, int]] = {}
     for team, day, n in team_days(campaign):
         team_daily.setdefault(units[team][0], {})[_date(day)] = n
-    return ScoringInputs(period, units, assignments, team_daily)
+    return ScoringInputs(period, units, assignments, team_daily, {code: max(days) for code, days in team_daily.items()})
 
 
 def _date(value) -> dt.date:
@@ -273,17 +282,11 @@ def _brought_up_to_date(live: _Live, campaign: Campaign, as_of: dt.date, head: t
     elif live.inputs is not None and head[0] > live.head[0]:
         epoch, found, totals = _changes_since(campaign, live.head)
         if found and epoch == live.epoch:
-            inputs = live.inputs
-            daily = dict(inputs.team_daily)  # a new dict: the standings already given keep theirs
-            touched = set()
+            days: dict[str, dict[dt.date, int]] = defaultdict(dict)
             for team, day, n in totals:
-                code = inputs.units[team][0]
-                if code not in touched:
-                    daily[code] = dict(daily.get(code, {}))
-                    touched.add(code)
-                daily[code][day] = n
-            live.inputs = dataclasses.replace(inputs, team_daily=daily)
-            changed = frozenset(touched)
+                days[live.inputs.units[team][0]][day] = n
+            live.inputs = live.inputs.with_days(days)  # new inputs: the standings already given keep theirs
+            changed = frozenset(days)
     if changed is None:
         live.epoch = epoch  # read before the inputs: a change between the two is read again next time
         live.inputs = scoring_inputs(campaign, as_of)
@@ -345,7 +348,8 @@ def _unverified_team_days(campaign: Campaign, inputs: ScoringInputs, as_of: dt.d
     """Return how many team-days counted up to a date are not verified yet: the team-days the scoring read, less
     the verified reports of a team-day with intake (one query, probing the team-day totals' key (campaign, team, day)
     from the reports' side)."""
-    with_intake = sum(1 for days in inputs.team_daily.values() for day in days if day <= as_of)
+    with_intake = sum(len(days) if inputs.last_days[code] <= as_of else sum(1 for day in days if day <= as_of)
+                      for code, days in inputs.team_daily.items())
     counted = TeamDayTotal.objects.filter(campaign_id=OuterRef("campaign_id"), team_id=OuterRef("team_id"),
                                           day=OuterRef("day"))
     verified = (DailyReport.objects.filter(campaign=campaign, day__lte=as_of, status=ReportStatus.VERIFIED)
