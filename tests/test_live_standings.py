@@ -7,7 +7,6 @@ import dataclasses
 import datetime as dt
 import threading
 from collections import OrderedDict
-from unittest import mock
 
 import pytest
 from django.db import connection
@@ -39,10 +38,7 @@ def forecast_from_nothing(campaign):
     """Return the groups' and the teams' forecasts computed without anything kept of the rows (nor standings)."""
     memos, forecasts._MEMOS = forecasts._MEMOS, OrderedDict()
     try:
-        fresh = dataclasses.replace(campaign_standings(campaign, AS_OF), inputs=scoring_inputs(campaign, AS_OF))
-        fresh = dataclasses.replace(fresh, groups=from_nothing(campaign).groups, teams=from_nothing(campaign).teams)
-        with mock.patch.object(forecasts, "campaign_standings", lambda *a: fresh):
-            result = forecasts._campaign_forecast(campaign, AS_OF)
+        result = forecasts._campaign_forecast(campaign, AS_OF, from_nothing(campaign))
     finally:
         forecasts._MEMOS = memos
     return result.groups, result.teams

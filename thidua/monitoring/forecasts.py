@@ -1,9 +1,9 @@
 """The forecast of a campaign (docs/monitoring.md): the standings' own inputs read once, then the pure forecast.
 
 The competitors' and the teams' forecasts come from the standings of the same date (`campaign_standings`, kept per
-process until the next act); the communes' from one GROUP BY (commune, day) over the intake. A result is kept per
-process like the standings, under the same key: it stays right until the history moves. The communes' are read
-apart (`commune_forecasts`), for the pages that show them.
+process and brought up to date after each act); the communes' from one GROUP BY commune over the intake. A result is
+kept per process for the standings it stands on; the rows an act did not touch keep their forecast (`_MEMOS`). The
+communes' are read apart (`commune_forecasts`), for the pages that show them.
 """
 
 import dataclasses
@@ -15,7 +15,6 @@ from fractions import Fraction
 
 from django.db import connection
 
-from thidua.audit.models import ChainHead
 from thidua.campaigns.models import Campaign
 from thidua.intake.models import EligiblePopulation, IntakeRecord
 from thidua.scoring import core
@@ -92,15 +91,17 @@ def campaign_forecast(campaign: Campaign, as_of: dt.date | None = None) -> Campa
     Raise BeforeStart for a date before the campaign's start.
     """
     as_of = forecast_date(campaign, as_of)
-    head = ChainHead.objects.filter(pk=1).values_list("last_seq", "last_hash").first()
-    key = (campaign.pk, campaign.updated_at, as_of, head)
+    standings = campaign_standings(campaign, as_of)
+    # Kept per standings brought up to date (their place in the history and when): the forecast of standings served
+    # stale while another request updates them is as stale as they are, and says so with them.
+    key = (campaign.pk, campaign.updated_at, as_of, standings.seq, standings.computed_at)
     with _kept_lock:
         kept = _KEPT.get(key)
         if kept is not None:
             _KEPT.move_to_end(key)
     if kept is not None:
-        return dataclasses.replace(kept, standings=dataclasses.replace(kept.standings, campaign=campaign))
-    result = _campaign_forecast(campaign, as_of)
+        return dataclasses.replace(kept, standings=standings)
+    result = _campaign_forecast(campaign, as_of, standings)
     with _kept_lock:
         _KEPT[key] = result
         while len(_KEPT) > _KEPT_MAX:
@@ -132,10 +133,9 @@ def _memo(campaign: Campaign, as_of: dt.date, assignments: tuple, part: str) -> 
         return seen[1]
 
 
-def _campaign_forecast(campaign: Campaign, as_of: dt.date) -> CampaignForecast:
+def _campaign_forecast(campaign: Campaign, as_of: dt.date, standings: CampaignStandings) -> CampaignForecast:
     config = campaign.config
     settings = config.monitoring
-    standings = campaign_standings(campaign, as_of)
     period = standings.inputs.period
     options = {"window_days": settings.window_days, "watch_days": settings.watch_days}
     groups = []
