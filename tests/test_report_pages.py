@@ -2,12 +2,16 @@
 Every role × own team / another team."""
 
 import datetime as dt
+import re
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from thidua.accounts.models import Role
+from thidua.accounts.services import user_create
 from thidua.intake.models import DailyReport, IntakeRecord, ReportStatus
+from thidua.units.models import Unit
 
 pytestmark = pytest.mark.django_db
 DAY = "2021-03-10"
@@ -171,3 +175,46 @@ def test_a_day_without_a_machine_offers_no_save_button(login, campaign):
     assert response.status_code == 400
     assert "không giữ máy nào ngày 26/02/2021" in response.content.decode()
     assert not DailyReport.objects.filter(team__code="TO-NBA-1").exists()
+
+
+def version_of(page: str) -> str:
+    return re.search(r'name="phien_ban" value="(\d+)"', page).group(1)
+
+
+def clerk(campaign, username: str) -> Client:
+    client = Client()
+    client.force_login(user_create(username=username, password="Mat-khau-2021", role=Role.TEAM, actor="kiem-thu",
+                                   unit=Unit.objects.get(campaign=campaign, code="TO-VTH-1")))
+    return client
+
+
+def test_two_clerks_editing_one_day_the_second_is_told_and_nothing_is_lost(campaign):
+    first, second = clerk(campaign, "to-vth-1a"), clerk(campaign, "to-vth-1b")
+    shown_first = version_of(first.get(day_url(campaign)).content.decode())
+    shown_second = version_of(second.get(day_url(campaign)).content.decode())
+    assert shown_first == shown_second
+    saved = first.post(day_url(campaign), {"n-M-VTH-01-31318": "40", "phien_ban": shown_first, "action": "save"})
+    assert saved.status_code == 302
+    told = second.post(day_url(campaign), {"n-M-VTH-01-31318": "55", "n-M-VTH-01-31321": "6",
+                                           "phien_ban": shown_second, "action": "save"})
+    body = told.content.decode()
+    assert told.status_code == 400 and "Trong lúc bạn nhập" in body and "đã sửa số liệu ngày này lúc" in body
+    # The second clerk's numbers are still in the form, what is stored now beside them; nothing of theirs written.
+    assert 'value="55"' in body and 'value="6"' in body and "Đang lưu: 40" in body and "Đang lưu: trống" in body
+    assert IntakeRecord.objects.get(day=DAY, machine__code="M-VTH-01", commune__code="31318").applications == 40
+    assert not IntakeRecord.objects.filter(day=DAY, commune__code="31321").exists()
+    # The form now carries the new version: saving again (having looked) goes through.
+    again = second.post(day_url(campaign), {"n-M-VTH-01-31318": "55", "n-M-VTH-01-31321": "6",
+                                            "phien_ban": version_of(body), "action": "save"})
+    assert again.status_code == 302
+    assert IntakeRecord.objects.get(day=DAY, machine__code="M-VTH-01", commune__code="31318").applications == 55
+
+
+@pytest.mark.parametrize("forged", ["abc", "-1", "1" * 40, "1\x00"])
+def test_a_forged_version_is_refused_with_a_message(login, campaign, forged):
+    client = login(Role.TEAM, "TO-VTH-1")
+    response = client.post(day_url(campaign), {"n-M-VTH-01-31318": "9", "phien_ban": forged, "action": "save"})
+    assert response.status_code == 400
+    if "\x00" not in forged:  # a NUL byte is refused before any view, with the site's own message
+        assert "Biểu mẫu thiếu phiên bản" in response.content.decode()
+    assert not IntakeRecord.objects.filter(day=DAY).exists()

@@ -13,13 +13,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from thidua.audit.chain import changeset_seal
+from thidua.audit.models import ChangeSet
 from thidua.audit.services import changeset_open, reason_problem, record_change, record_changes
 from thidua.campaigns import clock
 from thidua.campaigns.models import Campaign, Status
 from thidua.lib import vn
 
 from .integrity import report_state
-from .models import Assignment, DailyReport, IntakeRecord, ReportStatus
+from .models import Assignment, DailyReport, IntakeRecord, ReportStatus, TeamDayTotal
 from .rules import IntakeRules
 
 
@@ -38,6 +39,28 @@ class SaveResult:
     changed: int = 0
     unchanged: int = 0
     errors: list = field(default_factory=list)
+
+
+class ReportConflict(ReportError):
+    """The day was changed by someone else since the form being saved was shown (optimistic locking)."""
+
+
+def day_version(campaign: Campaign, team, day: dt.date) -> int:
+    """Return the version of a team's day as a form shows it: the act that last changed its counts (0: none yet)."""
+    return (TeamDayTotal.objects.filter(campaign=campaign, team=team, day=day)
+            .values_list("changed_in_id", flat=True).first() or 0)
+
+
+def _check_version(campaign: Campaign, team, day: dt.date, version: int) -> None:
+    current = day_version(campaign, team, day)
+    if current == version:
+        return
+    act = ChangeSet.objects.filter(pk=current).values_list("actor", "at").first()
+    who = (f"{act[0]} đã sửa số liệu ngày này lúc {timezone.localtime(act[1]):%H:%M %d/%m/%Y}" if act
+           else "số liệu ngày này đã thay đổi")
+    raise ReportConflict([(None, None, f"Trong lúc bạn nhập, {who}. Số liệu bạn nhập chưa được ghi và vẫn còn trong "
+                                       "các ô bên dưới; số đang lưu ghi bên cạnh ô khác với số của bạn. Kiểm tra rồi "
+                                       "lưu lại.")])
 
 
 def _locked_campaign(campaign: Campaign, appeal: int | None = None) -> Campaign:
@@ -69,10 +92,13 @@ def _key(record_day: dt.date, machine: str, commune: str) -> str:
 
 @transaction.atomic
 def report_save(*, campaign: Campaign, team, day: dt.date, rows: list[tuple[str, str, object]], actor: str,
-                reason: str = "", source: str = "web", appeal: int | None = None) -> SaveResult:
+                reason: str = "", source: str = "web", appeal: int | None = None,
+                version: int | None = None) -> SaveResult:
     """Write a team's counts of one day: rows of (machine code, commune code, applications); all or nothing.
 
     A value changed after the day was submitted is a correction and needs a reason; a verified day is locked.
+    `version`, when given, is the day's `day_version` when the form was shown: if another act changed the day since,
+    nothing is written (ReportConflict) — two clerks editing one day, the second is told.
     `appeal` is the number of the accepted appeal a correction applies (thidua/awards/appeals.py, its only
     caller): it writes into a published campaign and a verified day, and its reason must cite the appeal.
     """
@@ -81,6 +107,8 @@ def report_save(*, campaign: Campaign, team, day: dt.date, rows: list[tuple[str,
         raise ReportError([(None, None, f"Sửa theo khiếu nại phải ghi rõ «khiếu nại số {appeal}» trong lý do.")])
     campaign = _locked_campaign(campaign, appeal)
     report = _report(campaign, team, day)
+    if version is not None:
+        _check_version(campaign, team, day, version)
     if report.status == ReportStatus.VERIFIED and appeal is None:
         raise ReportError([(None, None, f"Ngày {day:%d/%m/%Y} của tổ {team.code} đã được xác nhận và khóa; cần PC06 "
                                         "mở lại để sửa.")])

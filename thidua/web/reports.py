@@ -37,7 +37,9 @@ from thidua.intake.selectors import (
 )
 from thidua.intake.services import (
     NO_MACHINE,
+    ReportConflict,
     ReportError,
+    day_version,
     report_reopen,
     report_save,
     report_submit,
@@ -244,6 +246,7 @@ def report_day(request, code, team, day):
     actor = request.user.get_username()
     field_errors: dict[str, str] = {}
     general: list[str] = []
+    stored_now: dict[str, object] = {}  # after a conflict: what is stored now where it differs from the user's input
     values = {f"n-{m}-{c.code}": stored.get((m, c.code), "") for m in machines for c in communes}
     if request.method == "POST":
         action = request.POST.get("action")
@@ -270,7 +273,7 @@ def report_day(request, code, team, day):
                 try:
                     with transaction.atomic():  # "save and submit" is one step: both or neither
                         report_save(campaign=campaign, team=team, day=day, rows=rows, actor=actor,
-                                    reason=request.POST.get("reason", ""))
+                                    reason=request.POST.get("reason", ""), version=_version(request))
                         if action == "submit":
                             report_submit(campaign=campaign, team=team, day=day, actor=actor)
                 except ReportError as exc:
@@ -292,8 +295,16 @@ def report_day(request, code, team, day):
         except ReportError as exc:
             if not field_errors and not general:
                 general = [m for _, _, m in exc.errors]
-    grid = [(m, [(c, f"n-{m}-{c.code}", values[f"n-{m}-{c.code}"], field_errors.get(f"n-{m}-{c.code}"))
-                 for c in communes]) for m in machines]
+            if isinstance(exc, ReportConflict):
+                # What is stored now, beside the user's numbers (kept in the form); the form takes the new version.
+                _machines, _communes, stored = _grid(campaign, team, day)
+                for m in machines:
+                    for c in communes:
+                        name, now = f"n-{m}-{c.code}", stored.get((m, c.code), "")
+                        if str(now) != str(values[name]):
+                            stored_now[name] = "—" if now == "" else now
+    grid = [(m, [(c, f"n-{m}-{c.code}", values[f"n-{m}-{c.code}"], field_errors.get(f"n-{m}-{c.code}"),
+                  stored_now.get(f"n-{m}-{c.code}")) for c in communes]) for m in machines]
     sent_before = report is not None and report.submitted_at is not None
     return render(request, "web/report_day.html", {
         "campaign": campaign, "team": team, "day": day, "report": report, "status": status,
@@ -301,9 +312,21 @@ def report_day(request, code, team, day):
         "may_enter": may_enter, "may_verify": may_verify, "may_reopen": may_reopen,
         "sent_before": sent_before, "reopening": reopenings(campaign, [report]).get(report.id) if sent_before else None,
         "needs_reason": status == ReportStatus.SUBMITTED, "has_errors": bool(field_errors),
-        "total": sum(stored.values()), "reason_max": REASON_MAX,
+        "total": sum(stored.values()), "reason_max": REASON_MAX, "version": day_version(campaign, team, day),
         "people": people([report.submitted_by, report.verified_by]) if report else {},
     }, status=400 if (field_errors or general) else 200)
+
+
+def _version(request) -> int | None:
+    """Return the day's version the form was shown with (the page always sends it); None when a hand-made request
+    sends none (no check then, as through the API); a malformed one is refused."""
+    raw = request.POST.get("phien_ban")
+    if raw is None:
+        return None
+    if not raw.isdigit() or len(raw) > 18:
+        raise ReportError([(None, None, "Biểu mẫu thiếu phiên bản của ngày (trang cũ hoặc bị sửa): tải lại trang "
+                                        "rồi nhập lại.")])
+    return int(raw)
 
 
 @require_POST
