@@ -24,3 +24,22 @@ class ApiToken(models.Model):
     @property
     def active(self) -> bool:
         return self.revoked_at is None
+
+
+class IdempotentRequest(models.Model):
+    """A write sent with an `Idempotency-Key` header, remembered for a week with what it answered: the same key sent
+    again by the same user (a retry after a timeout, a client sending twice) answers the same without writing again.
+    Written in the transaction of the write itself: a write refused or interrupted leaves no key behind."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=200)
+    request_sha256 = models.CharField(max_length=64, help_text="SHA-256 of the method, path and body.")
+    response = models.JSONField(null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotent_request_key")]
+        indexes = [models.Index(fields=["created_at"], name="idempotent_request_age")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.key}"

@@ -4,9 +4,10 @@ import datetime as dt
 import hashlib
 import secrets
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from thidua.accounts.importing import text_error
@@ -18,7 +19,7 @@ from thidua.intake.rules import IntakeRules
 from thidua.intake.services import ReportError, report_save
 from thidua.units.models import Unit
 
-from .models import ApiToken
+from .models import ApiToken, IdempotentRequest
 
 SECRET_TAG = "thd"
 NAME_MAX = ApiToken._meta.get_field("name").max_length
@@ -162,3 +163,40 @@ def intake_write(*, campaign, scope: Scope, rows, actor: str, reason: str = "") 
     if errors:
         raise IntakeRefused(sorted(errors, key=lambda e: (e[0] is None, e[0] or 0)), forbidden)
     return result
+
+
+IDEMPOTENCY_DAYS = 7  # how long a key is remembered
+
+
+class KeyReused(Exception):
+    """An Idempotency-Key sent again with another request than the one it was first sent with."""
+
+
+def idempotent(*, user, key: str | None, request_sha256: str, write: Callable[[], dict]) -> tuple[dict, bool]:
+    """Run `write` once per (user, key): return its answer and False, or — the key seen before with the same request
+    — the answer it gave then and True, writing nothing. Without a key, just run it.
+
+    The key is recorded in the transaction of the write: two requests with one key at once wait for each other (the
+    unique key; on SQLite the write lock) and the second answers as the first did.
+    """
+    if key is None:
+        return write(), False
+    now = timezone.now()
+    with transaction.atomic():
+        IdempotentRequest.objects.filter(user=user, created_at__lt=now - dt.timedelta(days=IDEMPOTENCY_DAYS)).delete()
+        try:
+            with transaction.atomic():
+                record = IdempotentRequest.objects.create(user=user, key=key, request_sha256=request_sha256)
+        except IntegrityError:
+            record = None
+        if record is None:
+            seen = IdempotentRequest.objects.get(user=user, key=key)
+            if seen.request_sha256 != request_sha256:
+                raise KeyReused(f"Khóa Idempotency-Key «{key}» đã được dùng cho một yêu cầu khác (ngày "
+                                f"{timezone.localtime(seen.created_at):%d/%m/%Y %H:%M}): mỗi lần ghi mới cần một "
+                                "khóa mới.")
+            return seen.response, True
+        answer = write()
+        record.response = answer
+        record.save(update_fields=["response"])
+        return answer, False

@@ -2,10 +2,12 @@
 the pages do, then call the selectors and services of the domain apps. Every error has the shape of `errors.py`."""
 
 import datetime as dt
+import hashlib
 from typing import Annotated
 
+from django.http import HttpResponse
 from django.urls import re_path
-from ninja import NinjaAPI, Path, Query, Swagger
+from ninja import Header, NinjaAPI, Path, Query, Swagger
 from ninja.renderers import JSONRenderer
 
 from thidua.accounts.models import Role
@@ -40,11 +42,13 @@ from .schemas import (
     UnitDetailOut,
     UnitOut,
 )
-from .services import intake_write
+from .services import KeyReused, idempotent, intake_write
 
 CampaignCode = Annotated[str, Path(max_length=60, pattern=TEXT)]
 UnitCode = Annotated[str, Path(max_length=40, pattern=TEXT)]
 Day = Annotated[dt.date, Path(description="YYYY-MM-DD")]
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", min_length=1, max_length=200, pattern=TEXT,
+                                              description="Khóa của lần ghi, để gửi lại an toàn.")]
 
 # 400 everywhere: a control character in the path, a parameter or the body (thidua/web/middleware.py).
 READ_ERRORS = {frozenset({400, 401, 404, 422, 500}): ErrorOut}
@@ -186,15 +190,33 @@ def intake(request, code: CampaignCode, filters: Query[IntakeFilters]):
 
 @api.post("/campaigns/{code}/intake", response={200: IntakeWriteOut, **WRITE_ERRORS, 413: ErrorOut},
           summary="Ghi số liệu thu nhận", tags=["Thu nhận"])
-def intake_post(request, code: CampaignCode, payload: IntakeIn):
+def intake_post(request, response: HttpResponse, code: CampaignCode, payload: IntakeIn,
+                idempotency_key: IdempotencyKey = None):
     """Ghi số liệu thu nhận (các dòng của trang thu_nhan), tất cả hoặc không dòng nào.
 
     Cùng quy tắc với nhập tệp và trang báo cáo ngày: gửi lại đúng các dòng đã có không thay đổi gì; sửa số liệu
     của ngày đã gửi cần `ly_do`; ngày đã xác nhận bị khóa.
+
+    Tiêu đề `Idempotency-Key` (không bắt buộc, tối đa 200 ký tự): gửi lại cùng yêu cầu với cùng khóa (khi mất kết
+    nối, hết thời gian chờ) trả lại đúng kết quả lần đầu mà không ghi thêm gì (tiêu đề trả về
+    `Idempotent-Replayed: true`); khóa được nhớ 7 ngày; dùng lại khóa cho một yêu cầu khác bị từ chối (422).
     """
     found, scope = _campaign(request, code)
     _allow(scope, ENTER_ROLES, "nhập số liệu thu nhận")
-    return intake_write(campaign=found, scope=scope, rows=payload.rows, actor=_actor(request), reason=payload.ly_do)
+
+    def write() -> dict:
+        result = intake_write(campaign=found, scope=scope, rows=payload.rows, actor=_actor(request),
+                              reason=payload.ly_do)
+        return {"added": result.added, "changed": result.changed, "unchanged": result.unchanged}
+
+    digest = hashlib.sha256(b"%s %s\n%s" % (request.method.encode(), request.path.encode(), request.body)).hexdigest()
+    try:
+        answer, replayed = idempotent(user=request.auth, key=idempotency_key, request_sha256=digest, write=write)
+    except KeyReused as exc:
+        raise ApiError(422, str(exc)) from exc
+    if replayed:
+        response["Idempotent-Replayed"] = "true"
+    return answer
 
 
 # --- daily reports --------------------------------------------------------------------------------------------
