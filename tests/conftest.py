@@ -34,6 +34,7 @@ from thidua.monitoring.forecasts import forget_forecasts
 from thidua.standings.selectors import forget_standings
 from thidua.territory.services import territory_load
 from thidua.units.models import Membership, Officer, Unit
+from thidua.web.templatetags.rows import forget_rows
 
 # The history's key of the tests (thidua/audit/keys.py), read when an act is sealed; subprocesses inherit it.
 os.environ.setdefault("THIDUA_AUDIT_KEY", "khoa-nhat-ky-cua-bo-kiem-thu")
@@ -229,6 +230,7 @@ def _standings_computed_afresh():
     tells the kept standings that they are out of date (thidua/standings/selectors.py)."""
     forget_standings()
     forget_forecasts()
+    forget_rows()
 
 
 @pytest.fixture

@@ -1,0 +1,54 @@
+"""Rows of the big tables rendered once and kept, per process, while what they show stays the same.
+
+A national campaign's standings page has 2,100 rows; rendering them through the template engine takes most of a
+second. After an act only a few rows change (the competitors of the teams it touched, and those whose rank moved),
+so each row's HTML is kept under the values it shows: the next page renders only those that changed. The key holds
+every value a row template reads (and the language, the campaign, the date and whether the user may open the row),
+so a kept row is always the one the template would render now.
+"""
+
+import threading
+from collections import OrderedDict
+
+from django import template
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
+
+register = template.Library()
+
+_KEPT: OrderedDict[tuple, str] = OrderedDict()
+_KEPT_MAX = 50_000  # rows: ~25 MiB of HTML at most
+_lock = threading.Lock()
+
+
+def _shown(s) -> tuple:
+    """Return every value of a standings row that its templates show."""
+    return (s.code, s.name, s.rank, s.tie, s.tier, s.needs_decision, s.eligible, s.setup_error, s.quota, s.intake,
+            s.attainment, s.completed_on, s.intake_points, s.time_points, s.total)
+
+
+@register.simple_tag(takes_context=True)
+def cached_row(context, template_name: str, s) -> str:
+    """Render a standings row with `template_name` (which reads `s`, `campaign`, `as_of` and `explained`)."""
+    campaign, as_of = context["campaign"], context["result"].as_of
+    explained = s.code in context.get("explainable", ())
+    key = (template_name, get_language(), campaign.code, as_of, explained, _shown(s))
+    with _lock:
+        html = _KEPT.get(key)
+        if html is not None:
+            _KEPT.move_to_end(key)
+            return html
+    # The HTML of our own template, which escaped every value it shows.
+    html = mark_safe(render_to_string(template_name, {  # nosec B308 B703
+        "s": s, "campaign": campaign, "as_of": as_of, "explained": explained}))
+    with _lock:
+        _KEPT[key] = html
+        while len(_KEPT) > _KEPT_MAX:
+            _KEPT.popitem(last=False)
+    return html
+
+
+def forget_rows() -> None:
+    with _lock:
+        _KEPT.clear()
