@@ -4,6 +4,7 @@ only the team-day totals it changed. Run on both databases, like every test."""
 
 import contextlib
 import dataclasses
+import re
 import datetime as dt
 import threading
 from collections import OrderedDict
@@ -11,18 +12,22 @@ from collections import OrderedDict
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from thidua.accounts.models import Role
 from thidua.audit.chain import changeset_seal
 from thidua.audit.services import changeset_open
 from thidua.intake.models import DailyReport, IntakeRecord
 from thidua.intake.services import ReportError, report_save, report_submit, report_verify
+from thidua.lib import vn
 from thidua.monitoring import forecasts
 from thidua.monitoring.forecasts import campaign_forecast
 from thidua.standings import selectors
 from thidua.standings.selectors import campaign_standings, forget_standings, scoring_inputs, team_codes_below
 from thidua.units.models import Kind, Unit
+from thidua.web.templatetags.rows import forget_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -150,3 +155,25 @@ def test_the_first_reader_waits_when_there_is_nothing_to_serve(campaign):
     live.lock.release()
     reader.join(10)
     assert got and not got[0].stale
+
+
+def test_the_standings_page_shows_an_act_at_once_though_its_rows_are_kept(campaign, slots, login):
+    client = login(Role.PC06, "PC06")
+    url = reverse("standings", args=[campaign.code]) + f"?ngay={AS_OF.isoformat()}"
+    team, day, machine, commune = slots[0]
+    before = client.get(url).content.decode()
+    row = campaign_standings(campaign, AS_OF).teams.by_code()[team.code]
+    report_save(campaign=campaign, team=team, day=day, rows=[(machine, commune, 1234)], actor="to",
+                reason="kiểm thử")
+    after_row = campaign_standings(campaign, AS_OF).teams.by_code()[team.code]
+    after = client.get(url).content.decode()
+    shown = f'<td class="num wide">{vn.number(after_row.intake)}</td>'
+    assert after_row.intake != row.intake and shown in after and shown not in before
+    # Every other row is the same HTML as before (kept), and the page is what rendering it afresh gives.
+    forget_rows()
+    assert unmasked(client.get(url).content.decode()) == unmasked(after)
+
+
+def unmasked(page: str) -> str:
+    """Return a page without its CSRF token (masked anew on every answer)."""
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", page)
