@@ -4,8 +4,8 @@ only the team-day totals it changed. Run on both databases, like every test."""
 
 import contextlib
 import dataclasses
-import re
 import datetime as dt
+import re
 import threading
 from collections import OrderedDict
 
