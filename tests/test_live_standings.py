@@ -23,7 +23,7 @@ from thidua.intake.models import DailyReport, IntakeRecord
 from thidua.intake.services import ReportError, report_save, report_submit, report_verify
 from thidua.lib import vn
 from thidua.monitoring import forecasts
-from thidua.monitoring.forecasts import campaign_forecast
+from thidua.monitoring.forecasts import campaign_forecast, commune_forecasts
 from thidua.standings import selectors
 from thidua.standings.selectors import campaign_standings, forget_standings, scoring_inputs, team_codes_below
 from thidua.units.models import Kind, Unit
@@ -47,6 +47,14 @@ def forecast_from_nothing(campaign):
     finally:
         forecasts._MEMOS = memos
     return result.groups, result.teams
+
+
+def communes_from_nothing(campaign):
+    kept, forecasts._COMMUNES = forecasts._COMMUNES, OrderedDict()
+    try:
+        return commune_forecasts(campaign, AS_OF)
+    finally:
+        forecasts._COMMUNES = kept
 
 
 def same(kept, fresh) -> None:
@@ -92,6 +100,7 @@ def test_after_any_sequence_of_acts_the_kept_standings_equal_those_computed_from
         same(campaign_standings(campaign, AS_OF), from_nothing(campaign))
         kept = campaign_forecast(campaign, AS_OF)
         assert (kept.groups, kept.teams) == forecast_from_nothing(campaign)
+        assert commune_forecasts(campaign, AS_OF) == communes_from_nothing(campaign)
 
 
 def test_an_act_that_enters_intake_reads_only_the_totals_it_changed(campaign, slots, monkeypatch):

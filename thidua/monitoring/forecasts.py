@@ -19,7 +19,7 @@ from thidua.campaigns.models import Campaign
 from thidua.intake.models import EligiblePopulation, IntakeRecord
 from thidua.scoring import core
 from thidua.scoring import forecast as model
-from thidua.standings.selectors import CampaignStandings, campaign_standings, default_as_of
+from thidua.standings.selectors import CampaignStandings, campaign_standings, default_as_of, history_place
 from thidua.territory.models import AdminUnit
 
 
@@ -113,6 +113,7 @@ def forget_forecasts() -> None:
     with _kept_lock:
         _KEPT.clear()
         _MEMOS.clear()
+        _COMMUNES.clear()
 
 
 # What was computed per row, to reuse after an act for the rows it did not touch (`model.forecast_standings`), per
@@ -157,9 +158,11 @@ def _campaign_forecast(campaign: Campaign, as_of: dt.date, standings: CampaignSt
 
 
 def _commune_totals(campaign: Campaign, start: dt.date, as_of: dt.date, window_first: dt.date,
-                    blocks: list[tuple[dt.date, dt.date]]) -> dict[int, tuple[int, int, list[int]]]:
-    """Return, for each commune with intake, its intake in [S, E], that of the pace's window and those of the
-    blocks: one GROUP BY commune that sums in the database (a national campaign has a million commune-days).
+                    blocks: list[tuple[dt.date, dt.date]], only: set[int] | None = None
+                    ) -> dict[int, tuple[int, int, list[int]]]:
+    """Return, for each commune with intake in [S, E] (of `only`, when given), its intake, that of the pace's window
+    and those of the blocks: one GROUP BY commune that sums in the database (a national campaign has a million
+    commune-days).
 
     Every day's condition is inside the sums, none in WHERE: so the index `intake_commune_day_totals` is read in its
     order, alone (a range on the day in WHERE made SQLite read the records and sort them: 4× slower)."""
@@ -169,15 +172,30 @@ def _commune_totals(campaign: Campaign, start: dt.date, as_of: dt.date, window_f
     spans = [(start, as_of), (window_first, as_of), *blocks]
     sums = ", ".join(f"SUM(CASE WHEN {day} BETWEEN %s AND %s THEN {n} ELSE 0 END)" for _ in spans)
     params = [start, as_of, *(d for span in spans for d in span), campaign.pk]
+    found = {}
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {commune}, SUM(CASE WHEN {day} BETWEEN %s AND %s THEN 1 ELSE 0 END), {sums} "
-                       f"FROM {table} WHERE {campaign_id} = %s GROUP BY {commune}", params)
-        return {row[0]: (row[2], row[3], list(row[4:])) for row in cursor.fetchall() if row[1]}
+        for where, more in _only(commune, only):
+            cursor.execute(f"SELECT {commune}, SUM(CASE WHEN {day} BETWEEN %s AND %s THEN 1 ELSE 0 END), {sums} "
+                           f"FROM {table} WHERE {campaign_id} = %s{where} GROUP BY {commune}", params + more)
+            found.update({row[0]: (row[2], row[3], list(row[4:])) for row in cursor.fetchall() if row[1]})
+    return found
 
 
-def _completion_days(campaign: Campaign, start: dt.date, as_of: dt.date) -> dict[int, dt.date]:
-    """Return the day each commune's cumulative intake first reached its eligible residents (those that did): a
-    running sum over its days in the database, one row per commune."""
+def _only(column: str, only: set[int] | None, chunk: int = 500):
+    """Yield (an SQL condition on `column`, its parameters): none for every commune, else `only` in chunks."""
+    if only is None:
+        yield "", []
+        return
+    ids = sorted(only)
+    for i in range(0, len(ids), chunk):
+        part = ids[i:i + chunk]
+        yield f" AND {column} IN ({', '.join(['%s'] * len(part))})", part
+
+
+def _completion_days(campaign: Campaign, start: dt.date, as_of: dt.date,
+                     only: set[int] | None = None) -> dict[int, dt.date]:
+    """Return the day each commune (of `only`, when given) whose cumulative intake reached its eligible residents
+    first did: a running sum over its days in the database, one row per commune."""
     qn = connection.ops.quote_name
     table, commune, day, n, campaign_id = (qn(IntakeRecord._meta.db_table), *(
         qn(IntakeRecord._meta.get_field(f).column) for f in ("commune", "day", "applications", "campaign")))
@@ -186,37 +204,124 @@ def _completion_days(campaign: Campaign, start: dt.date, as_of: dt.date) -> dict
                                      for f in ("commune", "campaign", "people"))
     sql = (f"SELECT t.c, MIN(t.d) FROM (SELECT {commune} AS c, {day} AS d, SUM(SUM({n})) OVER "
            f"(PARTITION BY {commune} ORDER BY {day}) AS cum FROM {table} WHERE {campaign_id} = %s AND {day} "
-           f"BETWEEN %s AND %s GROUP BY {commune}, {day}) t JOIN {population} p ON p.{p_commune} = t.c AND "
+           f"BETWEEN %s AND %s{{where}} GROUP BY {commune}, {day}) t JOIN {population} p ON p.{p_commune} = t.c AND "
            f"p.{p_campaign} = %s WHERE p.{people} > 0 AND t.cum >= p.{people} GROUP BY t.c")
+    found = {}
     with connection.cursor() as cursor:
-        cursor.execute(sql, [campaign.pk, start, as_of, campaign.pk])
-        return {c: d if isinstance(d, dt.date) else dt.date.fromisoformat(d) for c, d in cursor.fetchall()}
+        for where, more in _only(commune, only):
+            cursor.execute(sql.format(where=where), [campaign.pk, start, as_of, *more, campaign.pk])
+            found.update({c: d if isinstance(d, dt.date) else dt.date.fromisoformat(d) for c, d in cursor.fetchall()})
+    return found
+
+
+@dataclass
+class _Communes:
+    """The communes' forecast of a campaign as of a date, kept by this process, and what brings it up to date."""
+
+    lock: threading.Lock = dataclasses.field(default_factory=threading.Lock)
+    head: tuple[int, str] | None = None
+    epoch: int = -1
+    totals: dict = dataclasses.field(default_factory=dict)  # commune id -> (intake, window's, blocks')
+    completed: dict = dataclasses.field(default_factory=dict)  # commune id -> the day it reached its residents
+    eligible: dict = dataclasses.field(default_factory=dict)
+    names: dict = dataclasses.field(default_factory=dict)  # commune id -> (code, name, district)
+    result: tuple[CommuneForecast, ...] = ()
+
+
+_COMMUNES: OrderedDict[tuple, _Communes] = OrderedDict()
 
 
 def commune_forecasts(campaign: Campaign, as_of: dt.date) -> tuple[CommuneForecast, ...]:
     """Return the forecast of coverage of each commune with an eligible-population row or with intake, as of the
-    forecast's date (`CampaignForecast.as_of`): the sums per commune in the database (three to four queries,
-    whatever the number of days). Apart from the competitors' forecast: the home pages' alerts do without it."""
+    forecast's date (`CampaignForecast.as_of`), in the order of their codes.
+
+    Kept per process like the standings: after an act, only the communes whose records the acts since wrote (and
+    those whose residents changed) are summed again; all of them when the campaign's epoch moved (a record deleted
+    or moved: see TotalsEpoch). The sums are made in the database, whatever the number of days. Apart from the
+    competitors' forecast: the home pages' alerts do without it."""
+    key = (campaign.pk, campaign.updated_at, as_of)
+    head, epoch = history_place(campaign)
+    with _kept_lock:
+        kept = _COMMUNES.get(key)
+        if kept is None:
+            kept = _COMMUNES[key] = _Communes()
+        _COMMUNES.move_to_end(key)
+        while len(_COMMUNES) > _KEPT_MAX:
+            _COMMUNES.popitem(last=False)
+    if kept.head == head:
+        return kept.result
+    if not kept.lock.acquire(blocking=False):
+        if kept.head is not None:
+            return kept.result  # being brought up to date by another request: no waiting behind it
+        kept.lock.acquire()
+        head, epoch = history_place(campaign)
+    try:
+        _bring_communes(kept, campaign, as_of, head, epoch)
+    finally:
+        kept.lock.release()
+    return kept.result
+
+
+def _bring_communes(kept: _Communes, campaign: Campaign, as_of: dt.date, head: tuple[int, str], epoch: int) -> None:
+    """Bring `kept` up to the chain's `head` (under its lock)."""
     config = campaign.config
     settings = config.monitoring
     start, deadline = config.start, config.deadline
     window_first = model.window(start, as_of, settings.window_days)[0]
     blocks = model.blocks(start, as_of)
-    totals = _commune_totals(campaign, start, as_of, window_first, blocks)
     eligible = dict(EligiblePopulation.objects.filter(campaign=campaign).values_list("commune_id", "people"))
-    done = any(eligible.get(pk, 0) and total[0] >= eligible[pk] for pk, total in totals.items())
-    completed = _completion_days(campaign, start, as_of) if done else {}
-    ids = set(totals) | set(eligible)
-    names = {pk: (code, name, parent or "") for pk, code, name, parent in
-             AdminUnit.objects.filter(pk__in=ids).values_list("id", "code", "name", "parent__name")}
+    changed: set[int] | None = None  # None: every commune
+    if kept.head is not None and epoch == kept.epoch and head[0] > kept.head[0]:
+        changed = _communes_changed_since(campaign, kept.head)
+        if changed is not None:
+            changed |= {pk for pk in eligible.keys() | kept.eligible.keys()
+                        if eligible.get(pk) != kept.eligible.get(pk)}
+    if changed is None:
+        totals = _commune_totals(campaign, start, as_of, window_first, blocks)
+        done = {pk for pk, total in totals.items() if eligible.get(pk, 0) and total[0] >= eligible[pk]}
+        kept.totals, kept.completed = totals, (_completion_days(campaign, start, as_of) if done else {})
+    elif changed:
+        fresh = _commune_totals(campaign, start, as_of, window_first, blocks, only=changed)
+        for pk in changed:
+            kept.totals.pop(pk, None)
+            kept.completed.pop(pk, None)
+        kept.totals.update(fresh)
+        done = {pk for pk, total in fresh.items() if eligible.get(pk, 0) and total[0] >= eligible[pk]}
+        if done:
+            kept.completed.update(_completion_days(campaign, start, as_of, only=done))
+    kept.eligible = eligible
+    ids = set(kept.totals) | set(eligible)
+    missing = ids - kept.names.keys()
+    if missing:
+        kept.names.update({pk: (code, name, parent or "") for pk, code, name, parent in
+                           AdminUnit.objects.filter(pk__in=missing).values_list("id", "code", "name", "parent__name")})
+    before = {c.pk: c for c in kept.result} if changed is not None else {}
     found = []
     for pk in ids:
-        code, name, district = names[pk]
+        if pk in before and pk not in changed:
+            found.append(before[pk])
+            continue
+        code, name, district = kept.names[pk]
         people = eligible.get(pk, 0)
-        intake, in_window, in_blocks = totals.get(pk, (0, 0, [0] * len(blocks)))
+        intake, in_window, in_blocks = kept.totals.get(pk, (0, 0, [0] * len(blocks)))
         f = model.forecast_from_totals(
             code=code, name=name, quota=people, intake=intake, window_intake=in_window, block_intakes=in_blocks,
-            completed_on=completed.get(pk), start=start, deadline=deadline, as_of=as_of,
+            completed_on=kept.completed.get(pk), start=start, deadline=deadline, as_of=as_of,
             window_days=settings.window_days, watch_days=settings.watch_days, noun="người")
         found.append(CommuneForecast(pk, code, name, district, people, f.intake, f))
-    return tuple(sorted(found, key=lambda c: c.code))
+    kept.result = tuple(sorted(found, key=lambda c: c.code))
+    kept.head, kept.epoch = head, epoch
+
+
+def _communes_changed_since(campaign: Campaign, place: tuple[int, str]) -> set[int] | None:
+    """Return the communes of the records the acts after `place` wrote (None if the act at `place` is not there
+    any more: a database restored, a test rolled back)."""
+    table = connection.ops.quote_name(IntakeRecord._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT hash FROM audit_changeset WHERE seq = %s", [place[0]])
+        row = cursor.fetchone()
+        if place[0] and (row is None or row[0] != place[1]):
+            return None
+        cursor.execute(f"SELECT DISTINCT r.commune_id FROM {table} r JOIN audit_changeset c ON c.id = r.changeset_id "
+                       "WHERE r.campaign_id = %s AND c.seq > %s", [campaign.pk, place[0]])
+        return {row[0] for row in cursor.fetchall()}

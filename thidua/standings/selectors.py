@@ -199,8 +199,8 @@ class _Live:
     results: OrderedDict = dataclasses.field(default_factory=OrderedDict)  # as_of -> CampaignStandings
 
 
-def _head(campaign: Campaign) -> tuple[tuple[int, str], int]:
-    """Return the chain's head (place, hash) and the campaign's epoch: one query, one snapshot."""
+def history_place(campaign: Campaign) -> tuple[tuple[int, str], int]:
+    """Return the chain's head (place, hash) and the campaign's epoch (TotalsEpoch): one query, one snapshot."""
     epoch = TotalsEpoch.objects.filter(campaign=campaign.pk).values("epoch")[:1]
     row = (ChainHead.objects.filter(pk=1).annotate(epoch=Subquery(epoch))
            .values_list("last_seq", "last_hash", "epoch").first())
@@ -215,7 +215,7 @@ def campaign_standings(campaign: Campaign, as_of: dt.date | None = None) -> Camp
     """
     as_of = min(as_of or default_as_of(campaign), campaign.config.deadline)
     key = (campaign.pk, campaign.updated_at)
-    head, epoch = _head(campaign)
+    head, epoch = history_place(campaign)
     with _live_lock:
         live = _LIVE.get(key)
         if live is None:
@@ -231,7 +231,7 @@ def campaign_standings(campaign: Campaign, as_of: dt.date | None = None) -> Camp
         if kept is not None:  # another request is bringing them up to date: no waiting behind it
             return dataclasses.replace(kept, campaign=campaign, stale=True)
         live.lock.acquire()
-        head, epoch = _head(campaign)  # it may have moved while this one waited
+        head, epoch = history_place(campaign)  # it may have moved while this one waited
     try:
         with _gc_paused():
             result = _brought_up_to_date(live, campaign, as_of, head, epoch)
