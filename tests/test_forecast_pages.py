@@ -3,6 +3,7 @@
 Figures of the base dataset on 03/03/2021: tests/test_forecast_command.py's docstring.
 """
 
+import datetime as dt
 import io
 
 import openpyxl
@@ -89,3 +90,18 @@ def test_a_districts_home_names_its_own_teams_at_risk_only(login, running, monke
     body = login(Role.DISTRICT, "CAH-NBA").get(reverse("home")).content.decode()
     assert "Tổ cấp CCCD lưu động số 1 Ngã Bảy" in body and "Vị Thanh" not in body.split("Cảnh báo tiến độ")[1].split(
         "Xem dự báo")[0]
+
+
+def test_a_national_scope_sees_those_most_behind_first_up_to_a_page_and_is_told_of_the_rest(login, campaign,
+                                                                                            monkeypatch):
+    from thidua.monitoring.forecasts import campaign_forecast, commune_forecasts
+    from thidua.web import forecasts as page_module
+
+    monkeypatch.setattr(page_module, "ROWS_SHOWN", 1)
+    body = login(Role.PC06, "PC06").get(url(campaign)).content.decode()
+    result = campaign_forecast(campaign, dt.date.fromisoformat(DAY))
+    teams, communes = result.teams, commune_forecasts(campaign, result.as_of)
+    first = sorted(teams, key=lambda f: (not f.at_risk, not f.watch, f.code))[0]
+    assert f">{first.name}</a>" in body
+    assert all(f">{f.name}</a>" not in body for f in teams if f.code != first.code)
+    assert f"Và {len(teams) - 1} tổ khác" in body and f"Và {len(communes) - 1} xã, phường, thị trấn khác" in body

@@ -47,6 +47,9 @@ def _projected_rows(result: CampaignForecast, group: GroupForecast) -> list[Proj
     return [ProjectedRow(live[p.code], p) for p in group.projected.rows]
 
 
+ROWS_SHOWN = 300  # teams or communes on the page at most (a province has fewer; the workbook has them all)
+
+
 @login_required
 def forecast_page(request, code):
     """Show every competitor's projected completion, required pace, flags with their reasons and what it needs to
@@ -61,10 +64,15 @@ def forecast_page(request, code):
     teams = [f for f in result.teams if units is None or f.code in units]
     shown_communes = [c for c in commune_forecasts(campaign, result.as_of) if communes is None or c.pk in communes]
     groups = [(g, _projected_rows(result, g)) for g in result.groups]
+    # A province's teams and communes are shown whole; a national scope's, those most behind first, up to a page's
+    # worth (the workbook has them all).
+    ordered_teams = sorted(teams, key=lambda f: (not f.at_risk, not f.watch, f.code))
+    ordered_communes = sorted(shown_communes, key=lambda c: (not c.forecast.at_risk, c.coverage or 0, c.code))
     return render(request, "web/forecast.html", {
         "campaign": campaign, "result": result, "error": error, "groups": groups,
-        "mine": units or set(), "teams": teams, "teams_at_risk": [f for f in teams if f.at_risk],
-        "communes": sorted(shown_communes, key=lambda c: (not c.forecast.at_risk, c.coverage or 0, c.code)),
+        "mine": units or set(), "teams": ordered_teams[:ROWS_SHOWN], "teams_more": len(teams) - ROWS_SHOWN,
+        "teams_at_risk": [f for f in teams if f.at_risk],
+        "communes": ordered_communes[:ROWS_SHOWN], "communes_more": len(shown_communes) - ROWS_SHOWN,
         "communes_at_risk": sum(1 for c in shown_communes if c.forecast.at_risk),
         "planner": scope.role in PLANNER_ROLES and campaign.accepts_data,
     })

@@ -15,6 +15,10 @@ from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
+from thidua.monitoring.forecasts import CommuneForecast
+from thidua.scoring.core import Standing
+from thidua.scoring.forecast import Forecast
+
 register = template.Library()
 
 _KEPT: OrderedDict[tuple, str] = OrderedDict()
@@ -28,12 +32,25 @@ def _shown(s) -> tuple:
             s.attainment, s.completed_on, s.intake_points, s.time_points, s.total)
 
 
+def _key_of(row) -> tuple:
+    """Return what a row shows: a standings row's values; a forecast (a frozen value: itself); a commune's forecast
+    (likewise); a projected row's projected values and live rank."""
+    if isinstance(row, Standing):
+        return _shown(row)
+    if isinstance(row, Forecast | CommuneForecast):
+        return (type(row).__name__, row)
+    if hasattr(row, "projected") and hasattr(row, "live"):
+        return ("projected", _shown(row.projected), row.live.rank)
+    raise TypeError(f"no key for a row of type {type(row).__name__}")
+
+
 @register.simple_tag(takes_context=True)
-def cached_row(context, template_name: str, s) -> str:
-    """Render a standings row with `template_name` (which reads `s`, `campaign`, `as_of` and `explained`)."""
+def cached_row(context, template_name: str, row, name: str = "s") -> str:
+    """Render a row with `template_name`, which reads it as `name`, and `campaign`, `as_of` and `explained`
+    (whether the user may open the row's explanation: its code is in the context's `explainable`)."""
     campaign, as_of = context["campaign"], context["result"].as_of
-    explained = s.code in context.get("explainable", ())
-    key = (template_name, get_language(), campaign.code, as_of, explained, _shown(s))
+    explained = getattr(row, "code", None) in context.get("explainable", ())
+    key = (template_name, name, get_language(), campaign.code, as_of, explained, _key_of(row))
     with _lock:
         html = _KEPT.get(key)
         if html is not None:
@@ -41,7 +58,7 @@ def cached_row(context, template_name: str, s) -> str:
             return html
     # The HTML of our own template, which escaped every value it shows.
     html = mark_safe(render_to_string(template_name, {  # nosec B308 B703
-        "s": s, "campaign": campaign, "as_of": as_of, "explained": explained}))
+        name: row, "campaign": campaign, "as_of": as_of, "explained": explained}))
     with _lock:
         _KEPT[key] = html
         while len(_KEPT) > _KEPT_MAX:
