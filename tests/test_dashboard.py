@@ -295,3 +295,16 @@ def test_each_level_reads_a_fixed_number_of_queries(params, login, django_assert
     forget_forecasts()
     with django_assert_max_num_queries(13):  # computed afresh: the standings, the machines' days
         assert client.get(url(**params)).status_code == 200
+
+
+def test_past_a_screenful_of_units_the_lowest_are_drawn_and_the_table_lists_them_all(login, monkeypatch):
+    from thidua.web import dashboard
+
+    monkeypatch.setattr(dashboard, "SMALL_SHOWN", 1)
+    page = login(Role.PC06, "PC06").get(url())
+    section = page.context["sections"][0]
+    assert section.units > 1 and len(section.charts) == 1
+    rows = page.context["sections"][0].summary[1]
+    assert len(rows) == section.units  # the table: every unit
+    body = page.content.decode()
+    assert f"Bảng trên có đủ {section.units} đơn vị; biểu đồ vẽ 1 đơn vị có tỷ lệ thu nhận thấp nhất" in body

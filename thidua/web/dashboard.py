@@ -116,11 +116,19 @@ def _teams_in(result, scope, unit_id) -> dict[str, int]:
     return found
 
 
+SMALL_SHOWN = 48  # small multiples drawn at most: a province's districts all; of a national scope, the lowest
+
+
 def _small_multiples(result, curves: list[Curve], query) -> list[charts.Chart]:
-    """Return one attainment chart per unit, all on the same y axis, each title leading down to that unit."""
+    """Return one attainment chart per unit, all on the same y axis, each title leading down to that unit: every
+    unit, or past SMALL_SHOWN those of the lowest attainment (the summary table above lists them all)."""
     top = charts.shared_max(curves)
     start, deadline, as_of = result.campaign.config.start, result.campaign.config.deadline, result.as_of
     base = reverse("dashboard", args=[result.campaign.code])
+    if len(curves) > SMALL_SHOWN:
+        lowest = sorted(curves, key=lambda c: (c.days[-1].cumulative / c.quota if c.days else 0, c.code))
+        kept = {c.code for c in lowest[:SMALL_SHOWN]}
+        curves = [c for c in curves if c.code in kept]
     out = []
     for i, c in enumerate(curves):
         headers, rows = charts.cumulative_table(c, start, deadline, as_of)
@@ -162,6 +170,7 @@ class Section:
     small: bool = False  # small multiples, with a key instead of a legend each
     summary: tuple | None = None  # (headers, rows) of the table above small multiples
     empty: str = ""  # said when there is no chart
+    units: int = 0  # small multiples: the units of the level (more than the charts past SMALL_SHOWN)
 
     @property
     def summary_table(self) -> str:
@@ -190,7 +199,8 @@ def _sections(campaign, scope, result, level) -> list[Section]:
         for g in _scored_groups(result):
             curves = _curves(result, [s.code for s in g.standings.rows])
             sections.append(Section(g.name, _small_multiples(result, curves, query), small=True,
-                                    summary=_summary(result, curves, query, _forecasts(result, curves))))
+                                    summary=_summary(result, curves, query, _forecasts(result, curves)),
+                                    units=len(curves)))
         return sections
     code, _name, kind, _p, _g = result.inputs.units[level.unit_id]
     own = _curves(result, [code])
@@ -212,7 +222,8 @@ def _sections(campaign, scope, result, level) -> list[Section]:
     else:
         curves = _curves(result, _children(result, scope, level.unit_id))
         sections.append(Section(_("Các đơn vị trực thuộc"), _small_multiples(result, curves, query), small=True,
-                                summary=_summary(result, curves, query, _forecasts(result, curves))))
+                                summary=_summary(result, curves, query, _forecasts(result, curves)),
+                                units=len(curves)))
     return sections
 
 
