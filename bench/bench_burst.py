@@ -20,7 +20,8 @@ What it does:
    rate): a share WEB_SHARE through the report page (GET the day, POST the form with its version, action «submit»),
    the others through the API (POST /api/v1/campaigns/{code}/intake with an Idempotency-Key; a failure or a timeout
    is sent again with the same key, up to 3 times, as a client would). Meanwhile LEADERS leaders (PC06 and
-   districts) refresh, with a think time of 1–3 s, their home page, the standings, the forecast and the board; and
+   districts) refresh, with a think time of 1–3 s, their home page, the standings, the forecast, the board and the
+   dashboards; and
    a probe writes the probe team's day through the API every 5 s and reads the standings page right after, checking
    that it shows the number just written (a standings read right after a single write).
 4. Afterwards: for each team the applications and rows stored for the burst's day are compared with what its client
@@ -68,7 +69,8 @@ API_TRIES = 3
 GOAL_P95_MS = 500.0
 GOAL_READ_AFTER_WRITE_S = 1.0
 LEADER_PAGES = {"home": ("/", 2), "standings": (f"/dot/{CAMPAIGN_CODE}/xep-hang/", 3),
-                "forecast": (f"/dot/{CAMPAIGN_CODE}/du-bao/", 2), "board": (f"/dot/{CAMPAIGN_CODE}/bang-tin/", 1)}
+                "forecast": (f"/dot/{CAMPAIGN_CODE}/du-bao/", 2), "board": (f"/dot/{CAMPAIGN_CODE}/bang-tin/", 1),
+                "dashboards": (f"/dot/{CAMPAIGN_CODE}/bieu-do/", 1)}
 CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 VERSION_FIELD = re.compile(r'name="phien_ban" value="(\d+)"')
 
