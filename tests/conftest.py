@@ -30,6 +30,7 @@ from thidua.campaigns.models import Campaign, CompetitionGroup
 from thidua.campaigns.services import campaign_init
 from thidua.exchange.importer import workbook_import
 from thidua.intake.models import Assignment, EligiblePopulation, IntakeRecord, Machine
+from thidua.intake.rules import forget_rules
 from thidua.monitoring.forecasts import forget_forecasts
 from thidua.standings.selectors import forget_standings
 from thidua.territory.services import territory_load
@@ -231,6 +232,7 @@ def _standings_computed_afresh():
     forget_standings()
     forget_forecasts()
     forget_rows()
+    forget_rules()
 
 
 @pytest.fixture

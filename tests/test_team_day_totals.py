@@ -174,3 +174,47 @@ def test_verify_names_a_total_changed_behind_the_records_back(campaign, record):
     assert "bảng tổng theo tổ và ngày ghi tổ" in problem and f"{record.day:%d/%m/%Y}" in problem
     TeamDayTotal.objects.filter(campaign=campaign, team_id=record.team_id, day=record.day).delete()
     assert "không có trong bảng tổng" in data_verify()
+
+
+def test_a_units_area_and_a_support_deployment_bump_the_epoch(campaign):
+    from thidua.intake.models import SupportDeployment
+
+    seen = [epoch(campaign)]
+
+    def moved() -> bool:
+        seen.append(epoch(campaign))
+        return seen[-1] > seen[-2]
+
+    team = Unit.objects.filter(campaign=campaign, kind=Kind.TO).first()
+    commune = EligiblePopulation.objects.filter(campaign=campaign).exclude(commune__in=team.areas.all()).first().commune
+    team.areas.add(commune)
+    assert moved()
+    team.areas.remove(commune)
+    assert moved()
+    machine = Machine.objects.filter(campaign=campaign).first()
+    receiver = Unit.objects.filter(campaign=campaign, kind=Kind.CONG_AN_HUYEN).first()
+    SupportDeployment.objects.create(campaign=campaign, machine=machine, receiver=receiver, start=dt.date(2021, 4, 1),
+                                     end=dt.date(2021, 4, 5), reason="kiểm thử", created_in=act(campaign))
+    assert moved()
+
+
+def test_the_rules_are_kept_until_what_they_read_changes_and_never_from_inside_a_transaction(committed_campaign):
+    from django.db import transaction
+
+    campaign = committed_campaign
+    from thidua.intake.rules import IntakeRules
+
+    first = IntakeRules.current(campaign)
+    assert IntakeRules.current(campaign) is first
+    Machine.objects.create(campaign=campaign, code="M-MOI-99")
+    after = IntakeRules.current(campaign)
+    assert after is not first and "M-MOI-99" in after.machines
+    with transaction.atomic():
+        Machine.objects.create(campaign=campaign, code="M-MOI-98")
+        inside = IntakeRules.current(campaign)
+        assert "M-MOI-98" in inside.machines
+        transaction.set_rollback(True)
+    # The rolled-back machine's epoch is given again to the next change: the rules read inside were not kept.
+    Machine.objects.create(campaign=campaign, code="M-MOI-97")
+    again = IntakeRules.current(campaign)
+    assert "M-MOI-97" in again.machines and "M-MOI-98" not in again.machines

@@ -116,7 +116,7 @@ class IntakeRefused(Exception):
 
 def _team_days(campaign, scope: Scope, rows) -> tuple[dict, list, bool]:
     """Group the rows by the team holding the machine that day; name the rows that belong to no team in scope."""
-    rules = IntakeRules(campaign)
+    rules = IntakeRules.current(campaign)
     groups: dict[tuple[int, dt.date], list[int]] = defaultdict(list)
     errors, forbidden, first = [], False, {}
     for i, row in enumerate(rows):

@@ -17,6 +17,7 @@ from thidua.awards import nominations as nominations_service
 from thidua.awards.models import Nomination, NominationKind, NominationLevel
 from thidua.campaigns.models import Campaign
 from thidua.intake.models import DailyReport, ReportStatus
+from thidua.intake.rules import IntakeRules
 from thidua.intake.services import report_reopen, report_submit, report_verify
 from thidua.standings.export import standings_json
 from thidua.standings.selectors import campaign_standings
@@ -203,6 +204,7 @@ def intake_post(request, response: HttpResponse, code: CampaignCode, payload: In
     """
     found, scope = _campaign(request, code)
     _allow(scope, ENTER_ROLES, "nhập số liệu thu nhận")
+    IntakeRules.current(found)  # read (and kept) before the write's transaction: see IntakeRules.current
 
     def write() -> dict:
         result = intake_write(campaign=found, scope=scope, rows=payload.rows, actor=_actor(request),

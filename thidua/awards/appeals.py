@@ -156,7 +156,7 @@ def _day_target(campaign: Campaign, scope: Scope, fields: dict, problems: list[s
     commune_code = _clean(fields.get("commune"), "mã xã", CODE_MAX, problems, required=False)
     expected = None
     raw = str(fields.get("expected") if fields.get("expected") is not None else "").strip()
-    rules = IntakeRules(campaign)
+    rules = IntakeRules.current(campaign)
     if not raw:
         problems.append("Cần ghi số hồ sơ mong muốn.")
     elif not (raw.isascii() and raw.isdigit() and len(raw) < 10):

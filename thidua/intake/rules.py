@@ -8,8 +8,11 @@ deployment, docs/monitoring.md), also in that competitor's area, on the deployme
 """
 
 import datetime as dt
+import threading
 from collections import defaultdict
 from typing import NamedTuple
+
+from django.db import connection
 
 from thidua.lib import vn
 from thidua.lib.cells import CellError, is_blank, read_code, read_count, read_date, read_text
@@ -17,7 +20,7 @@ from thidua.territory.models import AdminUnit
 from thidua.units.models import Unit
 from thidua.units.selectors import areas_and_support_areas
 
-from .models import Assignment, Machine, SupportDeployment
+from .models import Assignment, Machine, SupportDeployment, TotalsEpoch
 
 MACHINE_CODE_LENGTH = Machine._meta.get_field("code").max_length
 COMMUNE_CODE_LENGTH = AdminUnit._meta.get_field("code").max_length
@@ -55,8 +58,44 @@ def _not_found(raw, max_length: int, unknown) -> str:
         return str(exc)
 
 
+# Rules kept per process (IntakeRules.current): a few campaigns' at most.
+_KEPT: dict[tuple, "IntakeRules"] = {}
+_kept_lock = threading.Lock()
+KEPT_MAX = 8
+
+
+def forget_rules() -> None:
+    with _kept_lock:
+        _KEPT.clear()
+
+
 class IntakeRules:
     """The rules of data-formats.md for one campaign's intake rows."""
+
+    @classmethod
+    def current(cls, campaign) -> "IntakeRules":
+        """Return the rules of a campaign as they stand: kept per process while nothing they read has changed —
+        the campaign's settings (`updated_at`) and its epoch, which the database bumps on any write of a unit, a
+        unit's area, a machine, an assignment or a support deployment (intake migrations 0007–0008). A national
+        campaign's rules take a second to read; a team's day is saved a thousand times an evening.
+
+        Rules are kept only when read outside a transaction, from committed data: an epoch once committed is never
+        taken back, while one bumped inside a transaction rolled back later is given again to another change.
+        Inside a write's transaction the epoch read is the transaction's own: rules kept for it are those of the
+        data the write sees (a transaction that changed a unit has bumped its epoch past any kept one), otherwise
+        they are read for this write alone. Callers read them once before their transaction, to keep them."""
+        epoch = TotalsEpoch.objects.filter(campaign=campaign.pk).values_list("epoch", flat=True).first() or 0
+        key = (campaign.pk, campaign.updated_at, epoch)
+        with _kept_lock:
+            rules = _KEPT.get(key)
+        if rules is None:
+            rules = cls(campaign)
+            if not connection.in_atomic_block:
+                with _kept_lock:
+                    if len(_KEPT) >= KEPT_MAX:
+                        _KEPT.clear()
+                    _KEPT[key] = rules
+        return rules
 
     def __init__(self, campaign):
         config = campaign.config

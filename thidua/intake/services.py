@@ -112,7 +112,7 @@ def report_save(*, campaign: Campaign, team, day: dt.date, rows: list[tuple[str,
     if report.status == ReportStatus.VERIFIED and appeal is None:
         raise ReportError([(None, None, f"Ngày {day:%d/%m/%Y} của tổ {team.code} đã được xác nhận và khóa; cần PC06 "
                                         "mở lại để sửa.")])
-    rules = IntakeRules(campaign)
+    rules = IntakeRules.current(campaign)
     errors: list[tuple[int | None, str | None, str]] = []
     good, seen = [], {}
     for i, (machine, commune, count) in enumerate(rows):

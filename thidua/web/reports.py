@@ -270,6 +270,7 @@ def report_day(request, code, team, day):
                             field_errors[name] = "ô đã có số liệu: ghi 0 nếu không thu nhận, không để trống"
                 if field_errors:
                     raise ReportError([])
+                IntakeRules.current(campaign)  # read (and kept) before the transaction: see IntakeRules.current
                 try:
                     with transaction.atomic():  # "save and submit" is one step: both or neither
                         report_save(campaign=campaign, team=team, day=day, rows=rows, actor=actor,
@@ -345,7 +346,7 @@ def report_cell(request, code, team, day):
     raw = request.POST.get(name, "").strip()
     error = None
     if raw:
-        _checked, problems = IntakeRules(campaign).check(day, machine, commune.code, raw)
+        _checked, problems = IntakeRules.current(campaign).check(day, machine, commune.code, raw)
         error = "; ".join(message for _column, message in problems) or None
     return render(request, "web/_report_cell.html", {
         "campaign": campaign, "team": team, "day": day, "commune": commune, "name": name, "value": raw,
