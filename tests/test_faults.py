@@ -10,6 +10,8 @@ stopped and started under traffic: bench/bench_faults.py and tests/test_fault_pr
 
 import errno
 import json
+import shutil
+import subprocess
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -237,3 +239,31 @@ def test_a_backup_on_a_full_disk_says_so_and_leaves_no_partial_file(committed_ca
         call_command("backup", str(target))
     assert DISK_FULL in str(refused.value)
     assert list(target.parent.iterdir()) == []
+
+
+# --- a real full filesystem, where one can be mounted ----------------------------------------------------------
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """Return a folder on a tmpfs of 64 KiB, mounted for the test (root only: skipped elsewhere)."""
+    folder = tmp_path / "disk"
+    folder.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(folder)], capture_output=True,
+                             text=True, check=False) if shutil.which("mount") else None
+    if mounted is None or mounted.returncode != 0:
+        pytest.skip("mounting a small tmpfs needs root (the mocked full disk above covers the same paths)")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], check=True)
+
+
+def test_an_upload_filling_a_real_small_filesystem_is_a_507_and_leaves_it_empty(login, campaign, settings,
+                                                                                 small_disk):
+    settings.THIDUA_UPLOAD_DIR = small_disk / "uploads"
+    client = login(Role.PC06, "PC06")
+    rows = [["10/03/2021", "M-VTH-01", "31318", str(n)] for n in range(4000)]  # about 130 KB
+    response = upload(client, campaign, intake_csv(rows))
+    assert_disk_page(response)
+    assert files_under(small_disk) == []
+    assert upload(client, campaign, intake_csv(GOOD)).status_code == 200
