@@ -78,6 +78,13 @@ print("STATUS", response.status_code, response.headers.get("Idempotent-Replayed"
 """
 
 
+@pytest.fixture
+def data_dir(monkeypatch, tmp_path):
+    """Keep the instance's files (the journal of the history's heads above all) in the test's folder: the database
+    fixture's processes inherit it, and on PostgreSQL they would otherwise share the default folder."""
+    monkeypatch.setenv("THIDUA_DATA_DIR", str(tmp_path / "data"))
+
+
 def _write(env, how: str, token: str, hold: bool):
     return subprocess.Popen([sys.executable, "-c", WRITE, how, token, CODE, DAY, MACHINE, COMMUNE,
                              "hold" if hold else "go"], env=env, cwd=REPO, stdout=subprocess.PIPE,
@@ -100,7 +107,7 @@ def _state(query) -> dict:
 
 
 @pytest.mark.parametrize("how", ["page", "api"])
-def test_a_write_killed_inside_its_transaction_leaves_nothing_and_goes_through_again(database, how):
+def test_a_write_killed_inside_its_transaction_leaves_nothing_and_goes_through_again(data_dir, database, how):
     env, query = database
     made = subprocess.run([sys.executable, "-c", SETUP], env=env, cwd=REPO, capture_output=True, text=True)
     assert made.returncode == 0, made.stderr[-3000:]
