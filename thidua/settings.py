@@ -80,6 +80,9 @@ MIDDLEWARE = [
     # Outermost, so that every answer has its headers, also a refusal of the middleware below.
     "thidua.web.middleware.content_security_policy",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Outside the session and the user, which read the database: a database that does not answer is a 503 page in
+    # Vietnamese (or the API's error shape), a full disk a 507, never a 500; the site recovers by itself.
+    "thidua.web.middleware.FaultAnswers",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "thidua.web.middleware.language_from_cookie",  # Vietnamese unless the footer's switch chose English
     # Before anything reads the session, the user or a form: NUL and other control characters never go further.

@@ -8,6 +8,7 @@ import functools
 import logging
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from django.urls import URLPattern
 from django.views.decorators.csrf import csrf_exempt
@@ -15,6 +16,7 @@ from ninja import Field, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from thidua.intake.services import ReportError
+from thidua.lib.storage import DISK_FULL, is_disk_full
 
 from .services import IntakeRefused
 
@@ -30,6 +32,8 @@ CODES = {
     422: "du_lieu_khong_hop_le",
     429: "qua_nhieu_yeu_cau",
     500: "loi_he_thong",
+    503: "co_so_du_lieu_khong_tra_loi",
+    507: "het_cho_luu_tru",
 }
 MESSAGES = {
     400: "Yêu cầu không hợp lệ.",
@@ -42,7 +46,12 @@ MESSAGES = {
     422: "Dữ liệu gửi lên không đúng khuôn dạng.",
     429: "Quá nhiều yêu cầu; thử lại sau.",
     500: "Lỗi hệ thống; lỗi đã được ghi lại, xin báo cho quản trị.",
+    503: "Cơ sở dữ liệu tạm thời không trả lời: yêu cầu này chưa được ghi; thử lại sau ít phút (gửi lại với cùng "
+         "Idempotency-Key thì không bao giờ bị ghi hai lần).",
+    507: DISK_FULL,
 }
+# Seconds a client waits before trying again after a 503: about the time PostgreSQL takes to restart.
+RETRY_AFTER = 30
 UNREADABLE_BODY = "Không đọc được thân yêu cầu: cần JSON (Content-Type: application/json)."
 # A 400 of its own: a control character (NUL…) in the path, a parameter or the body, refused before any operation
 # (thidua/web/middleware.py).
@@ -131,12 +140,15 @@ def _validation_detail(error: dict) -> tuple[int | None, str | None, str]:
 
 def install(api) -> None:
     """Answer every exception of the API's views in the one shape: the refusals of the domain's services (400, or
-    403 for rows outside the caller's scope), ninja's and Django's own, and any bug (500, logged)."""
+    403 for rows outside the caller's scope), ninja's and Django's own, a database that does not answer (503) or a
+    full disk (507), and any bug (500, logged)."""
 
     def respond(request, status: int, message: str, details=(), code: str | None = None):
         response = api.create_response(request, error_body(code or CODES[status], message, details), status=status)
         if status == 401:
             response["WWW-Authenticate"] = "Bearer"
+        if status == 503:
+            response["Retry-After"] = str(RETRY_AFTER)
         return response
 
     @api.exception_handler(ApiError)
@@ -178,6 +190,21 @@ def install(api) -> None:
     @api.exception_handler(RequestDataTooBig)
     def too_big(request, exc):
         return respond(request, 413, MESSAGES[413])
+
+    @api.exception_handler(OperationalError)
+    @api.exception_handler(InterfaceError)
+    def database_away(request, exc):
+        # The database restarted, unreachable or refusing connections: the transaction was rolled back, and the
+        # next request connects again (Django opens a connection per request, or checks a kept one first).
+        logger.warning("Cơ sở dữ liệu không trả lời (API): %s %s: %s", request.method, request.path, exc)
+        return respond(request, 503, MESSAGES[503])
+
+    @api.exception_handler(OSError)
+    def disk_full(request, exc):
+        if not is_disk_full(exc):
+            return bug(request, exc)
+        logger.error("Hết chỗ lưu tệp (API): %s %s: %s", request.method, request.path, exc)
+        return respond(request, 507, MESSAGES[507])
 
     @api.exception_handler(Exception)
     def bug(request, exc):

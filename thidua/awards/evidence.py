@@ -135,16 +135,18 @@ def _keep(uploaded) -> tuple[str, int]:
     folder.mkdir(parents=True, exist_ok=True)
     digest, size = hashlib.sha256(), 0
     uploaded.seek(0)
-    with tempfile.NamedTemporaryFile(dir=folder, prefix=".upload-", delete=False) as out:
-        try:
+    out = tempfile.NamedTemporaryFile(dir=folder, prefix=".upload-", delete=False)  # noqa: SIM115 -- closed below
+    try:
+        # Closing is inside: a full disk may refuse only the last buffered bytes, as the file closes.
+        with out:
             for chunk in uploaded.chunks() if hasattr(uploaded, "chunks") else iter(lambda: uploaded.read(1 << 16),
                                                                                       b""):
                 digest.update(chunk)
                 size += len(chunk)
                 out.write(chunk)
-        except BaseException:
-            os.unlink(out.name)
-            raise
+    except BaseException:
+        os.unlink(out.name)
+        raise
     sha = digest.hexdigest()
     target = folder / sha[:2] / sha
     target.parent.mkdir(exist_ok=True)

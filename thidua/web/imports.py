@@ -182,12 +182,18 @@ def _forget(request, sha: str) -> None:
 
 
 def _receive(upload) -> tuple[str, Path]:
-    """Write an upload to a temporary file of the waiting folder; return its SHA-256 and the file."""
+    """Write an upload to a temporary file of the waiting folder; return its SHA-256 and the file. A write that
+    fails (a full disk: the last buffered bytes may fail only as the file closes) leaves no part of it behind."""
     digest = hashlib.sha256()
-    with tempfile.NamedTemporaryFile(dir=_upload_dir(), delete=False) as tmp:
-        for chunk in upload.chunks():
-            digest.update(chunk)
-            tmp.write(chunk)
+    tmp = tempfile.NamedTemporaryFile(dir=_upload_dir(), delete=False)  # noqa: SIM115 -- closed just below
+    try:
+        with tmp:
+            for chunk in upload.chunks():
+                digest.update(chunk)
+                tmp.write(chunk)
+    except BaseException:
+        Path(tmp.name).unlink(missing_ok=True)
+        raise
     return digest.hexdigest(), Path(tmp.name)
 
 
@@ -330,8 +336,14 @@ def import_upload(request, code):
                             status=400)
     sha, received = _receive(upload)
     with _turn(request, sha):
-        path = _keep(received, Path(upload.name).name, sha, request, campaign)
-        return _preview(request, campaign, teams, sha, path, replace, reason)
+        try:
+            path = _keep(received, Path(upload.name).name, sha, request, campaign)
+            return _preview(request, campaign, teams, sha, path, replace, reason)
+        except OSError:
+            # A full disk as the file is kept or its errors listed: nothing of it waits (the site answers 507).
+            received.unlink(missing_ok=True)
+            _forget(request, sha)
+            raise
 
 
 @login_required

@@ -1,19 +1,33 @@
-"""Middleware of the site's own: the response headers the framework does not set by itself, the language, the guard
-that refuses control characters in any request before a view or the database sees them, and the bound on the
-length of a page's query parameters."""
+"""Middleware of the site's own: the response headers the framework does not set by itself, the language, the clean
+answers to a database that does not answer and to a full disk, the guard that refuses control characters in any
+request before a view or the database sees them, and the bound on the length of a page's query parameters."""
 
 import json
+import logging
+import sys
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.http import JsonResponse
+from django.core.signals import got_request_exception
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext_lazy as _
 
-from thidua.api.errors import CODES, CONTROL_CHARACTER, UNREADABLE_BODY, VALIDATION_MESSAGES, error_body
+from thidua.api.errors import (
+    CODES,
+    CONTROL_CHARACTER,
+    MESSAGES,
+    RETRY_AFTER,
+    UNREADABLE_BODY,
+    VALIDATION_MESSAGES,
+    error_body,
+)
 from thidua.audit.models import REASON_MAX
+from thidua.lib.storage import is_disk_full
 from thidua.lib.text import has_control, json_control_path
 from thidua.lib.vn import number
 
@@ -28,6 +42,8 @@ QUERY_VALUE_MAX = REASON_MAX
 QUERY_TOO_LONG = _("Yêu cầu bị từ chối: tham số «{name}» của địa chỉ dài {length} ký tự, quá mức {limit} ký tự mà "
                    "các trang tìm hay lọc theo. Hãy rút ngắn rồi thử lại.")
 CONTROL_IN_FIELD = VALIDATION_MESSAGES["string_pattern_mismatch"]
+
+logger = logging.getLogger(__name__)
 
 
 def content_security_policy(get_response):
@@ -49,8 +65,7 @@ def language_from_cookie(get_response):
     """
 
     def middleware(request):
-        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
-        language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+        language = _language(request)
         translation.activate(language)
         request.LANGUAGE_CODE = language
         response = get_response(request)
@@ -59,6 +74,84 @@ def language_from_cookie(get_response):
         return response
 
     return middleware
+
+
+def _language(request) -> str:
+    """Return the language of the request's language cookie when the site offers it, else the site's own."""
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    return chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
+# --- a database that does not answer, a full disk ---------------------------------------------------------------
+
+DATABASE, DISK = 503, 507
+# Where the fault met outside a view (a middleware reading the session or the user) is noted on the request.
+FAULT_NOTE = "_thidua_fault"
+
+
+def fault_of(exc: BaseException) -> int | None:
+    """Return the status that answers an exception the site cannot help but can name: 503 for a database that does
+    not answer (restarted, unreachable, refusing connections: Django raises OperationalError or InterfaceError,
+    psycopg's and sqlite3's own errors wrapped), 507 for a write refused for want of room; None for anything else.
+
+    507 Insufficient Storage (RFC 4918) rather than 503: it says what failed, and that trying again helps only once
+    an administrator has freed room, hence no Retry-After."""
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        return DATABASE
+    if is_disk_full(exc):
+        return DISK
+    return None
+
+
+def _fault_answer(request, status: int) -> HttpResponse:
+    """Return the answer to a fault: the API's error shape under /api/, else a page in the request's language,
+    rendered without the request (its context processors would read the user, hence the database)."""
+    logger.warning("%s: %s %s", "Cơ sở dữ liệu không trả lời" if status == DATABASE else "Hết chỗ lưu tệp",
+                   request.method, request.path)
+    if request.path_info.startswith(API_PREFIX):
+        response = JsonResponse(error_body(CODES[status], MESSAGES[status]), status=status,
+                                json_dumps_params={"ensure_ascii": False})
+    else:
+        with translation.override(_language(request)):
+            response = HttpResponse(render_to_string(f"{status}.html"), status=status)
+    if status == DATABASE:
+        response["Retry-After"] = str(RETRY_AFTER)
+    return response
+
+
+def _note_fault(sender, request=None, **kwargs):
+    """Note on the request a fault met outside a view, as Django turns it into a 500 (got_request_exception is sent
+    while the exception is handled)."""
+    status = fault_of(sys.exc_info()[1]) if request is not None else None
+    if status is not None:
+        setattr(request, FAULT_NOTE, status)
+
+
+got_request_exception.connect(_note_fault, dispatch_uid="thidua.web.middleware.faults")
+
+
+class FaultAnswers:
+    """Answer a database that does not answer with a 503 and a full disk with a 507, each with its Vietnamese page
+    (or the API's error shape), never a 500 with a traceback. Nothing is half-written: the transaction the error
+    broke is rolled back, a file being written is removed by its writer, and the next request connects again.
+
+    A view's fault comes through process_exception; one met in a middleware (the session, the user) has already
+    become a 500 when it gets here, noted on the request by _note_fault: that 500 is answered as the fault. The
+    API's own faults are answered by its handlers (thidua/api/errors.py), ninja catching its views' exceptions."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        status = getattr(request, FAULT_NOTE, None)
+        if status is not None and response.status_code == 500:
+            return _fault_answer(request, status)
+        return response
+
+    def process_exception(self, request, exc):
+        status = fault_of(exc)
+        return None if status is None else _fault_answer(request, status)
 
 
 def _pairs(querydict):

@@ -3,6 +3,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from thidua.backup.services import BackupError, backup_write
+from thidua.lib.storage import DISK_FULL, is_disk_full
 from thidua.lib.vn import number
 
 
@@ -20,6 +21,8 @@ class Command(BaseCommand):
         except BackupError as exc:
             raise CommandError(f"Không sao lưu được: {exc}.") from exc
         except OSError as exc:
+            if is_disk_full(exc):  # the partial file is already removed (backup_write)
+                raise CommandError(f"Không sao lưu được vào {file}: {DISK_FULL}") from exc
             raise CommandError(f"Không ghi được tệp {file}: thư mục không có, đầy, hoặc không có quyền ghi.") from exc
         total = sum(summary.rows.values())
         self.stdout.write(f"Đã sao lưu vào {summary.path}: {number(total)} dòng của {len(summary.rows)} bảng, "
