@@ -92,7 +92,7 @@ PG = "postgres://thidua@127.0.0.1:5432/thidua_deploy_settings"
 def test_the_pool_keeps_postgresqls_options_and_checks_connections():
     done = settings_of(DATABASE_URL=PG, DB_POOL="true", DB_POOL_MIN_SIZE="1", DB_POOL_MAX_SIZE="3")
     database = json.loads(done.stdout)
-    assert database["OPTIONS"]["pool"] == {"min_size": 1, "max_size": 3, "timeout": 10}
+    assert database["OPTIONS"]["pool"] == {"min_size": 1, "max_size": 3, "timeout": 5}
     assert "client_connection_check_interval" in database["OPTIONS"]["options"]
     assert database["CONN_HEALTH_CHECKS"] and database["CONN_MAX_AGE"] == 0
 
@@ -105,6 +105,12 @@ def test_the_pool_keeps_postgresqls_options_and_checks_connections():
 def test_a_pool_that_cannot_work_stops_the_start(env, says):
     done = settings_of(**env)
     assert done.returncode != 0 and "ImproperlyConfigured" in done.stderr and says in done.stderr
+
+
+def test_the_database_urls_own_options_are_kept():
+    database = json.loads(settings_of(DATABASE_URL=PG + "?sslmode=verify-full&connect_timeout=3").stdout)
+    assert database["OPTIONS"]["sslmode"] == "verify-full" and database["OPTIONS"]["connect_timeout"] == 3
+    assert "client_connection_check_interval" in database["OPTIONS"]["options"]
 
 
 def test_kept_connections_are_checked_before_use():

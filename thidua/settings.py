@@ -125,6 +125,8 @@ DATABASES = {
         # A connection kept between requests (or lent by the pool) is checked before it is used: after PostgreSQL
         # restarts, the first request of each process gets a new connection instead of an error.
         conn_health_checks=DB_CONN_MAX_AGE != 0 or DB_POOL,
+        # Behind PgBouncer in transaction mode, a cursor cannot outlive its transaction (docs/deployment.md).
+        disable_server_side_cursors=env_bool("DB_DISABLE_SERVER_SIDE_CURSORS", False),
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -140,7 +142,9 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["OPTIONS"] = {"options": "-c client_connection_check_interval=1000",
                                        # A server that does not answer (down, unreachable) fails the request in
                                        # seconds rather than after the system's TCP timeout (minutes).
-                                       "connect_timeout": env_int("DB_CONNECT_TIMEOUT", 5)}
+                                       "connect_timeout": env_int("DB_CONNECT_TIMEOUT", 5),
+                                       # DATABASE_URL's own (…?sslmode=verify-full) are kept, and win.
+                                       **DATABASES["default"].get("OPTIONS", {})}
 if DB_POOL:
     # psycopg's pool (Django 5.2), one per process: the connections are opened ahead and lent to each request.
     # Worth it with threads (GUNICORN_THREADS > 1); across processes and servers, PgBouncer (docs/deployment.md).
@@ -151,8 +155,9 @@ if DB_POOL:
     DATABASES["default"]["OPTIONS"]["pool"] = {
         "min_size": env_int("DB_POOL_MIN_SIZE", 2),
         "max_size": env_int("DB_POOL_MAX_SIZE", 4),
-        # Seconds a request waits for a free connection before it fails (PoolTimeout, an OperationalError).
-        "timeout": env_int("DB_POOL_TIMEOUT", 10),
+        # Seconds a request waits for a connection before it fails (an OperationalError): also how long the health
+        # endpoint takes to say the database is down, since the pool keeps trying to connect meanwhile.
+        "timeout": env_int("DB_POOL_TIMEOUT", 5),
     }
     if not 1 <= DATABASES["default"]["OPTIONS"]["pool"]["min_size"] <= DATABASES["default"]["OPTIONS"]["pool"][
             "max_size"]:
