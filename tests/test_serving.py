@@ -90,8 +90,6 @@ def test_an_address_over_gunicorns_default_limit_reaches_djangos_guard(server):
 
 def test_the_proxys_own_error_page_that_readme_names_is_vietnamese():
     """README's deployment has nginx answer what it refuses itself with this page (its English ones otherwise)."""
-    from pathlib import Path
-
     repo = Path(__file__).resolve().parent.parent
     page = (repo / "thidua" / "web" / "static" / "thidua" / "loi.html").read_text()
     assert '<html lang="vi">' in page and "Yêu cầu không hợp lệ" in page and "/static/thidua/app.css" in page
