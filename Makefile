@@ -24,6 +24,7 @@ demo: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/bandit --quiet --configfile pyproject.toml --recursive thidua
 	$(BIN)/thidua makemigrations --check --dry-run
 
 test-sqlite: $(STAMP)

@@ -241,3 +241,17 @@ def test_check_deploy_is_clean_under_production_settings(tmp_path):
     done = subprocess.run([sys.executable, "-m", "thidua", "check", "--deploy", "--fail-level", "WARNING"], env=env,
                           capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1], timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_check_deploy_is_clean_under_the_production_env_example(tmp_path):
+    """deploy/thidua.env.example as an office fills it: only the secret (left blank there) is added."""
+    example = Path(__file__).resolve().parents[1] / "deploy" / "thidua.env.example"
+    values = dict(line.split("=", 1) for line in example.read_text().splitlines()
+                  if line.strip() and not line.startswith("#"))
+    assert values["SECRET_KEY"] == "" and values["THIDUA_REQUIRE_SECRET_KEY"] == "true"
+    env = {**os.environ, **values, "SECRET_KEY": "k" * 20 + "-Xq9!vB7#mR2$tL5^wZ8&nP4*cF6@hJ3",
+           "THIDUA_DATA_DIR": str(tmp_path / "data"), "THIDUA_AUDIT_KEY_FILE": str(tmp_path / "audit-key"),
+           "THIDUA_AUDIT_JOURNAL": str(tmp_path / "anchors.log"), "STATIC_ROOT": str(tmp_path / "static")}
+    done = subprocess.run([sys.executable, "-m", "thidua", "check", "--deploy", "--fail-level", "WARNING"], env=env,
+                          capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1], timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr

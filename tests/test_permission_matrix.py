@@ -241,6 +241,20 @@ def test_nobody_signed_out_gets_in(row, world, client):
     assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
 
 
+# Pages for everyone, signed in or not: their status, the same whoever asks.
+PUBLIC = [
+    # issue 12: deployment — the health endpoint (tests/test_deployment.py)
+    ("health", lambda: reverse("health"), 200),
+]
+
+
+@pytest.mark.parametrize("name, url, expected", PUBLIC, ids=[row[0] for row in PUBLIC])
+def test_public_pages_answer_everyone_alike(name, url, expected, world, client, as_persona):
+    assert client.get(url()).status_code == expected, "signed-out"
+    for who in ORDER:
+        assert as_persona(who).get(url()).status_code == expected, who
+
+
 def test_an_act_of_the_history_is_opened_only_by_the_audit_roles(as_persona):
     act = ChangeSet.objects.order_by("-id").first()
     for who, expected in zip(ORDER, [200, 200, 200, 403, 403, 403], strict=True):

@@ -9,21 +9,27 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from browser_support import free_port
 
 pytestmark = pytest.mark.slow
 SERVING = ("-c", "python:thidua.web.serving")  # as README's deployment runs it
+# deploy/gunicorn.conf.py (docs/deployment.md) with threads: gunicorn's gthread worker, with the same refusals.
+DEPLOYED = ("-c", str(Path(__file__).resolve().parents[1] / "deploy" / "gunicorn.conf.py"))
+CONFIGS = {"sync": (SERVING, {}), "threads": (DEPLOYED, {"GUNICORN_THREADS": "2"})}
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
+@pytest.fixture(scope="module", params=list(CONFIGS))
+def server(request, tmp_path_factory):
     folder = tmp_path_factory.mktemp("gunicorn")
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite3'}", "THIDUA_DATA_DIR": str(folder)}
+    config, variables = CONFIGS[request.param]
+    env = {**os.environ, **variables, "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite3'}",
+           "THIDUA_DATA_DIR": str(folder)}
     log = open(folder / "gunicorn.log", "w")  # noqa: SIM115 (closed below, after the server stops)
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", *SERVING, "thidua.wsgi:application", "--bind",
+    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", *config, "thidua.wsgi:application", "--bind",
                              f"127.0.0.1:{port}", "--workers", "1"], env=env, cwd=folder, stdout=log,
                             stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
@@ -84,9 +90,8 @@ def test_an_address_over_gunicorns_default_limit_reaches_djangos_guard(server):
 
 def test_the_proxys_own_error_page_that_readme_names_is_vietnamese():
     """README's deployment has nginx answer what it refuses itself with this page (its English ones otherwise)."""
-    from pathlib import Path
-
     repo = Path(__file__).resolve().parent.parent
     page = (repo / "thidua" / "web" / "static" / "thidua" / "loi.html").read_text()
     assert '<html lang="vi">' in page and "Yêu cầu không hợp lệ" in page and "/static/thidua/app.css" in page
     assert "/static/thidua/loi.html" in (repo / "README.md").read_text()
+    assert "error_page 400 413 414 494 /static/thidua/loi.html;" in (repo / "deploy" / "nginx-thidua.conf").read_text()

@@ -76,6 +76,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # issue 12: deployment — outermost, so that the request's line of the log times and shows every answer (a
+    # refusal of the middleware below included) and its request id is set before any other layer runs.
+    "thidua.web.request_log.request_log",
+    # end deployment
     "django.middleware.security.SecurityMiddleware",
     # Outermost, so that every answer has its headers, also a refusal of the middleware below.
     "thidua.web.middleware.content_security_policy",
@@ -115,10 +119,17 @@ TEMPLATES = [
     },
 ]
 
+DB_CONN_MAX_AGE = env_int("DB_CONN_MAX_AGE", 0)
+DB_POOL = env_bool("DB_POOL", False)
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{Path.cwd() / 'thidua.sqlite3'}"),
-        conn_max_age=env_int("DB_CONN_MAX_AGE", 0),
+        conn_max_age=DB_CONN_MAX_AGE,
+        # A connection kept between requests (or lent by the pool) is checked before it is used: after PostgreSQL
+        # restarts, the first request of each process gets a new connection instead of an error.
+        conn_health_checks=DB_CONN_MAX_AGE != 0 or DB_POOL,
+        # Behind PgBouncer in transaction mode, a cursor cannot outlive its transaction (docs/deployment.md).
+        disable_server_side_cursors=env_bool("DB_DISABLE_SERVER_SIDE_CURSORS", False),
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -131,7 +142,29 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # A backend running a long statement for a client that died (an import killed half-way) notices it within
     # this many milliseconds, and ends, releasing its locks, instead of running on until it next writes to it.
-    DATABASES["default"]["OPTIONS"] = {"options": "-c client_connection_check_interval=1000"}
+    DATABASES["default"]["OPTIONS"] = {"options": "-c client_connection_check_interval=1000",
+                                       # A server that does not answer (down, unreachable) fails the request in
+                                       # seconds rather than after the system's TCP timeout (minutes).
+                                       "connect_timeout": env_int("DB_CONNECT_TIMEOUT", 5),
+                                       # DATABASE_URL's own (…?sslmode=verify-full) are kept, and win.
+                                       **DATABASES["default"].get("OPTIONS", {})}
+if DB_POOL:
+    # psycopg's pool (Django 5.2), one per process: the connections are opened ahead and lent to each request.
+    # Worth it with threads (GUNICORN_THREADS > 1); across processes and servers, PgBouncer (docs/deployment.md).
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DB_POOL=true needs PostgreSQL (DATABASE_URL=postgres://…)")
+    if DB_CONN_MAX_AGE != 0:
+        raise ImproperlyConfigured("DB_POOL=true replaces DB_CONN_MAX_AGE: set DB_CONN_MAX_AGE=0")
+    DATABASES["default"]["OPTIONS"]["pool"] = {
+        "min_size": env_int("DB_POOL_MIN_SIZE", 2),
+        "max_size": env_int("DB_POOL_MAX_SIZE", 4),
+        # Seconds a request waits for a connection before it fails (an OperationalError): also how long the health
+        # endpoint takes to say the database is down, since the pool keeps trying to connect meanwhile.
+        "timeout": env_int("DB_POOL_TIMEOUT", 5),
+    }
+    if not 1 <= DATABASES["default"]["OPTIONS"]["pool"]["min_size"] <= DATABASES["default"]["OPTIONS"]["pool"][
+            "max_size"]:
+        raise ImproperlyConfigured("DB_POOL_MIN_SIZE must be at least 1 and at most DB_POOL_MAX_SIZE")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The instance's own files: its generated secrets and the uploads waiting for a confirmation. One folder per
@@ -171,11 +204,21 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(Path.cwd() / "staticfiles")))
+# THIDUA_STATIC_HASHED=true (production): `collectstatic` also writes each file under a name holding its content's
+# hash, which the pages link to, so that the proxy may let browsers keep them a year (deploy/nginx-thidua.conf).
+# Pages then need STATIC_ROOT's manifest, written by `collectstatic`: off for the demo and the tests.
+if env_bool("THIDUA_STATIC_HASHED", False):
+    STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+    }
 
 # Production runs behind HTTPS: THIDUA_HTTPS=true turns on the redirect, HSTS and secure cookies
 # (`thidua check --deploy` is then clean). The demo serves plain HTTP on loopback and leaves it off.
 HTTPS = env_bool("THIDUA_HTTPS", False)
 SECURE_SSL_REDIRECT = HTTPS
+# The health endpoint answers a probe on the server itself (plain HTTP to gunicorn) without a redirect.
+SECURE_REDIRECT_EXEMPT = [r"^suc-khoe/$"]
 SECURE_HSTS_SECONDS = 31_536_000 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = False
@@ -253,9 +296,23 @@ THIDUA_AUDIT_JOURNAL = Path(env_str("THIDUA_AUDIT_JOURNAL", str(DATA_DIR / "anch
 # unchanged answer costs one query).
 THIDUA_BOARD_POLL_SECONDS = env_int("THIDUA_BOARD_POLL_SECONDS", 15)
 
+# Logs go to the standard error (gunicorn and systemd's journal collect them). LOG_FORMAT=json writes each record as
+# one JSON object a line (thidua/lib/logs.py), for a log collector; `text` (the default) for a person reading.
+LOG_FORMAT = env_str("LOG_FORMAT", "text")
+if LOG_FORMAT not in {"text", "json"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT={LOG_FORMAT!r}: expected text or json")
+# The health endpoint (/suc-khoe/, thidua/web/health.py): PostgreSQL's answer within this many milliseconds.
+THIDUA_HEALTH_TIMEOUT_MS = env_int("THIDUA_HEALTH_TIMEOUT_MS", 2000)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "thidua.lib.logs.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
+    # One line per request (thidua/web/request_log.py) when LOG_REQUESTS=true, whatever LOG_LEVEL.
+    "loggers": {"thidua.request": {"level": "INFO" if env_bool("LOG_REQUESTS", False) else "NOTSET"}},
 }

@@ -27,6 +27,11 @@ from .labels import (
 from .models import Change, ChangeSet, Source
 
 
+def chain_head() -> int | None:
+    """Return the place of the last sealed act in the chain (None before the first), by the index on `seq`."""
+    return ChangeSet.objects.filter(seq__isnull=False).order_by("-seq").values_list("seq", flat=True).first()
+
+
 @dataclass(frozen=True)
 class ActFilter:
     # None: every act; else these campaigns' only (an act of no campaign, about an account bound to no unit or the

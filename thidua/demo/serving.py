@@ -11,7 +11,7 @@ import re
 import socket
 from dataclasses import dataclass
 
-EVERYWHERE = {"0.0.0.0", "::"}
+EVERYWHERE = {"0.0.0.0", "::"}  # nosec B104 # names the addresses to warn about, binds nothing
 HOST_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?")
 LOOPBACK = ["127.0.0.1", "localhost", "[::1]"]
 # Documentation addresses (RFC 5737, RFC 3849): "connecting" a UDP socket to one sends nothing, it only picks the
@@ -61,7 +61,7 @@ class Binding:
         else:
             host, _, port = text.rpartition(":")
             ipv6 = False
-        host = "0.0.0.0" if host == "0" else host
+        host = "0.0.0.0" if host == "0" else host  # nosec B104 # only when the user asks for it (make demo ADDR=0:…)
         try:
             valid = (port.isdigit() and 0 < int(port) < 65536
                      and (ipaddress.IPv6Address(host) if ipv6 else HOST_NAME.fullmatch(host)))

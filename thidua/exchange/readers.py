@@ -23,7 +23,7 @@ Every refusal is a FileRejected with a Vietnamese message; no parser's own text 
 
 import csv
 import io
-import pickle
+import pickle  # nosec B403 # only this process's own spool file (_replay)
 import struct
 import tempfile
 import time
@@ -625,7 +625,7 @@ def _replay(spool, start: int, end: int):
         at = start
         while at < end:
             spool.seek(at)  # other sheets' replays may have moved the file in between
-            batch = pickle.load(spool)  # written just above by this process, never by the user
+            batch = pickle.load(spool)  # nosec B301 # written just above by this process, never by the user
             at = spool.tell()
             yield from batch
     return rows

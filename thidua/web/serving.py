@@ -18,6 +18,7 @@ from gunicorn.http.errors import (
     LimitRequestHeaders,
     LimitRequestLine,
 )
+from gunicorn.workers.gthread import ThreadWorker
 from gunicorn.workers.sync import SyncWorker
 
 from thidua.lib.vn import number
@@ -59,8 +60,8 @@ def refusal_bytes(status: int, reason: str, message: str | None) -> bytes:
     return head.encode("latin-1") + body
 
 
-class VietnameseSyncWorker(SyncWorker):
-    """gunicorn's sync worker, answering the requests its parser refuses with the site's Vietnamese page."""
+class VietnameseRefusals:
+    """Answer the requests gunicorn's parser refuses with the site's Vietnamese page (mixed into a worker class)."""
 
     def handle_error(self, req, client, addr, exc):
         answer = refusal(exc)
@@ -72,3 +73,11 @@ class VietnameseSyncWorker(SyncWorker):
         except OSError:
             self.log.debug("Failed to send error message.")
         return None
+
+
+class VietnameseSyncWorker(VietnameseRefusals, SyncWorker):
+    """gunicorn's sync worker (one request at a time per process), with the site's refusals."""
+
+
+class VietnameseThreadWorker(VietnameseRefusals, ThreadWorker):
+    """gunicorn's threaded worker (deploy/gunicorn.conf.py, GUNICORN_THREADS > 1), with the site's refusals."""

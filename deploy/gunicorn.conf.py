@@ -1,0 +1,71 @@
+"""gunicorn for one node: `gunicorn -c deploy/gunicorn.conf.py thidua.wsgi:application` (docs/deployment.md).
+
+Every value comes from the environment (the systemd unit's EnvironmentFile, deploy/thidua.env.example), with
+defaults for a server of 2 to 8 cores. The site's own worker classes (thidua/web/serving.py) answer what gunicorn's
+HTTP parser refuses with the site's Vietnamese page.
+"""
+
+import os
+
+from thidua.web import serving
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name) or str(default)
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise SystemExit(f"{name}={raw!r}: expected an integer") from exc
+
+
+CORES = os.cpu_count() or 1
+
+# A Unix socket (unix:/run/thidua/gunicorn.sock, the systemd unit's RuntimeDirectory) or a loopback address: only
+# nginx, on the same server, talks to gunicorn.
+bind = [os.environ.get("GUNICORN_BIND") or "127.0.0.1:8000"]
+# The socket's mode: the owner and its group (nginx's user joins the group), nobody else.
+umask = 0o007
+# The pages are CPU-bound Python: two processes per core (2 cores → 4, 8 cores → 16). Each process holds a
+# database connection (or DB_POOL_MAX_SIZE): keep workers × servers under PostgreSQL's max_connections.
+workers = _int("GUNICORN_WORKERS", min(max(2 * CORES, 2), 16))
+# More than 1: each process serves that many requests at once in threads (gunicorn's gthread worker), worth it when
+# requests wait on PostgreSQL more than they compute; with DB_POOL=true, DB_POOL_MAX_SIZE ≥ this many.
+threads = _int("GUNICORN_THREADS", 1)
+worker_class = ("thidua.web.serving.VietnameseThreadWorker" if threads > 1
+                else "thidua.web.serving.VietnameseSyncWorker")
+limit_request_line = serving.limit_request_line
+
+# A request still running after this many seconds has its worker killed and restarted. The import page reads a
+# file for up to THIDUA_IMPORT_WEB_READ_SECONDS (20 s) and then checks and writes it: the limit leaves it room.
+timeout = _int("GUNICORN_TIMEOUT", 120)
+_import_read = _int("THIDUA_IMPORT_WEB_READ_SECONDS", 20)
+if timeout <= _import_read + 10:
+    raise SystemExit(f"GUNICORN_TIMEOUT={timeout}: must be above THIDUA_IMPORT_WEB_READ_SECONDS ({_import_read} s) "
+                     "by 10 s at least, or the import page's workers are killed before they answer")
+# On a restart or stop (systemd's SIGTERM), requests under way have this long to finish.
+graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
+# Each worker is replaced after about this many requests (jittered, so that they are not replaced all at once):
+# memory that a large workbook or document left behind is returned.
+max_requests = _int("GUNICORN_MAX_REQUESTS", 1000)
+max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 100)
+# systemd starts, reloads (HUP) and stops gunicorn with signals: no control socket (gunicorn would make one in the
+# service user's home, which the unit keeps read-only).
+control_socket_disable = True
+# Behind nginx, which keeps the client's connection: gunicorn's own to nginx are short.
+keepalive = 2
+
+# The site logs each request itself (logger thidua.request, LOG_REQUESTS=true: with the user and the request id),
+# so gunicorn's access log is off; its own messages (start, workers, timeouts) go to the standard error, in the
+# format of LOG_FORMAT, like the site's: systemd's journal collects both.
+accesslog = None
+_format = os.environ.get("LOG_FORMAT") or "text"
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "thidua.lib.logs.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": _format, "stream": "ext://sys.stderr"}},
+    "loggers": {"gunicorn.error": {"level": "INFO", "handlers": ["console"], "propagate": False}},
+}
