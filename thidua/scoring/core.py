@@ -341,9 +341,13 @@ def rank(measured: list[Standing], scale: Scale, tiers: tuple[Tier, ...] = (), p
         sharing[pr] += 1
     tier_of = {t.rank: t for t in tiers}
     final = []
-    for s, r, tie, eligible in out:  # one copy of each row with its rank and its prize
+    for s, r, tie, eligible in out:  # each row with its rank and its prize (a copy, unless it has them already)
         pr = prize.get(s.code)
         tier = tier_of.get(pr) if pr is not None else None
-        final.append(replace(s, rank=r, tie=tie, eligible=eligible, prize_rank=pr, tier=tier,
-                             needs_decision=tier is not None and sharing[pr] > 1))
+        needs = tier is not None and sharing[pr] > 1
+        if (s.rank, s.tie, s.eligible, s.prize_rank, s.tier, s.needs_decision) == (r, tie, eligible, pr, tier, needs):
+            final.append(s)  # standings scored again after an act keep most rows as they were
+        else:
+            final.append(replace(s, rank=r, tie=tie, eligible=eligible, prize_rank=pr, tier=tier,
+                                 needs_decision=needs))
     return tuple(final) + tuple(unranked)

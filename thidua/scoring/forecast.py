@@ -214,7 +214,10 @@ def forecast_standings(standings: core.Standings, period: Period, *, window_days
             else:
                 overtake = _overtake(row, up, as_of, period, standings.scale)
                 memo[("overtake", row.code)] = (key, overtake)
-        found.append(replace(f, rank=row.rank, to_overtake=overtake))
+        if (f.rank, f.to_overtake) != (row.rank, overtake):
+            f = replace(f, rank=row.rank, to_overtake=overtake)
+            memo[("forecast", row.code)] = (row.days, (row.quota, row.completed_on), f)  # the next one keeps it
+        found.append(f)
     return tuple(found)
 
 

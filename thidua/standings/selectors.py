@@ -46,10 +46,19 @@ class CampaignStandings:
     teams: core.Standings
     budget: Budget
     inputs: "ScoringInputs"
-    unverified: int  # team-days counted above that their district has not verified yet
     seq: int = 0  # the place in the history's chain these standings hold at least (every act up to it)
     computed_at: dt.datetime | None = None  # when this process brought them up to that place
     stale: bool = False  # served while this process brings them up to a newer act (see campaign_standings)
+    # The count of `unverified`, computed when first asked (only the standings page shows it), shared by the copies
+    # `dataclasses.replace` makes of these standings for each request.
+    unverified_box: list = dataclasses.field(default_factory=list, repr=False, compare=False)
+
+    @property
+    def unverified(self) -> int:
+        """Return how many team-days counted here their district has not verified yet (one query, once)."""
+        if not self.unverified_box:
+            self.unverified_box.append(_unverified_team_days(self.campaign, self.inputs, self.as_of))
+        return self.unverified_box[0]
 
     @property
     def state(self) -> str:
@@ -301,11 +310,11 @@ def _brought_up_to_date(live: _Live, campaign: Campaign, as_of: dt.date, head: t
     live.head, live.computed_at = head, clock.now()
     previous = live.results.get(as_of)
     if previous is not None and not changed:
-        # No total changed; a report verified is an act that changes none.
-        result = dataclasses.replace(previous, unverified=_unverified_team_days(campaign, live.inputs, as_of))
+        # No total changed; a report verified is an act that changes none: the count of unverified days is asked anew.
+        result = dataclasses.replace(previous, unverified_box=[])
     else:
         result = _campaign_standings(campaign, as_of, live.inputs, live.teams_below, previous, changed or frozenset())
-    result = dataclasses.replace(result, seq=head[0], computed_at=live.computed_at, stale=False)
+    result = dataclasses.replace(result, seq=head[0], computed_at=live.computed_at, stale=False, unverified_box=[])
     with _live_lock:
         live.results[as_of] = result
         live.results.move_to_end(as_of)
@@ -340,8 +349,7 @@ def _campaign_standings(campaign: Campaign, as_of: dt.date, inputs: ScoringInput
                              previous=previous.teams if previous is not None else None, **options)
     budget = awards_from({g.code: g.standings for g in groups if g.standings is not None}, config.statutory,
                          tuple((g.code, g.name, g.collectives, g.individuals) for g in groups if g.standings is None))
-    return CampaignStandings(campaign, as_of, as_of == config.deadline, tuple(groups), teams, budget, inputs,
-                             _unverified_team_days(campaign, inputs, as_of))
+    return CampaignStandings(campaign, as_of, as_of == config.deadline, tuple(groups), teams, budget, inputs)
 
 
 def _unverified_team_days(campaign: Campaign, inputs: ScoringInputs, as_of: dt.date) -> int:
