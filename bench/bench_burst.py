@@ -427,10 +427,12 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _serve(workdir: Path, port: int, workers: int, day: dt.date) -> subprocess.Popen:
+def _serve(workdir: Path, port: int, workers: int, threads: int, day: dt.date) -> subprocess.Popen:
     cmd = [sys.executable, "-m", "gunicorn", "-c", "python:thidua.web.serving", "thidua.wsgi:application", "--bind",
            f"127.0.0.1:{port}", "--workers", str(workers), "--backlog", "2048", "--timeout", "120",
            "--error-logfile", str(workdir / "gunicorn.log")]
+    if threads > 1:  # threads of one process share its standings: each act brings them up to date once per process
+        cmd += ["--worker-class", "thidua.web.serving.VietnameseThreadWorker", "--threads", str(threads)]
     env = common.child_env(DJANGO_SETTINGS_MODULE="thidua.settings", DB_CONN_MAX_AGE="600", DEBUG="false",
                            THIDUA_SIMULATED_TODAY=day.isoformat())
     server = subprocess.Popen(cmd, cwd=common.ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -518,7 +520,8 @@ def main() -> None:
     parser.add_argument("--window", type=float, default=300, help="seconds in which every team submits (300)")
     parser.add_argument("--leaders", type=int, default=20, help="leaders refreshing their pages (20)")
     parser.add_argument("--web-share", type=float, default=0.1, help="share of teams using the report page (0.1)")
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers (4)")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (4)")
+    parser.add_argument("--threads", type=int, default=1, help="threads per worker; > 1: threaded workers (1)")
     parser.add_argument("--scale", choices=tuple(SCALES), default="national",
                         help="national (default) or small: a 20th of it, to try the script")
     parser.add_argument("--keep", action="store_true", help="keep the working folder and the database")
@@ -537,11 +540,12 @@ def main() -> None:
         connections.close_all()
         port = _free_port()
         host = f"http://127.0.0.1:{port}"
-        server = _serve(workdir, port, args.workers, day)
+        server = _serve(workdir, port, args.workers, args.threads, day)
         try:
             plan = json.loads(built["plan"].read_text())
             warm = _warm(host, plan)
-            print(f"Server: gunicorn {host}, {args.workers} sync workers; warm-up {warm:.0f} s", flush=True)
+            kind = f"threaded, {args.threads} threads each" if args.threads > 1 else "sync"
+            print(f"Server: gunicorn {host}, {args.workers} workers ({kind}); warm-up {warm:.0f} s", flush=True)
             out = workdir / "accepted.json"
             result = common.run_child(__file__, host, str(built["plan"]), str(args.window), str(args.leaders),
                                       str(out))
