@@ -19,7 +19,13 @@ from thidua.campaigns.models import Campaign
 from thidua.intake.models import EligiblePopulation, IntakeRecord
 from thidua.scoring import core
 from thidua.scoring import forecast as model
-from thidua.standings.selectors import CampaignStandings, campaign_standings, default_as_of, history_place
+from thidua.standings.selectors import (
+    WAIT_FOR_UPDATE_S,
+    CampaignStandings,
+    campaign_standings,
+    default_as_of,
+    history_place,
+)
 from thidua.territory.models import AdminUnit
 
 
@@ -101,12 +107,43 @@ def campaign_forecast(campaign: Campaign, as_of: dt.date | None = None) -> Campa
             _KEPT.move_to_end(key)
     if kept is not None:
         return dataclasses.replace(kept, standings=standings)
-    result = _campaign_forecast(campaign, as_of, standings)
+    # One computation at a time per campaign and date, as for the standings: a reader waits for another's a moment,
+    # then gets the latest forecast kept (with the standings it stands on, which say how fresh they are).
+    lock = _lock_of((campaign.pk, campaign.updated_at, as_of))
+    if not lock.acquire(timeout=WAIT_FOR_UPDATE_S):
+        latest = _latest_of(campaign, as_of)
+        if latest is not None:
+            return dataclasses.replace(latest, standings=dataclasses.replace(latest.standings, campaign=campaign,
+                                                                             stale=True))
+        lock.acquire()
+    try:
+        with _kept_lock:
+            kept = _KEPT.get(key)
+        result = kept if kept is not None else _campaign_forecast(campaign, as_of, standings)
+    finally:
+        lock.release()
     with _kept_lock:
         _KEPT[key] = result
         while len(_KEPT) > _KEPT_MAX:
             _KEPT.popitem(last=False)
     return result
+
+
+_LOCKS: dict[tuple, threading.Lock] = {}
+
+
+def _lock_of(key: tuple) -> threading.Lock:
+    with _kept_lock:
+        if len(_LOCKS) > 64:
+            _LOCKS.clear()
+        return _LOCKS.setdefault(key, threading.Lock())
+
+
+def _latest_of(campaign: Campaign, as_of: dt.date) -> CampaignForecast | None:
+    """Return the forecast kept last for a campaign's settings and a date, whatever the standings' place."""
+    with _kept_lock:
+        found = [v for k, v in _KEPT.items() if k[:3] == (campaign.pk, campaign.updated_at, as_of)]
+    return found[-1] if found else None
 
 
 def forget_forecasts() -> None:

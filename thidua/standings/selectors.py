@@ -189,12 +189,13 @@ def _gc_paused():
 # act last changed (`TeamDayTotal.changed_in`), in one statement with the campaign's epoch — which the database bumps
 # on any change the totals do not tell (a unit, machine or assignment written, a record moved or deleted) and which
 # then makes everything read again. Only the competitors of the teams changed are measured again
-# (`core.score_daily`). One update at a time per campaign: a reader arriving meanwhile gets the standings it has,
-# marked stale, instead of waiting — unless there are none yet.
+# (`core.score_daily`). One update at a time per campaign: a reader arriving meanwhile waits for it at most
+# WAIT_FOR_UPDATE_S, then gets the standings kept, marked stale — unless there are none yet.
 _LIVE: OrderedDict[tuple, "_Live"] = OrderedDict()
 _LIVE_MAX = 4
 _live_lock = threading.Lock()
 _RESULTS_MAX = 4  # dates kept per campaign: the live one and a few looked back at
+WAIT_FOR_UPDATE_S = 0.5  # how long a reader waits for another request's update before being served stale standings
 
 
 @dataclass
@@ -236,10 +237,10 @@ def campaign_standings(campaign: Campaign, as_of: dt.date | None = None) -> Camp
     if kept is not None and live.head == head:
         # The caller's own instance of the campaign, not the one of the request that computed the result.
         return dataclasses.replace(kept, campaign=campaign)
-    if not live.lock.acquire(blocking=False):
-        if kept is not None:  # another request is bringing them up to date: no waiting behind it
-            return dataclasses.replace(kept, campaign=campaign, stale=True)
-        live.lock.acquire()
+    # Another request bringing them up to date is waited for a moment (it is usually that quick, and the reader
+    # then sees the act it may have just made), not longer: past it, the standings kept are served, marked stale.
+    if not live.lock.acquire(timeout=WAIT_FOR_UPDATE_S if kept is not None else -1):
+        return dataclasses.replace(kept, campaign=campaign, stale=True)
         head, epoch = history_place(campaign)  # it may have moved while this one waited
     try:
         with _gc_paused():
