@@ -7,14 +7,10 @@ a PostgreSQL database created for this module when the suite runs on PostgreSQL)
 own connection: transactions at once cannot happen inside a test's transaction.
 """
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from django.conf import settings
+from bursts import race_runner
 
 from thidua.accounts.services import NAME_TAKEN, PLAN_CHANGED
 
@@ -30,36 +26,11 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def races(tmp_path_factory):
     """Return a function running a scenario of tests/account_races.py on this module's database (set up once)."""
-    folder = tmp_path_factory.mktemp("races")
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env |= {"THIDUA_DATA_DIR": str(folder / "data"), "THIDUA_LOGIN_MAX_FAILURES": str(MAX_FAILURES),
-            "THIDUA_LOGIN_ADDRESS_FAILURES": str(ADDRESS_FAILURES), "THIDUA_LOGIN_MAX_DELAY": str(MAX_DELAY)}
-    db = settings.DATABASES["default"]
-    postgres = db["ENGINE"].endswith("postgresql")
-    if postgres:
-        import psycopg
-
-        name = f"{db['NAME']}_races"  # the suite's test database's name, suffixed: this run's own
-        admin = dict(host=db["HOST"] or "127.0.0.1", port=db["PORT"] or 5432, user=db["USER"], dbname="postgres",
-                     autocommit=True)
-        with psycopg.connect(**admin) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-            conn.execute(f"CREATE DATABASE {name}")
-        env["DATABASE_URL"] = f"postgres://{db['USER']}@{admin['host']}:{admin['port']}/{name}"
-    else:
-        env["DATABASE_URL"] = f"sqlite:///{folder / 'races.sqlite3'}"
-
-    def run(scenario: str, *args: int) -> dict:
-        done = subprocess.run([sys.executable, str(RUNNER), scenario, *map(str, args)], env=env, cwd=folder,
-                              capture_output=True, text=True, timeout=600)
-        assert done.returncode == 0, done.stderr
-        return json.loads(done.stdout.strip().splitlines()[-1])
-
-    run("setup")
-    yield run
-    if postgres:
-        with psycopg.connect(**admin) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    with race_runner(RUNNER, tmp_path_factory.mktemp("races"), "races",
+                     THIDUA_LOGIN_MAX_FAILURES=str(MAX_FAILURES), THIDUA_LOGIN_ADDRESS_FAILURES=str(ADDRESS_FAILURES),
+                     THIDUA_LOGIN_MAX_DELAY=str(MAX_DELAY)) as run:
+        run("setup")
+        yield run
 
 
 def test_wrong_passwords_sent_at_once_check_no_more_than_the_limit(races):

@@ -3,13 +3,10 @@ happened to the day in between; the same key for another request is refused; a r
 race of requests with one key at once runs in tests/api_races.py, in a process and database of its own."""
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from django.conf import settings
+from bursts import race_runner
 from django.test import Client
 
 from thidua.accounts.models import Role
@@ -97,34 +94,9 @@ def test_a_malformed_key_is_422(campaign, key):
 @pytest.fixture(scope="module")
 def races(tmp_path_factory):
     """Return a function running a scenario of tests/api_races.py on this module's own database (set up once)."""
-    folder = tmp_path_factory.mktemp("api-races")
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"} | {"THIDUA_DATA_DIR": str(folder / "data")}
-    db = settings.DATABASES["default"]
-    postgres = db["ENGINE"].endswith("postgresql")
-    if postgres:
-        import psycopg
-
-        name = f"{db['NAME']}_api_races"
-        admin = dict(host=db["HOST"] or "127.0.0.1", port=db["PORT"] or 5432, user=db["USER"], dbname="postgres",
-                     autocommit=True)
-        with psycopg.connect(**admin) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-            conn.execute(f"CREATE DATABASE {name}")
-        env["DATABASE_URL"] = f"postgres://{db['USER']}@{admin['host']}:{admin['port']}/{name}"
-    else:
-        env["DATABASE_URL"] = f"sqlite:///{folder / 'races.sqlite3'}"
-
-    def run(scenario: str, *args: int) -> dict:
-        done = subprocess.run([sys.executable, str(RUNNER), scenario, *map(str, args)], env=env, cwd=folder,
-                              capture_output=True, text=True, timeout=600)
-        assert done.returncode == 0, done.stderr
-        return json.loads(done.stdout.strip().splitlines()[-1])
-
-    run("setup")
-    yield run
-    if postgres:
-        with psycopg.connect(**admin) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    with race_runner(RUNNER, tmp_path_factory.mktemp("api-races"), "api_races") as run:
+        run("setup")
+        yield run
 
 
 @pytest.mark.slow

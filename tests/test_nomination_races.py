@@ -7,14 +7,10 @@ or a PostgreSQL database created for this module when the suite runs on PostgreS
 its own connection: transactions at once cannot happen inside a test's transaction.
 """
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from django.conf import settings
+from bursts import race_runner
 
 REPO = Path(__file__).resolve().parent.parent
 RUNNER = REPO / "tests" / "nomination_races.py"
@@ -27,35 +23,9 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def races(tmp_path_factory):
     """Return a function running a scenario of tests/nomination_races.py on this module's database (set up once)."""
-    folder = tmp_path_factory.mktemp("nomination-races")
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env |= {"THIDUA_DATA_DIR": str(folder / "data")}
-    db = settings.DATABASES["default"]
-    postgres = db["ENGINE"].endswith("postgresql")
-    if postgres:
-        import psycopg
-
-        name = f"{db['NAME']}_nomination_races"
-        admin = dict(host=db["HOST"] or "127.0.0.1", port=db["PORT"] or 5432, user=db["USER"], dbname="postgres",
-                     autocommit=True)
-        with psycopg.connect(**admin) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-            conn.execute(f"CREATE DATABASE {name}")
-        env["DATABASE_URL"] = f"postgres://{db['USER']}@{admin['host']}:{admin['port']}/{name}"
-    else:
-        env["DATABASE_URL"] = f"sqlite:///{folder / 'races.sqlite3'}"
-
-    def run(scenario: str, *args: int) -> dict:
-        done = subprocess.run([sys.executable, str(RUNNER), scenario, *map(str, args)], env=env, cwd=folder,
-                              capture_output=True, text=True, timeout=600)
-        assert done.returncode == 0, done.stderr[-3000:]
-        return json.loads(done.stdout.strip().splitlines()[-1])
-
-    assert run("setup")["status"] == "scored"
-    yield run
-    if postgres:
-        with psycopg.connect(**admin) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    with race_runner(RUNNER, tmp_path_factory.mktemp("nomination-races"), "nomination_races") as run:
+        assert run("setup")["status"] == "scored"
+        yield run
 
 
 def test_two_people_for_the_last_place_one_wins_the_other_is_told(races):
