@@ -186,3 +186,18 @@ def test_the_standings_page_shows_an_act_at_once_though_its_rows_are_kept(campai
 def unmasked(page: str) -> str:
     """Return a page without its CSRF token (masked anew on every answer)."""
     return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", page)
+
+
+def test_a_forecast_under_way_is_not_waited_for_long_the_latest_is_served_and_says_it_is_stale(campaign, slots):
+    first = campaign_forecast(campaign, AS_OF)
+    team, day, machine, commune = slots[0]
+    report_save(campaign=campaign, team=team, day=day, rows=[(machine, commune, 55)], actor="to")
+    lock = forecasts._lock_of((campaign.pk, campaign.updated_at, AS_OF))
+    assert lock.acquire()  # another request is computing it
+    try:
+        served = campaign_forecast(campaign, AS_OF)
+    finally:
+        lock.release()
+    assert served.groups is first.groups and served.standings.stale
+    fresh = campaign_forecast(campaign, AS_OF)
+    assert not fresh.standings.stale and fresh.standings.seq > first.standings.seq
