@@ -201,3 +201,19 @@ def test_a_forecast_under_way_is_not_waited_for_long_the_latest_is_served_and_sa
     assert served.groups is first.groups and served.standings.stale
     fresh = campaign_forecast(campaign, AS_OF)
     assert not fresh.standings.stale and fresh.standings.seq > first.standings.seq
+
+
+def test_a_reader_that_read_the_head_before_another_brought_them_further_reads_nothing_again(campaign, slots,
+                                                                                             monkeypatch):
+    campaign_standings(campaign, AS_OF)
+    older_head, older_epoch = selectors.history_place(campaign)  # read, then this request waited for the lock…
+    team, day, machine, commune = slots[0]
+    report_save(campaign=campaign, team=team, day=day, rows=[(machine, commune, 66)], actor="to")
+    further = campaign_standings(campaign, AS_OF)  # …while another request brought them up to the new act
+    live = next(iter(selectors._LIVE.values()))
+    read = []
+    monkeypatch.setattr(selectors, "scoring_inputs", lambda *a: read.append(a) or scoring_inputs(*a))
+    with live.lock:
+        result = selectors._brought_up_to_date(live, campaign, AS_OF, older_head, older_epoch)
+    assert not read and result.seq == further.seq > older_head[0]
+    same(result, from_nothing(campaign))

@@ -239,9 +239,10 @@ def campaign_standings(campaign: Campaign, as_of: dt.date | None = None) -> Camp
         return dataclasses.replace(kept, campaign=campaign)
     # Another request bringing them up to date is waited for a moment (it is usually that quick, and the reader
     # then sees the act it may have just made), not longer: past it, the standings kept are served, marked stale.
-    if not live.lock.acquire(timeout=WAIT_FOR_UPDATE_S if kept is not None else -1):
-        return dataclasses.replace(kept, campaign=campaign, stale=True)
-        head, epoch = history_place(campaign)  # it may have moved while this one waited
+    if not live.lock.acquire(blocking=False):
+        if not live.lock.acquire(timeout=WAIT_FOR_UPDATE_S if kept is not None else -1):
+            return dataclasses.replace(kept, campaign=campaign, stale=True)
+        head, epoch = history_place(campaign)  # the update waited for may have gone past the head read above
     try:
         with _gc_paused():
             result = _brought_up_to_date(live, campaign, as_of, head, epoch)
@@ -287,6 +288,10 @@ def _brought_up_to_date(live: _Live, campaign: Campaign, as_of: dt.date, head: t
     """Bring `live` up to the chain's `head` (under its lock) and return the standings of `as_of` from it; `epoch`
     is the campaign's, read with the head."""
     changed: frozenset[str] | None = None  # None: everything read again
+    if live.head is not None and head[0] < live.head[0]:
+        # Another request brought them past the head this one read: read it again (it is lower still only when
+        # the history was cut back: a database restored, a test's rollback — then everything is read again).
+        head, epoch = history_place(campaign)
     if live.inputs is not None and live.head == head:
         changed = frozenset()
     elif live.inputs is not None and head[0] > live.head[0]:
