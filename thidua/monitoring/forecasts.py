@@ -309,6 +309,8 @@ def _bring_communes(kept: _Communes, campaign: Campaign, as_of: dt.date, head: t
     window_first = model.window(start, as_of, settings.window_days)[0]
     blocks = model.blocks(start, as_of)
     eligible = dict(EligiblePopulation.objects.filter(campaign=campaign).values_list("commune_id", "people"))
+    if kept.head is not None and head[0] < kept.head[0]:
+        head, epoch = history_place(campaign)  # another request went past the head read: as for the standings
     changed: set[int] | None = None  # None: every commune
     if kept.head is not None and epoch == kept.epoch and head[0] > kept.head[0]:
         changed = _communes_changed_since(campaign, kept.head)
