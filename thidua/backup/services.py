@@ -51,9 +51,10 @@ WRITE_CHUNK = 1 << 20  # bytes buffered before they go into the zip
 INSERT_BATCH = 5000  # rows inserted at a time
 COPY_BLOCK = 1 << 20
 # Not written into a backup: what `migrate` fills, the sessions, and what the database derives by itself — the team-day
-# totals and the totals' epoch are written by triggers as the intake, the units and the machines are restored.
+# and commune-day totals and the totals' epoch are written by triggers as the intake, the units and the machines are
+# restored.
 LEFT_OUT = {"contenttypes.contenttype", "auth.permission", "sessions.session", "intake.teamdaytotal",
-            "intake.totalsepoch"}
+            "intake.communedaytotal", "intake.totalsepoch"}
 PASS_THROUGH = {"AutoField", "BigAutoField", "SmallAutoField", "IntegerField", "BigIntegerField", "SmallIntegerField",
                 "PositiveIntegerField", "PositiveBigIntegerField", "PositiveSmallIntegerField", "CharField",
                 "TextField", "SlugField", "EmailField", "URLField", "BooleanField", "ForeignKey", "OneToOneField",

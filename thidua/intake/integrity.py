@@ -29,6 +29,7 @@ from thidua.audit.chain import changeset_seal
 from thidua.audit.models import Change, ChangeSet, Source
 from thidua.audit.services import changeset_open, plain, record_changes
 from thidua.campaigns.models import Campaign, CompetitionGroup
+from thidua.territory.models import AdminUnit
 from thidua.territory.selectors import territory_digests, territory_sealed
 from thidua.units.models import Membership, Officer, Unit
 
@@ -624,26 +625,34 @@ def _intake_discrepancy() -> Discrepancy | None:
     return None
 
 
-# The team-day totals the standings read (kept by triggers, intake migration 0007) against the records they sum: the
-# totals without records that sum to them, then the records' team-days without a total.
-TOTALS_OFF = (
-    "SELECT t.campaign_id, t.team_id, t.day, t.applications, t.records, r.n, r.c FROM intake_teamdaytotal t "
-    "LEFT JOIN (SELECT campaign_id, team_id, day, SUM(applications) AS n, COUNT(*) AS c FROM intake_intakerecord "
-    "GROUP BY campaign_id, team_id, day) r ON r.campaign_id = t.campaign_id AND r.team_id = t.team_id "
-    "AND r.day = t.day WHERE r.n IS NULL OR r.n <> t.applications OR r.c <> t.records "
-    "UNION ALL "
-    "SELECT r.campaign_id, r.team_id, r.day, NULL, NULL, SUM(r.applications), COUNT(*) FROM intake_intakerecord r "
-    "LEFT JOIN intake_teamdaytotal t ON t.campaign_id = r.campaign_id AND t.team_id = r.team_id AND t.day = r.day "
-    "WHERE t.id IS NULL GROUP BY r.campaign_id, r.team_id, r.day")
+# The team-day and commune-day totals the standings and the forecasts read (kept by triggers, intake migrations 0007
+# and 0009) against the records they sum: the totals without records that sum to them, then the records' keys without
+# a total.
+def _totals_off(table: str, key: str) -> str:
+    return (
+        f"SELECT t.campaign_id, t.{key}, t.day, t.applications, t.records, r.n, r.c FROM {table} t "
+        f"LEFT JOIN (SELECT campaign_id, {key}, day, SUM(applications) AS n, COUNT(*) AS c FROM intake_intakerecord "
+        f"GROUP BY campaign_id, {key}, day) r ON r.campaign_id = t.campaign_id AND r.{key} = t.{key} "
+        "AND r.day = t.day WHERE r.n IS NULL OR r.n <> t.applications OR r.c <> t.records "
+        "UNION ALL "
+        f"SELECT r.campaign_id, r.{key}, r.day, NULL, NULL, SUM(r.applications), COUNT(*) FROM intake_intakerecord r "
+        f"LEFT JOIN {table} t ON t.campaign_id = r.campaign_id AND t.{key} = r.{key} AND t.day = r.day "
+        f"WHERE t.id IS NULL GROUP BY r.campaign_id, r.{key}, r.day")
+
+
+TOTALS_OFF = _totals_off("intake_teamdaytotal", "team_id")
+COMMUNE_TOTALS_OFF = _totals_off("intake_communedaytotal", "commune_id")
 
 
 def _totals_discrepancy() -> Discrepancy | None:
-    """Check every team-day total against the records it sums; return the first that differs."""
+    """Check every team-day and commune-day total against the records it sums; return the first that differs."""
     with connection.cursor() as cursor:
         cursor.execute(TOTALS_OFF)
         row = cursor.fetchone()
-    if row is None:
-        return None
+        if row is None:
+            cursor.execute(COMMUNE_TOTALS_OFF)
+            found = cursor.fetchone()
+            return None if found is None else _commune_total_off(*found)
     campaign_id, team_id, day, total, records, summed, counted = row
     team = Unit.objects.filter(pk=team_id).values_list("code", flat=True).first() or f"#{team_id}"
     where = f"tổ {team} ngày {dt.date.fromisoformat(_day(day)):%d/%m/%Y}"
@@ -652,6 +661,18 @@ def _totals_discrepancy() -> Discrepancy | None:
                            "tổng theo tổ và ngày mà bảng xếp hạng đọc: bảng tổng đã bị sửa thẳng trong cơ sở dữ liệu",
                            campaign_id)
     return Discrepancy(f"bảng tổng theo tổ và ngày ghi {where} {total} hồ sơ ({records} bản ghi), các bản ghi thu "
+                       f"nhận cộng lại {summed or 0} hồ sơ ({counted or 0} bản ghi): bảng tổng đã bị sửa thẳng trong "
+                       "cơ sở dữ liệu", campaign_id)
+
+
+def _commune_total_off(campaign_id, commune_id, day, total, records, summed, counted) -> Discrepancy:
+    commune = AdminUnit.objects.filter(pk=commune_id).values_list("code", flat=True).first() or f"#{commune_id}"
+    where = f"xã {commune} ngày {dt.date.fromisoformat(_day(day)):%d/%m/%Y}"
+    if total is None:
+        return Discrepancy(f"số liệu thu nhận của {where} ({summed} hồ sơ, {counted} bản ghi) không có trong bảng "
+                           "tổng theo xã và ngày mà dự báo đọc: bảng tổng đã bị sửa thẳng trong cơ sở dữ liệu",
+                           campaign_id)
+    return Discrepancy(f"bảng tổng theo xã và ngày ghi {where} {total} hồ sơ ({records} bản ghi), các bản ghi thu "
                        f"nhận cộng lại {summed or 0} hồ sơ ({counted or 0} bản ghi): bảng tổng đã bị sửa thẳng trong "
                        "cơ sở dữ liệu", campaign_id)
 

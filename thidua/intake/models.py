@@ -177,6 +177,33 @@ class TeamDayTotal(models.Model):
         return f"{self.team_id} {self.day:%d/%m/%Y}: {self.applications}"
 
 
+class CommuneDayTotal(models.Model):
+    """The applications taken in one commune on one day: the sum of its intake records, kept by the database itself.
+
+    Written by triggers on the intake table (migration 0009), as the team-day totals are: the communes' forecast reads
+    these rows — a province's communes have a hundred thousand records each at a national volume — and, after an
+    act, only the communes whose totals it changed (`changed_in`, the act that last changed the total). A record
+    moved to another commune bumps the campaign's epoch; `thidua audit verify` compares every total with its records.
+    """
+
+    campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.CASCADE, related_name="+")
+    commune = models.ForeignKey("territory.AdminUnit", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    applications = models.PositiveBigIntegerField()
+    records = models.PositiveIntegerField()
+    changed_in = models.ForeignKey("audit.ChangeSet", on_delete=models.DO_NOTHING, db_constraint=False,
+                                   related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["campaign", "commune", "day"], name="commune_day_total_key")]
+        # Covering the communes' sums (GROUP BY commune, every day's condition inside the sums).
+        indexes = [models.Index(fields=["campaign", "commune", "day", "applications"], name="commune_day_total_sums"),
+                   models.Index(fields=["changed_in"], name="commune_day_total_changed_in")]
+
+    def __str__(self) -> str:
+        return f"{self.commune_id} {self.day:%d/%m/%Y}: {self.applications}"
+
+
 class TotalsEpoch(models.Model):
     """A campaign's count of changes to what the standings read that no team-day total's act tells: a unit, a
     machine or an assignment written, an intake record deleted or moved to another team or day, a record rewritten

@@ -1,14 +1,13 @@
 """The forecast of a campaign (docs/monitoring.md): the standings' own inputs read once, then the pure forecast.
 
 The competitors' and the teams' forecasts come from the standings of the same date (`campaign_standings`, kept per
-process and brought up to date after each act); the communes' from one GROUP BY commune over the intake. A result is
-kept per process for the standings it stands on; the rows an act did not touch keep their forecast (`_MEMOS`). The
-communes' are read apart (`commune_forecasts`), for the pages that show them.
+process and brought up to date after each act); the communes' from one GROUP BY commune over the commune-day
+totals. A result is kept per process for the standings it stands on; the rows an act did not touch keep their
+forecast (`_MEMOS`). The communes' are read apart (`commune_forecasts`), for the pages that show them.
 """
 
 import dataclasses
 import datetime as dt
-import functools
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -17,7 +16,7 @@ from fractions import Fraction
 from django.db import connection
 
 from thidua.campaigns.models import Campaign
-from thidua.intake.models import EligiblePopulation, IntakeRecord
+from thidua.intake.models import CommuneDayTotal, EligiblePopulation
 from thidua.scoring import core
 from thidua.scoring import forecast as model
 from thidua.standings.selectors import (
@@ -199,14 +198,14 @@ def _commune_totals(campaign: Campaign, start: dt.date, as_of: dt.date, window_f
                     blocks: list[tuple[dt.date, dt.date]], only: set[int] | None = None
                     ) -> dict[int, tuple[int, int, list[int]]]:
     """Return, for each commune with intake in [S, E] (of `only`, when given), its intake, that of the pace's window
-    and those of the blocks: one GROUP BY commune that sums in the database (a national campaign has a million
-    commune-days).
+    and those of the blocks: one GROUP BY commune over the commune-day totals (`CommuneDayTotal`, kept by the
+    database: a commune of a province has a hundred thousand records at a national volume, a total per day).
 
-    Every day's condition is inside the sums, none in WHERE: so the index `intake_commune_day_totals` is read in its
-    order, alone (a range on the day in WHERE made SQLite read the records and sort them: 4× slower)."""
+    Every day's condition is inside the sums, none in WHERE: so the index `commune_day_total_sums` is read in its
+    order, alone (a range on the day in WHERE made SQLite read the rows and sort them)."""
     qn = connection.ops.quote_name
-    table, commune, day, n, campaign_id = (qn(IntakeRecord._meta.db_table), *(
-        qn(IntakeRecord._meta.get_field(f).column) for f in ("commune", "day", "applications", "campaign")))
+    table, commune, day, n, campaign_id = (qn(CommuneDayTotal._meta.db_table), *(
+        qn(CommuneDayTotal._meta.get_field(f).column) for f in ("commune", "day", "applications", "campaign")))
     spans = [(start, as_of), (window_first, as_of), *blocks]
     sums = ", ".join(f"SUM(CASE WHEN {day} BETWEEN %s AND %s THEN {n} ELSE 0 END)" for _ in spans)
     params = [start, as_of, *(d for span in spans for d in span), campaign.pk]
@@ -215,7 +214,9 @@ def _commune_totals(campaign: Campaign, start: dt.date, as_of: dt.date, window_f
         for where, more in _only(commune, only):
             cursor.execute(f"SELECT {commune}, SUM(CASE WHEN {day} BETWEEN %s AND %s THEN 1 ELSE 0 END), {sums} "
                            f"FROM {table} WHERE {campaign_id} = %s{where} GROUP BY {commune}", params + more)
-            found.update({row[0]: (row[2], row[3], list(row[4:])) for row in cursor.fetchall() if row[1]})
+            # PostgreSQL sums a bigint into a numeric (a Decimal): the model's sums are integers.
+            found.update({row[0]: (int(row[2]), int(row[3]), [int(n) for n in row[4:]])
+                          for row in cursor.fetchall() if row[1]})
     return found
 
 
@@ -233,16 +234,16 @@ def _only(column: str, only: set[int] | None, chunk: int = 500):
 def _completion_days(campaign: Campaign, start: dt.date, as_of: dt.date,
                      only: set[int] | None = None) -> dict[int, dt.date]:
     """Return the day each commune (of `only`, when given) whose cumulative intake reached its eligible residents
-    first did: a running sum over its days in the database, one row per commune."""
+    first did: a running sum over its days' totals in the database, one row per commune."""
     qn = connection.ops.quote_name
-    table, commune, day, n, campaign_id = (qn(IntakeRecord._meta.db_table), *(
-        qn(IntakeRecord._meta.get_field(f).column) for f in ("commune", "day", "applications", "campaign")))
+    table, commune, day, n, campaign_id = (qn(CommuneDayTotal._meta.db_table), *(
+        qn(CommuneDayTotal._meta.get_field(f).column) for f in ("commune", "day", "applications", "campaign")))
     population = qn(EligiblePopulation._meta.db_table)
     p_commune, p_campaign, people = (qn(EligiblePopulation._meta.get_field(f).column)
                                      for f in ("commune", "campaign", "people"))
-    sql = (f"SELECT t.c, MIN(t.d) FROM (SELECT {commune} AS c, {day} AS d, SUM(SUM({n})) OVER "
+    sql = (f"SELECT t.c, MIN(t.d) FROM (SELECT {commune} AS c, {day} AS d, SUM({n}) OVER "
            f"(PARTITION BY {commune} ORDER BY {day}) AS cum FROM {table} WHERE {campaign_id} = %s AND {day} "
-           f"BETWEEN %s AND %s{{where}} GROUP BY {commune}, {day}) t JOIN {population} p ON p.{p_commune} = t.c AND "
+           f"BETWEEN %s AND %s{{where}}) t JOIN {population} p ON p.{p_commune} = t.c AND "
            f"p.{p_campaign} = %s WHERE p.{people} > 0 AND t.cum >= p.{people} GROUP BY t.c")
     found = {}
     with connection.cursor() as cursor:
@@ -355,41 +356,32 @@ def _bring_communes(kept: _Communes, campaign: Campaign, as_of: dt.date, head: t
 
 
 def _communes_changed_since(campaign: Campaign, place: tuple[int, str]) -> set[int] | None:
-    """Return the communes of the records the acts after `place` wrote (None if the act at `place` is not there
+    """Return the communes whose day totals the acts after `place` changed (None if the act at `place` is not there
     any more: a database restored, a test rolled back)."""
-    table = connection.ops.quote_name(IntakeRecord._meta.db_table)
+    table = connection.ops.quote_name(CommuneDayTotal._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute("SELECT hash FROM audit_changeset WHERE seq = %s", [place[0]])
         row = cursor.fetchone()
         if place[0] and (row is None or row[0] != place[1]):
             return None
-        # The acts first (few, by their place's index), then their records (by the records' index on their act): a
-        # join let the planner read the campaign's million records instead.
+        # The acts first (few, by their place's index), then their totals (by the totals' index on their act): a
+        # join let the planner read the campaign's totals instead.
         cursor.execute("SELECT id FROM audit_changeset WHERE seq > %s AND campaign_id = %s", [place[0], campaign.pk])
         acts = [row[0] for row in cursor.fetchall()]
         if len(acts) > ACTS_READ_MAX:
             return None  # so many acts since: everything is read again, at the same cost
         found: set[int] = set()
-        for where, more in _only("changeset_id", set(acts)):
-            # An act is its campaign's: its records are (the records' campaign is not asked, so that the index on
+        for where, more in _only("changed_in_id", set(acts)):
+            # An act is its campaign's: so are the totals it changed (the campaign is not asked, so that the index on
             # their act is the one read).
-            cursor.execute(f"SELECT commune_id FROM {table}{_by_act_index(cursor, table)} WHERE true{where}", more)
+            cursor.execute(f"SELECT commune_id FROM {table}{_by_act_index()} WHERE true{where}", more)
             found.update(row[0] for row in cursor.fetchall())
         return found
 
 
-@functools.cache
-def _act_index_name(vendor: str, table: str) -> str | None:
-    """Return the name of the records' index on their act (Django names it with a hash), found once."""
-    with connection.cursor() as cursor:
-        constraints = connection.introspection.get_constraints(cursor, table.strip('"'))
-    return next((name for name, c in constraints.items() if c["index"] and c["columns"] == ["changeset_id"]), None)
-
-
-def _by_act_index(cursor, table: str) -> str:
-    """Return SQLite's `INDEXED BY` the records' index on their act: its statistics see a million records of one
-    import's act, and it would rather read every record than the index, for the handful of a new act's."""
+def _by_act_index() -> str:
+    """Return SQLite's `INDEXED BY` the totals' index on their act: its statistics see most totals last changed by
+    one import's act, and it would rather read every total than the index, for the handful of a new act's."""
     if connection.vendor != "sqlite":
         return ""
-    name = _act_index_name(connection.vendor, table)
-    return f" INDEXED BY {connection.ops.quote_name(name)}" if name else ""
+    return f" INDEXED BY {connection.ops.quote_name('commune_day_total_changed_in')}"
