@@ -25,7 +25,8 @@ What it does:
    a probe writes the probe team's day through the API every 5 s and reads the standings page right after, checking
    that it shows the number just written (a standings read right after a single write).
 4. Afterwards: for each team the applications and rows stored for the burst's day are compared with what its client
-   sent (last accepted submission): exactly once each; the team-day totals are compared with the records.
+   sent (last accepted submission): exactly once each; the team-day and commune-day totals are compared with the
+   records.
 5. The report: per kind of request, count, failures, median, p95, p99, max (ms), requests/s; the probe's
    read-after-write times; the machine's CPU split. Figures and goals (issue 12): standings, forecast and home pages
    p95 ≤ 500 ms during the burst; a standings read right after a write ≤ 1 s and showing it; no submission lost or
@@ -401,7 +402,7 @@ def _check(campaign, day: dt.date, accepted: dict, plan: dict) -> dict:
     from django.db import connection
     from django.db.models import Count, Sum
 
-    from thidua.intake.integrity import TOTALS_OFF
+    from thidua.intake.integrity import COMMUNE_TOTALS_OFF, TOTALS_OFF
     from thidua.intake.models import IntakeRecord
 
     stored = {t: (n, c) for t, n, c in IntakeRecord.objects.filter(campaign=campaign, day=day)
@@ -414,6 +415,9 @@ def _check(campaign, day: dt.date, accepted: dict, plan: dict) -> dict:
     with connection.cursor() as cursor:
         cursor.execute(TOTALS_OFF)
         totals_off = cursor.fetchone()
+        if totals_off is None:
+            cursor.execute(COMMUNE_TOTALS_OFF)
+            totals_off = cursor.fetchone()
     return {"teams": len(plan["teams"]), "accepted": len(sent), "stored": len(stored), "lost": lost, "wrong": wrong,
             "extra": extra, "sent_sum": sum(v[0] for v in sent.values()),
             "stored_sum": sum(v[0] for v in stored.values()), "totals_match": totals_off is None}
@@ -492,8 +496,8 @@ def _report(result: dict, check: dict) -> None:
           f"load generator {result['client_cpu_s'] / result['seconds']:.0%}")
     print(f"Check: {check['accepted']} days accepted by the clients, {check['stored']} stored; lost {check['lost'][:5]}"
           f", counted differently {check['wrong'][:5]}, stored without an acceptance {check['extra'][:5]}; "
-          f"applications sent {check['sent_sum']:,}, stored {check['stored_sum']:,}; team-day totals equal to the "
-          f"records: {check['totals_match']}")
+          f"applications sent {check['sent_sum']:,}, stored {check['stored_sum']:,}; team-day and commune-day totals "
+          f"equal to the records: {check['totals_match']}")
     kinds = result["kinds"]
     checks = []
     for name in ("standings", "forecast", "home"):
