@@ -6,6 +6,7 @@ so that no meaning rests on a colour. Numbers are formatted by charts.js (`data-
 """
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -255,14 +256,20 @@ def _cell_html(cell: Cell, tag: str) -> str:
     return format_html("<{}{}>{}{}</{}>", tag, attrs, text, links, tag)
 
 
+@functools.lru_cache(maxsize=50_000)
+def _row_html(row: tuple[Cell, ...]) -> str:
+    """Return a table's row, its first cell heading it: kept by its cells (frozen values), as the standings' rows are
+    (templatetags/rows.py) — after an act a national dashboard's hundreds of rows are mostly those of before."""
+    return "<tr>" + "".join(_cell_html(c, "th" if i == 0 else "td") for i, c in enumerate(row)) + "</tr>"
+
+
 def table_html(headers: tuple[Cell, ...], rows: tuple[tuple[Cell, ...], ...], caption: str) -> str:
     """Return a chart's table as HTML, its first column heading each row: written here rather than by a template
     loop, a page of a dozen charts renders several times faster."""
     head = "".join(format_html('<th scope="col"{}>{}</th>', format_html(' class="{}"', " ".join(
         c for c, on in (("num", h.num), ("wide", h.wide)) if on)) if (h.num or h.wide) else "", h.text)
         for h in headers)
-    body = "".join("<tr>" + "".join(_cell_html(c, "th" if i == 0 else "td") for i, c in enumerate(row)) + "</tr>"
-                   for row in rows)
+    body = "".join(_row_html(row) for row in rows)
     return format_html('<div class="table-wrap"><table class="chart-table"><caption class="visually-hidden">{}'
                        '</caption><thead><tr>{}</tr></thead><tbody>{}</tbody></table></div>',
                        caption, mark_safe(head), mark_safe(body))  # nosec B308 B703 # built by format_html above

@@ -4,6 +4,8 @@ the user's scope (accounts/scopes.py); the data of each kind of chart as a workb
 same parameters."""
 
 import io
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -84,9 +86,38 @@ def _rows(result) -> dict:
     return rows
 
 
+# What is drawn of a standings row, kept per process by the row's days (the standings brought up to date after an
+# act keep the days of the rows it did not touch, re-ranked or not: scoring.core) and the values it is drawn with.
+_KEPT: OrderedDict[tuple, tuple[tuple, object]] = OrderedDict()
+_KEPT_MAX = 20_000
+_kept_lock = threading.Lock()
+
+
+def _kept(row, key: tuple, compute):
+    """Return compute(), kept under the identity of `row.days` (held with the value, so never another's) and `key`
+    (every other value it reads)."""
+    full = (id(row.days), *key)
+    with _kept_lock:
+        seen = _KEPT.get(full)
+        if seen is not None and seen[0] is row.days:
+            _KEPT.move_to_end(full)
+            return seen[1]
+    value = compute()
+    with _kept_lock:
+        _KEPT[full] = (row.days, value)
+        while len(_KEPT) > _KEPT_MAX:
+            _KEPT.popitem(last=False)
+    return value
+
+
+def _curve(row, start, as_of) -> Curve:
+    return _kept(row, ("curve", row.code, row.name, row.quota, row.completed_on, start, as_of),
+                 lambda: curve_of(row, start, as_of))
+
+
 def _curves(result, codes) -> list[Curve]:
     rows, start = _rows(result), result.campaign.config.start
-    return [curve_of(rows[c], start, result.as_of) for c in codes if c in rows and rows[c].quota > 0]
+    return [_curve(rows[c], start, result.as_of) for c in codes if c in rows and rows[c].quota > 0]
 
 
 def _children(result, scope, unit_id) -> list[str]:
@@ -140,7 +171,14 @@ def _small_multiples(result, curves: list[Curve], query) -> list[charts.Chart]:
 def _forecasts(result, curves: list[Curve]) -> dict:
     """Return the forecast of each unit drawn, by code."""
     rows, settings = _rows(result), result.campaign.config.monitoring
-    return {c.code: forecast_of(rows[c.code], result.inputs.period, result.as_of, settings) for c in curves}
+    period, as_of = result.inputs.period, result.as_of
+
+    def forecast(row):
+        return _kept(row, ("forecast", row.code, row.name, row.quota, row.completed_on, row.rank, period, as_of,
+                           settings.window_days, settings.watch_days),
+                     lambda: forecast_of(row, period, as_of, settings))
+
+    return {c.code: forecast(rows[c.code]) for c in curves}
 
 
 def _summary(result, curves: list[Curve], query, forecasts: dict) -> tuple:
