@@ -106,23 +106,30 @@ def today_of(campaign: Campaign, scope: Scope, day: dt.date) -> Today:
     held: dict[int, set[dt.date]] = {}
     assignments = mine(Assignment.objects.filter(team__campaign=campaign, start__lte=day, end__gte=since))
     spans = {(team_id, max(start, since), min(end, day))  # a team's machines mostly share their span: once each
-             for team_id, start, end in assignments.values_list("team_id", "start", "end")}
+             for team_id, start, end in assignments.values_list("team_id", "start", "end").distinct()}
     for team_id, first, last in spans:
         held.setdefault(team_id, set()).update(first + dt.timedelta(days=i) for i in range((last - first).days + 1))
     sent = set(mine(DailyReport.objects.filter(campaign=campaign, day__gte=since, day__lte=day))
                .exclude(status=ReportStatus.DRAFT).values_list("team_id", "day"))
     due_today = {t for t, days in held.items() if day in days}
     missing_today = {t for t in due_today if (t, day) not in sent}
-    units = Unit.objects.in_bulk(missing_today | set(held)) if held else {}
-    parents = Unit.objects.in_bulk({u.parent_id for u in units.values() if u.parent_id})
+    waiting = mine(DailyReport.objects.filter(campaign=campaign, status=ReportStatus.SUBMITTED))
+    reopened, reopened_count = reopened_days(campaign, scope.unit_ids, SHOWN)
+    reopened_keys = {(r.report.team_id, r.report.day) for r in reopened}  # listed apart, with PC06's reason
+    unsent = [(t, d) for t, days in held.items() for d in days
+              if d != day and (t, d) not in sent and (t, d) not in reopened_keys]
+    if unsent:  # the latest first, then by code: the codes of those teams only (a national scope holds 1,400)
+        codes = dict(Unit.objects.filter(id__in={t for t, _ in unsent}).values_list("id", "code"))
+        unsent = sorted(unsent, key=lambda p: (p[1], codes[p[0]]), reverse=True)[:SHOWN]
+    # The units shown: those not sent today and those of the days listed, with what is shown of them.
+    units = Unit.objects.only("code", "name", "parent_id", "campaign_id", "kind").in_bulk(
+        missing_today | {t for t, _ in unsent})
+    parents = Unit.objects.only("name").in_bulk({u.parent_id for u in units.values() if u.parent_id})
     by_district: dict[str, int] = {}
     for t in missing_today:
         parent = parents.get(units[t].parent_id)
         name = parent.name if parent else units[t].name
         by_district[name] = by_district.get(name, 0) + 1
-    waiting = mine(DailyReport.objects.filter(campaign=campaign, status=ReportStatus.SUBMITTED))
-    reopened, reopened_count = reopened_days(campaign, scope.unit_ids, SHOWN)
-    reopened_keys = {(r.report.team_id, r.report.day) for r in reopened}  # listed apart, with PC06's reason
     # From the team-day totals the database keeps (a national campaign: 150,000 rows instead of a million records).
     figures = mine(TeamDayTotal.objects.filter(campaign=campaign)).aggregate(
         total=Sum("applications"), today=Sum("applications", filter=Q(day=day)))
@@ -132,9 +139,7 @@ def today_of(campaign: Campaign, scope: Scope, day: dt.date) -> Today:
         not_sent_by_district=sorted(by_district.items()),
         to_verify=list(waiting.select_related("team").order_by("day", "team__code")[:SHOWN]),
         to_verify_count=waiting.count(),
-        unsent_days=sorted(((units[t], d) for t, days in held.items() for d in days
-                            if d != day and (t, d) not in sent and (t, d) not in reopened_keys),
-                           key=lambda p: (p[1], p[0].code), reverse=True)[:SHOWN],
+        unsent_days=[(units[t], d) for t, d in unsent],
         late_count=mine(DailyReport.objects.filter(campaign=campaign, late=True)).count(),
         intake_day=figures["today"] or 0, intake_total=figures["total"] or 0,
         eligible=(EligiblePopulation.objects.filter(campaign=campaign).aggregate(n=Sum("people"))["n"] or 0)
