@@ -28,9 +28,10 @@ What it does:
    sent (last accepted submission): exactly once each; the team-day and commune-day totals are compared with the
    records.
 5. The report: per kind of request, count, failures, median, p95, p99, max (ms), requests/s; the probe's
-   read-after-write times; the machine's CPU split. Figures and goals (issue 12): standings, forecast and home pages
-   p95 ≤ 500 ms during the burst; a standings read right after a write ≤ 1 s and showing it; no submission lost or
-   counted twice.
+   read-after-write times; the machine's CPU split; each gunicorn worker's CPU over the burst and peak memory; on
+   PostgreSQL the database's connections at most (sampled every 2 s). Figures and goals (issue 12): standings,
+   forecast and home pages p95 ≤ 500 ms during the burst; a standings read right after a write ≤ 1 s and showing
+   it; no submission lost or counted twice.
 The exit code is 0 whatever the figures: a benchmark, not a test.
 """
 
@@ -48,6 +49,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -475,6 +477,45 @@ def _stop(server: subprocess.Popen) -> None:
         server.wait()
 
 
+class _Sampler(threading.Thread):
+    """Every 2 s during the burst: each gunicorn worker's resident memory and, on PostgreSQL, the database's
+    connections; at the end, each worker's CPU time over the burst and its peak memory (VmHWM)."""
+
+    def __init__(self, server: subprocess.Popen):
+        super().__init__(daemon=True)
+        self.server, self.stop, self.connections = server, threading.Event(), 0
+        self.cpu_before = {pid: _cpu_s(pid) for pid in self._workers()}
+
+    def _workers(self) -> list[int]:
+        path = Path(f"/proc/{self.server.pid}/task/{self.server.pid}/children")
+        return [int(pid) for pid in path.read_text().split()] if path.exists() else []
+
+    def run(self) -> None:
+        from django.db import connection
+
+        while not self.stop.wait(2.0):
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database()")
+                    self.connections = max(self.connections, cursor.fetchone()[0] - 1)  # less this one
+        connection.close()
+
+    def finish(self, seconds: float) -> dict:
+        self.stop.set()
+        self.join()
+        workers = {}
+        for pid in self._workers():
+            status = Path(f"/proc/{pid}/status").read_text()
+            peak = int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)) / 1024
+            workers[pid] = {"cpu": (_cpu_s(pid) - self.cpu_before.get(pid, 0.0)) / seconds, "peak_mib": peak}
+        return {"workers": workers, "db_connections": self.connections}
+
+
+def _cpu_s(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
 # --- the report ----------------------------------------------------------------------------------------------
 
 def _report(result: dict, check: dict) -> None:
@@ -494,6 +535,11 @@ def _report(result: dict, check: dict) -> None:
     machine = result["machine_cpu_s"] / result["seconds"]
     print(f"CPU over the run ({os.cpu_count()} cores = {os.cpu_count():.0%}): the machine {machine:.0%}, of which the "
           f"load generator {result['client_cpu_s'] / result['seconds']:.0%}")
+    server = result.get("server")
+    if server:
+        each = ", ".join(f"{w['cpu']:.0%} CPU, peak {w['peak_mib']:.0f} MiB" for w in server["workers"].values())
+        print(f"gunicorn workers over the burst: {each}"
+              + (f"; database connections at most {server['db_connections']}" if server["db_connections"] else ""))
     print(f"Check: {check['accepted']} days accepted by the clients, {check['stored']} stored; lost {check['lost'][:5]}"
           f", counted differently {check['wrong'][:5]}, stored without an acceptance {check['extra'][:5]}; "
           f"applications sent {check['sent_sum']:,}, stored {check['stored_sum']:,}; team-day and commune-day totals "
@@ -551,8 +597,11 @@ def main() -> None:
             kind = f"threaded, {args.threads} threads each" if args.threads > 1 else "sync"
             print(f"Server: gunicorn {host}, {args.workers} workers ({kind}); warm-up {warm:.0f} s", flush=True)
             out = workdir / "accepted.json"
+            sampler = _Sampler(server)
+            sampler.start()
             result = common.run_child(__file__, host, str(built["plan"]), str(args.window), str(args.leaders),
                                       str(out))
+            result["server"] = sampler.finish(result["seconds"])
         finally:
             _stop(server)
         check = _check(campaign, day, json.loads(out.read_text()), plan)
