@@ -22,7 +22,8 @@ from thidua.scoring.forecast import Forecast
 register = template.Library()
 
 _KEPT: OrderedDict[tuple, str] = OrderedDict()
-_KEPT_MAX = 50_000  # rows: ~25 MiB of HTML at most
+_SAME: OrderedDict[tuple, tuple[object, str]] = OrderedDict()
+_KEPT_MAX = 50_000  # rows: ~25 MiB of HTML at most (the identities' entries share the same strings)
 _lock = threading.Lock()
 
 
@@ -50,11 +51,22 @@ def cached_row(context, template_name: str, row, name: str = "s") -> str:
     (whether the user may open the row's explanation: its code is in the context's `explainable`)."""
     campaign, as_of = context["campaign"], context["result"].as_of
     explained = getattr(row, "code", None) in context.get("explainable", ())
-    key = (template_name, name, get_language(), campaign.code, as_of, explained, _key_of(row))
+    around = (template_name, name, get_language(), campaign.code, as_of, explained)
+    # First by the row itself (standings brought up to date keep the rows an act did not change: the same objects),
+    # held with its HTML so that the identity is never another row's; then by its values (hashing its fractions
+    # costs more than the lookup: 2,100 rows a page).
+    same = (*around, id(row))
+    with _lock:
+        seen = _SAME.get(same)
+        if seen is not None and seen[0] is row:
+            _SAME.move_to_end(same)
+            return seen[1]
+    key = (*around, _key_of(row))
     with _lock:
         html = _KEPT.get(key)
         if html is not None:
             _KEPT.move_to_end(key)
+            _keep_same(same, row, html)
             return html
     # The HTML of our own template, which escaped every value it shows.
     html = mark_safe(render_to_string(template_name, {  # nosec B308 B703
@@ -63,9 +75,18 @@ def cached_row(context, template_name: str, row, name: str = "s") -> str:
         _KEPT[key] = html
         while len(_KEPT) > _KEPT_MAX:
             _KEPT.popitem(last=False)
+        _keep_same(same, row, html)
     return html
+
+
+def _keep_same(same: tuple, row, html: str) -> None:
+    """Keep a row's HTML under its identity (under the lock)."""
+    _SAME[same] = (row, html)
+    while len(_SAME) > _KEPT_MAX:
+        _SAME.popitem(last=False)
 
 
 def forget_rows() -> None:
     with _lock:
         _KEPT.clear()
+        _SAME.clear()
