@@ -25,15 +25,20 @@ CORES = os.cpu_count() or 1
 bind = [os.environ.get("GUNICORN_BIND") or "127.0.0.1:8000"]
 # The socket's mode: the owner and its group (nginx's user joins the group), nobody else.
 umask = 0o007
-# The pages are CPU-bound Python: two processes per core (2 cores → 4, 8 cores → 16). Each process holds a
-# database connection (or DB_POOL_MAX_SIZE): keep workers × servers under PostgreSQL's max_connections.
-workers = _int("GUNICORN_WORKERS", min(max(2 * CORES, 2), 16))
-# More than 1: each process serves that many requests at once in threads (gunicorn's gthread worker), worth it when
-# requests wait on PostgreSQL more than they compute; with DB_POOL=true, DB_POOL_MAX_SIZE ≥ this many.
-threads = _int("GUNICORN_THREADS", 1)
+# One process per core (2 at least, 8 at most), each serving several requests at once in threads (gunicorn's gthread
+# worker): each process keeps the live standings, forecast and communes and brings them up to date after every act,
+# so fewer processes with threads do that work fewer times (the end-of-day burst, docs/benchmarks.md: 4 sync
+# workers on 2 cores saturated them, 2 workers × 4 threads kept the pace). Each thread holds a database connection
+# (or DB_POOL_MAX_SIZE per process with DB_POOL=true): keep workers × threads × servers under PostgreSQL's
+# max_connections.
+workers = _int("GUNICORN_WORKERS", min(max(CORES, 2), 8))
+# 1: gunicorn's sync worker (one request at a time per process).
+threads = _int("GUNICORN_THREADS", 4)
 worker_class = ("thidua.web.serving.VietnameseThreadWorker" if threads > 1
                 else "thidua.web.serving.VietnameseSyncWorker")
 limit_request_line = serving.limit_request_line
+# After a request that read the standings from nothing, they are kept out of the garbage collector's full passes.
+post_request = serving.post_request
 
 # A request still running after this many seconds has its worker killed and restarted. The import page reads a
 # file for up to THIDUA_IMPORT_WEB_READ_SECONDS (20 s) and then checks and writes it: the limit leaves it room.
@@ -45,9 +50,10 @@ if timeout <= _import_read + 10:
 # On a restart or stop (systemd's SIGTERM), requests under way have this long to finish.
 graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
 # Each worker is replaced after about this many requests (jittered, so that they are not replaced all at once):
-# memory that a large workbook or document left behind is returned.
-max_requests = _int("GUNICORN_MAX_REQUESTS", 1000)
-max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 100)
+# memory that a large workbook or document left behind is returned. Not often: a new worker reads the standings,
+# the forecast and the communes from nothing (2–5 s at a national volume) before its first page.
+max_requests = _int("GUNICORN_MAX_REQUESTS", 20_000)
+max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 2_000)
 # systemd starts, reloads (HUP) and stops gunicorn with signals: no control socket (gunicorn would make one in the
 # service user's home, which the unit keeps read-only).
 control_socket_disable = True

@@ -220,3 +220,27 @@ def test_a_reader_that_read_the_head_before_another_brought_them_further_reads_n
         result = selectors._brought_up_to_date(live, campaign, AS_OF, older_head, older_epoch)
     assert not read and result.seq == further.seq > older_head[0]
     same(result, from_nothing(campaign))
+
+
+def test_the_server_freezes_what_it_holds_after_a_full_read_only(campaign, slots, monkeypatch):
+    """gunicorn's post_request hook (thidua/web/serving.py) moves the process's objects out of the garbage collector's
+    full passes once after each full read of the standings, not after a request that only brought them up to date."""
+    import gc
+
+    from thidua.web import serving
+
+    froze = []
+    monkeypatch.setattr(gc, "freeze", lambda: froze.append(selectors.full_reads()))
+    monkeypatch.setattr(serving, "_frozen_at", [selectors.full_reads()])
+    forget_standings()
+    serving.post_request(None, None, {}, None)
+    assert froze == []  # nothing read since the last freeze
+    campaign_standings(campaign, AS_OF)
+    serving.post_request(None, None, {}, None)
+    serving.post_request(None, None, {}, None)
+    assert froze == [selectors.full_reads()]  # once
+    team, day, machine, commune = slots[0]
+    report_save(campaign=campaign, team=team, day=day, rows=[(machine, commune, 88)], actor="to")
+    campaign_standings(campaign, AS_OF)  # brought up to date: no full read
+    serving.post_request(None, None, {}, None)
+    assert len(froze) == 1

@@ -194,6 +194,12 @@ def _gc_paused():
 _LIVE: OrderedDict[tuple, "_Live"] = OrderedDict()
 _LIVE_MAX = 4
 _live_lock = threading.Lock()
+_full_reads = [0]  # standings read from nothing by this process (thidua/web/serving.py: post_request)
+
+
+def full_reads() -> int:
+    """Return how many times this process read a campaign's standings from nothing."""
+    return _full_reads[0]
 _RESULTS_MAX = 4  # dates kept per campaign: the live one and a few looked back at
 WAIT_FOR_UPDATE_S = 0.5  # how long a reader waits for another request's update before being served stale standings
 
@@ -304,6 +310,8 @@ def _brought_up_to_date(live: _Live, campaign: Campaign, as_of: dt.date, head: t
             changed = frozenset(days)
     if changed is None:
         live.epoch = epoch  # read before the inputs: a change between the two is read again next time
+        with _live_lock:
+            _full_reads[0] += 1
         live.inputs = scoring_inputs(campaign, as_of)
         live.teams_below = team_codes_below(live.inputs.units)
         live.results.clear()
