@@ -162,6 +162,7 @@ def test_ranks_follow_the_order_key_and_ties_share_ranks(world):
     assert all(s.quota > 0 for s in ranked) and all(s.quota == 0 and not s.eligible for s in unranked)
     assert all(s.setup_error for s in unranked) and not any(s.setup_error for s in ranked)
     assert all(key(a) >= key(b) for a, b in pairwise(ranked))
+    assert all(key(a) > key(b) or a.code < b.code for a, b in pairwise(ranked))  # ties in the order of their codes
     for s in ranked:
         assert s.rank == 1 + sum(key(o) > key(s) for o in ranked)
         assert s.tie == any(o is not s and key(o) == key(s) for o in ranked)

@@ -254,7 +254,27 @@ def _measure(competitor: Competitor, parts: tuple[QuotaPart, ...], daily: dict[d
 
 
 def _order_key(s: Standing):
-    return (-s.total, -s.time_points, -s.attainment)
+    """Return what orders the standings, the greatest first: total, then time points, then attainment."""
+    return (s.total, s.time_points, s.attainment)
+
+
+class _CodeBackwards:
+    """A code that sorts the other way round, so that under a reverse sort equal keys keep the order of their codes."""
+
+    __slots__ = ("code",)
+
+    def __init__(self, code: str):
+        self.code = code
+
+    def __lt__(self, other: "_CodeBackwards") -> bool:
+        return self.code > other.code
+
+
+def _in_order(rows: Iterable[Standing]) -> list[Standing]:
+    """Return rows by their order key, the greatest first, then by code (its wrapper compared only between equal
+    keys): one reverse sort, no fraction negated — a national group is ranked again after every act, its rows mostly
+    in the order of before, which the sort sees."""
+    return sorted(rows, key=lambda s: (s.total, s.time_points, s.attainment, _CodeBackwards(s.code)), reverse=True)
 
 
 def _shared_ranks(rows: list[Standing]) -> list[tuple[int, bool]]:
@@ -328,7 +348,7 @@ def score_daily(*, competitors: Iterable[Competitor], by_team: dict[str, list[As
 def rank(measured: list[Standing], scale: Scale, tiers: tuple[Tier, ...] = (), prizes: bool = True
          ) -> tuple[Standing, ...]:
     """Order, rank and award measured competitors: ties shared; prizes among the eligible only (if `prizes`)."""
-    ranked = sorted((s for s in measured if s.quota > 0), key=lambda s: (_order_key(s), s.code))
+    ranked = _in_order(s for s in measured if s.quota > 0)
     unranked = sorted((s for s in measured if s.quota == 0), key=lambda s: s.code)
     out = []
     for s, (r, tie) in zip(ranked, _shared_ranks(ranked), strict=True):

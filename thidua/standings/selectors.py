@@ -86,7 +86,11 @@ class ScoringInputs:
         for code, days in changed.items():
             daily[code] = {**daily.get(code, {}), **days}
             last[code] = max(daily[code])
-        return dataclasses.replace(self, team_daily=daily, last_days=last)
+        changed_inputs = dataclasses.replace(self, team_daily=daily, last_days=last)
+        # The same assignments: their grouping by team is carried over (a cached property, not a field).
+        if "by_team" in self.__dict__:
+            changed_inputs.__dict__["by_team"] = self.__dict__["by_team"]
+        return changed_inputs
 
     @functools.cached_property
     def intake(self) -> tuple[core.TeamDay, ...]:
@@ -265,20 +269,24 @@ def forget_standings() -> None:
 
 # The changes since a place in the chain, in one statement (one snapshot on both databases): the campaign's epoch,
 # the hash of the act at that place (it must still be the one known: the chain is never rewritten, but a database
-# restored or a test's rollback reuses places), and every team-day total an act after it changed last.
+# restored or a test's rollback reuses places), and every team-day total an act after it changed last — found by the
+# totals' index on their act (a join made SQLite read the campaign's 150,000 totals: 14 ms against 0.04; its
+# statistics see one import's act holding most totals, so it is told which index).
 _CHANGES = (
     "SELECT 0, epoch, CAST(NULL AS VARCHAR(64)), CAST(NULL AS DATE), CAST(NULL AS BIGINT) FROM intake_totalsepoch "
     "WHERE campaign_id = %s "
     "UNION ALL SELECT 1, seq, hash, CAST(NULL AS DATE), CAST(NULL AS BIGINT) FROM audit_changeset WHERE seq = %s "
-    "UNION ALL SELECT 2, t.team_id, CAST(NULL AS VARCHAR(64)), t.day, t.applications FROM intake_teamdaytotal t "
-    "JOIN audit_changeset c ON c.id = t.changed_in_id WHERE t.campaign_id = %s AND c.seq > %s")
+    "UNION ALL SELECT 2, t.team_id, CAST(NULL AS VARCHAR(64)), t.day, t.applications FROM intake_teamdaytotal t"
+    "{indexed} WHERE t.changed_in_id IN (SELECT id FROM audit_changeset WHERE campaign_id = %s AND seq > %s) "
+    "AND t.campaign_id = %s")
 
 
 def _changes_since(campaign: Campaign, place: tuple[int, str]) -> tuple[int, bool, list[tuple[int, dt.date, int]]]:
     """Return the campaign's epoch, whether the act at `place` is still there, and the totals changed after it."""
     epoch, found, totals = 0, place[0] == 0, []
+    indexed = " INDEXED BY team_day_total_changed_in" if connection.vendor == "sqlite" else ""
     with connection.cursor() as cursor:
-        cursor.execute(_CHANGES, [campaign.pk, place[0], campaign.pk, place[0]])
+        cursor.execute(_CHANGES.format(indexed=indexed), [campaign.pk, place[0], campaign.pk, place[0], campaign.pk])
         for kind, number, text, day, n in cursor.fetchall():
             if kind == 0:
                 epoch = number
