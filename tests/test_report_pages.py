@@ -181,15 +181,15 @@ def version_of(page: str) -> str:
     return re.search(r'name="phien_ban" value="(\d+)"', page).group(1)
 
 
-def clerk(campaign, username: str) -> Client:
+def clerk(campaign, username: str, full_name: str = "") -> Client:
     client = Client()
     client.force_login(user_create(username=username, password="Mat-khau-2021", role=Role.TEAM, actor="kiem-thu",
-                                   unit=Unit.objects.get(campaign=campaign, code="TO-VTH-1")))
+                                   unit=Unit.objects.get(campaign=campaign, code="TO-VTH-1"), full_name=full_name))
     return client
 
 
 def test_two_clerks_editing_one_day_the_second_is_told_and_nothing_is_lost(campaign):
-    first, second = clerk(campaign, "to-vth-1a"), clerk(campaign, "to-vth-1b")
+    first, second = clerk(campaign, "to-vth-1a", "Trần Thị Thu"), clerk(campaign, "to-vth-1b")
     shown_first = version_of(first.get(day_url(campaign)).content.decode())
     shown_second = version_of(second.get(day_url(campaign)).content.decode())
     assert shown_first == shown_second
@@ -199,6 +199,7 @@ def test_two_clerks_editing_one_day_the_second_is_told_and_nothing_is_lost(campa
                                            "phien_ban": shown_second, "action": "save"})
     body = told.content.decode()
     assert told.status_code == 400 and "Trong lúc bạn nhập" in body and "đã sửa số liệu ngày này lúc" in body
+    assert "Trần Thị Thu (to-vth-1a) đã sửa" in body  # who: named as the history names people
     # The second clerk's numbers are still in the form, what is stored now beside them; nothing of theirs written.
     assert 'value="55"' in body and 'value="6"' in body and "Đang lưu: 40" in body and "Đang lưu: trống" in body
     assert IntakeRecord.objects.get(day=DAY, machine__code="M-VTH-01", commune__code="31318").applications == 40
