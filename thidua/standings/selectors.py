@@ -198,14 +198,14 @@ def _gc_paused():
 _LIVE: OrderedDict[tuple, "_Live"] = OrderedDict()
 _LIVE_MAX = 4
 _live_lock = threading.Lock()
+_RESULTS_MAX = 4  # dates kept per campaign: the live one and a few looked back at
+WAIT_FOR_UPDATE_S = 0.5  # how long a reader waits for another request's update before being served stale standings
 _full_reads = [0]  # standings read from nothing by this process (thidua/web/serving.py: post_request)
 
 
 def full_reads() -> int:
     """Return how many times this process read a campaign's standings from nothing."""
     return _full_reads[0]
-_RESULTS_MAX = 4  # dates kept per campaign: the live one and a few looked back at
-WAIT_FOR_UPDATE_S = 0.5  # how long a reader waits for another request's update before being served stale standings
 
 
 @dataclass

@@ -47,6 +47,7 @@ def post_request(worker, req, environ, resp) -> None:
         _frozen_at[0] = reads
         gc.freeze()
 
+
 BAD_HEADER = ("Yêu cầu bị từ chối: trình duyệt gửi một tiêu đề hoặc cookie có ký tự không hợp lệ (như ký tự điều "
               "khiển), hệ thống không đọc nên không làm gì. Xóa cookie của trang này trong trình duyệt rồi thử lại.")
 URL_TOO_LONG = ("Địa chỉ trang quá dài (hơn {limit} byte): hệ thống không đọc nên không làm gì. Hãy mở lại trang "
