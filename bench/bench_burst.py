@@ -441,7 +441,9 @@ def _serve(workdir: Path, port: int, workers: int, threads: int, day: dt.date) -
         cmd += ["--worker-class", "thidua.web.serving.VietnameseThreadWorker", "--threads", str(threads)]
     env = common.child_env(DJANGO_SETTINGS_MODULE="thidua.settings", DB_CONN_MAX_AGE="600", DEBUG="false",
                            THIDUA_SIMULATED_TODAY=day.isoformat())
-    server = subprocess.Popen(cmd, cwd=common.ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # The site's log (its warnings: the standings' slow updates among them) in the working folder (--keep keeps it).
+    log = open(workdir / "site.log", "w")  # noqa: SIM115 (the server's output until it stops; closed with the process)
+    server = subprocess.Popen(cmd, cwd=common.ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if server.poll() is not None:
@@ -607,6 +609,10 @@ def main() -> None:
         check = _check(campaign, day, json.loads(out.read_text()), plan)
         (workdir / "result.json").write_text(json.dumps({"result": result, "check": check}, default=str))
         _report(result, check)
+        slow = [line for line in (workdir / "site.log").read_text(errors="replace").splitlines()
+                if "Bảng xếp hạng đợt" in line]
+        print(f"Standings updates slower than a reader waits (the site's log): {len(slow)}"
+              + "".join(f"\n  {line}" for line in slow[:10]))
 
 
 if __name__ == "__main__":

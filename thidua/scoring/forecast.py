@@ -349,4 +349,11 @@ def projected_final(standings: core.Standings, forecasts: Iterable[Forecast], pe
                               quota_parts=row.quota_parts, lines=tuple(lines + more))
         memo[("final", row.code)] = (key, final)
         measured.append(final)
-    return core.Standings(deadline, core.rank(measured, scale, tiers, prizes), scale)
+    # In the order of the projected standings of before (the rank's sort then mostly confirms it): the same result
+    # in any order, sooner.
+    before = memo.get(("order",))
+    if before:
+        measured.sort(key=lambda s: before.get(s.code, len(before)))
+    ranked = core.rank(measured, scale, tiers, prizes)
+    memo[("order",)] = {s.code: i for i, s in enumerate(ranked)}
+    return core.Standings(deadline, ranked, scale)

@@ -10,7 +10,9 @@ import dataclasses
 import datetime as dt
 import functools
 import gc
+import logging
 import threading
+import time
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 
@@ -25,6 +27,8 @@ from thidua.scoring import core
 from thidua.scoring.awards import Budget, awards_from
 from thidua.scoring.rules import Period
 from thidua.units.models import Kind, Unit
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -253,11 +257,20 @@ def campaign_standings(campaign: Campaign, as_of: dt.date | None = None) -> Camp
         if not live.lock.acquire(timeout=WAIT_FOR_UPDATE_S if kept is not None else -1):
             return dataclasses.replace(kept, campaign=campaign, stale=True)
         head, epoch = history_place(campaign)  # the update waited for may have gone past the head read above
+    started, below = time.perf_counter(), live.teams_below  # read anew only with everything else
     try:
         with _gc_paused():
             result = _brought_up_to_date(live, campaign, as_of, head, epoch)
     finally:
         live.lock.release()
+    took = time.perf_counter() - started
+    full = live.teams_below is not below
+    if full or took > WAIT_FOR_UPDATE_S:
+        # What makes readers wait or be served stale standings, for whoever reads the logs of a busy evening: a
+        # full read (at start, or after a unit, machine or assignment changed), and any update readers gave up on.
+        logger.log(logging.WARNING if took > WAIT_FOR_UPDATE_S else logging.INFO,
+                   "Bảng xếp hạng đợt %s: %s đến mục %s của nhật ký trong %.2f s", campaign.code,
+                   "đọc lại toàn bộ" if full else "cập nhật", head[0], took)
     return dataclasses.replace(result, campaign=campaign)
 
 

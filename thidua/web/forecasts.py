@@ -6,6 +6,8 @@ and the communes' only within the user's scope.
 """
 
 import io
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_required
@@ -41,10 +43,30 @@ class ProjectedRow:
         return self.live.rank - self.projected.rank
 
 
+# The rows of before while their live and projected standings are the very same objects (standings brought up to
+# date keep the rows an act did not change), so that the page's kept HTML is found by the row itself.
+_ROWS: OrderedDict[tuple[int, int], ProjectedRow] = OrderedDict()
+_ROWS_MAX = 20_000
+_rows_lock = threading.Lock()
+
+
+def _projected_row(live: Standing, projected: Standing) -> ProjectedRow:
+    key = (id(live), id(projected))
+    with _rows_lock:
+        row = _ROWS.get(key)
+        if row is not None and row.live is live and row.projected is projected:
+            _ROWS.move_to_end(key)
+            return row
+        row = _ROWS[key] = ProjectedRow(live, projected)
+        while len(_ROWS) > _ROWS_MAX:
+            _ROWS.popitem(last=False)
+        return row
+
+
 def _projected_rows(result: CampaignForecast, group: GroupForecast) -> list[ProjectedRow]:
     standings = next(g.standings for g in result.standings.groups if g.code == group.code)
     live = standings.by_code()
-    return [ProjectedRow(live[p.code], p) for p in group.projected.rows]
+    return [_projected_row(live[p.code], p) for p in group.projected.rows]
 
 
 ROWS_SHOWN = 300  # teams or communes on the page at most (a province has fewer; the workbook has them all)
