@@ -153,6 +153,37 @@ def test_a_reader_is_not_kept_waiting_behind_an_update(campaign, slots, monkeypa
     assert not fresh.stale and fresh.seq > kept.seq
 
 
+def test_a_reader_during_an_update_is_never_served_the_old_standings_as_new(committed_campaign, monkeypatch):
+    """While a request brings the standings up to a new act, another one reading that act's head gets the standings
+    of before marked stale (or waits for the new ones): never the old ones as if they were current."""
+    campaign = committed_campaign
+    kept = campaign_standings(campaign, AS_OF)
+    r = IntakeRecord.objects.filter(campaign=campaign, day__lte=AS_OF).select_related("team", "machine",
+                                                                                       "commune").first()
+    team, day, machine, commune = r.team, r.day, r.machine.code, r.commune.code
+    report_save(campaign=campaign, team=team, day=day, rows=[(machine, commune, 66)], actor="to")
+    inside, go_on = threading.Event(), threading.Event()
+    scored = selectors._campaign_standings
+
+    def slow(*args, **kwargs):
+        inside.set()
+        go_on.wait(10)
+        return scored(*args, **kwargs)
+
+    monkeypatch.setattr(selectors, "_campaign_standings", slow)
+    updater = threading.Thread(target=campaign_standings, args=(campaign, AS_OF))
+    updater.start()
+    try:
+        assert inside.wait(10)  # the update is under way, past reading what the act changed
+        served = campaign_standings(campaign, AS_OF)
+    finally:
+        go_on.set()
+        updater.join(10)
+    assert served.stale and served.seq == kept.seq
+    fresh = campaign_standings(campaign, AS_OF)
+    assert not fresh.stale and fresh.seq > kept.seq
+
+
 def test_the_first_reader_waits_when_there_is_nothing_to_serve(campaign):
     forget_standings()
     campaign_standings(campaign, AS_OF)

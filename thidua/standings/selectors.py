@@ -247,8 +247,9 @@ def campaign_standings(campaign: Campaign, as_of: dt.date | None = None) -> Camp
         _LIVE.move_to_end(key)
         while len(_LIVE) > _LIVE_MAX:
             _LIVE.popitem(last=False)
-        kept = live.results.get(as_of)
-    if kept is not None and live.head == head:
+        # Read together, as they are stored: never a head ahead of its result.
+        kept, kept_head = live.results.get(as_of), live.head
+    if kept is not None and kept_head == head:
         # The caller's own instance of the campaign, not the one of the request that computed the result.
         return dataclasses.replace(kept, campaign=campaign)
     # Another request bringing them up to date is waited for a moment (it is usually that quick, and the reader
@@ -319,7 +320,8 @@ def _brought_up_to_date(live: _Live, campaign: Campaign, as_of: dt.date, head: t
         # Another request brought them past the head this one read: read it again (it is lower still only when
         # the history was cut back: a database restored, a test's rollback — then everything is read again).
         head, epoch = history_place(campaign)
-    if live.inputs is not None and live.head == head:
+    moved = live.head != head
+    if live.inputs is not None and not moved:
         changed = frozenset()
     elif live.inputs is not None and head[0] > live.head[0]:
         epoch, found, totals = _changes_since(campaign, live.head)
@@ -336,25 +338,29 @@ def _brought_up_to_date(live: _Live, campaign: Campaign, as_of: dt.date, head: t
         live.inputs = scoring_inputs(campaign, as_of)
         live.teams_below = team_codes_below(live.inputs.units)
         live.results.clear()
-    if changed:
-        # Only the live date is brought forward from its standings; the others are computed again when asked.
-        previous = live.results.get(as_of)
-        live.results.clear()
-        if previous is not None:
-            live.results[as_of] = previous
-    live.head, live.computed_at = head, clock.now()
+    elif moved:
+        # Only the live date is brought forward from its standings; the others are computed again when asked (an act
+        # that changed no total may still have changed their count of unverified days).
+        with _live_lock:
+            previous = live.results.get(as_of)
+            live.results.clear()
+            if previous is not None:
+                live.results[as_of] = previous
+    computed_at = clock.now()
     previous = live.results.get(as_of)
     if previous is not None and not changed:
         # No total changed; a report verified is an act that changes none: the count of unverified days is asked anew.
         result = dataclasses.replace(previous, unverified_box=[])
     else:
         result = _campaign_standings(campaign, as_of, live.inputs, live.teams_below, previous, changed or frozenset())
-    result = dataclasses.replace(result, seq=head[0], computed_at=live.computed_at, stale=False, unverified_box=[])
+    result = dataclasses.replace(result, seq=head[0], computed_at=computed_at, stale=False, unverified_box=[])
     with _live_lock:
+        # The result and the head it stands for, together: a reader never finds the new head with the old result.
         live.results[as_of] = result
         live.results.move_to_end(as_of)
         while len(live.results) > _RESULTS_MAX:
             live.results.popitem(last=False)
+        live.head, live.computed_at = head, computed_at
     return result
 
 
