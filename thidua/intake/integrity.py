@@ -642,39 +642,29 @@ def _totals_off(table: str, key: str) -> str:
 
 TOTALS_OFF = _totals_off("intake_teamdaytotal", "team_id")
 COMMUNE_TOTALS_OFF = _totals_off("intake_communedaytotal", "commune_id")
+# Each kind of total: its check, how its key is named, and what reads it.
+_TOTALS = ((TOTALS_OFF, Unit, "tổ", "bảng xếp hạng"), (COMMUNE_TOTALS_OFF, AdminUnit, "xã", "dự báo"))
 
 
 def _totals_discrepancy() -> Discrepancy | None:
     """Check every team-day and commune-day total against the records it sums; return the first that differs."""
-    with connection.cursor() as cursor:
-        cursor.execute(TOTALS_OFF)
-        row = cursor.fetchone()
+    for sql, model, noun, reader in _TOTALS:
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+            row = cursor.fetchone()
         if row is None:
-            cursor.execute(COMMUNE_TOTALS_OFF)
-            found = cursor.fetchone()
-            return None if found is None else _commune_total_off(*found)
-    campaign_id, team_id, day, total, records, summed, counted = row
-    team = Unit.objects.filter(pk=team_id).values_list("code", flat=True).first() or f"#{team_id}"
-    where = f"tổ {team} ngày {dt.date.fromisoformat(_day(day)):%d/%m/%Y}"
-    if total is None:
-        return Discrepancy(f"số liệu thu nhận của {where} ({summed} hồ sơ, {counted} bản ghi) không có trong bảng "
-                           "tổng theo tổ và ngày mà bảng xếp hạng đọc: bảng tổng đã bị sửa thẳng trong cơ sở dữ liệu",
-                           campaign_id)
-    return Discrepancy(f"bảng tổng theo tổ và ngày ghi {where} {total} hồ sơ ({records} bản ghi), các bản ghi thu "
-                       f"nhận cộng lại {summed or 0} hồ sơ ({counted or 0} bản ghi): bảng tổng đã bị sửa thẳng trong "
-                       "cơ sở dữ liệu", campaign_id)
-
-
-def _commune_total_off(campaign_id, commune_id, day, total, records, summed, counted) -> Discrepancy:
-    commune = AdminUnit.objects.filter(pk=commune_id).values_list("code", flat=True).first() or f"#{commune_id}"
-    where = f"xã {commune} ngày {dt.date.fromisoformat(_day(day)):%d/%m/%Y}"
-    if total is None:
-        return Discrepancy(f"số liệu thu nhận của {where} ({summed} hồ sơ, {counted} bản ghi) không có trong bảng "
-                           "tổng theo xã và ngày mà dự báo đọc: bảng tổng đã bị sửa thẳng trong cơ sở dữ liệu",
-                           campaign_id)
-    return Discrepancy(f"bảng tổng theo xã và ngày ghi {where} {total} hồ sơ ({records} bản ghi), các bản ghi thu "
-                       f"nhận cộng lại {summed or 0} hồ sơ ({counted or 0} bản ghi): bảng tổng đã bị sửa thẳng trong "
-                       "cơ sở dữ liệu", campaign_id)
+            continue
+        campaign_id, pk, day, total, records, summed, counted = row
+        code = model.objects.filter(pk=pk).values_list("code", flat=True).first() or f"#{pk}"
+        where = f"{noun} {code} ngày {dt.date.fromisoformat(_day(day)):%d/%m/%Y}"
+        if total is None:
+            return Discrepancy(f"số liệu thu nhận của {where} ({summed} hồ sơ, {counted} bản ghi) không có trong bảng "
+                               f"tổng theo {noun} và ngày mà {reader} đọc: bảng tổng đã bị sửa thẳng trong cơ sở dữ "
+                               "liệu", campaign_id)
+        return Discrepancy(f"bảng tổng theo {noun} và ngày ghi {where} {total} hồ sơ ({records} bản ghi), các bản ghi "
+                           f"thu nhận cộng lại {summed or 0} hồ sơ ({counted or 0} bản ghi): bảng tổng đã bị sửa thẳng "
+                           "trong cơ sở dữ liệu", campaign_id)
+    return None
 
 
 def intake_verify() -> str | None:
@@ -685,7 +675,8 @@ def intake_verify() -> str | None:
 
 def data_discrepancy() -> Discrepancy | None:
     """Check everything that decides a rank or who may act against the history: the territory, the records, the
-    counts, then the team-day totals against the counts; return the first discrepancy, with its campaign."""
+    counts, then the team-day and commune-day totals against the counts; return the first discrepancy, with its
+    campaign."""
     return territory_discrepancy() or _records_discrepancy() or _intake_discrepancy() or _totals_discrepancy()
 
 

@@ -151,23 +151,32 @@ class SupportDeployment(models.Model):
         return self.ended_early_on if self.ended_early_on is not None else self.end
 
 
-class TeamDayTotal(models.Model):
-    """A team's applications on one day: the sum of its intake records, kept by the database itself.
+class DayTotal(models.Model):
+    """The applications of one day of a campaign summed over its intake records, kept by the database itself.
 
-    Written by triggers on the intake table only (migration 0007), in the transaction of the write, whatever wrote it
-    (an import, a report, the API, an appeal): the standings and the forecasts read these ~150,000 rows of a national
-    campaign instead of its million records. `changed_in` is the act that last changed the total, so that a process
-    keeping the standings reads only the totals changed since the act it knows (thidua/standings/live.py);
-    `thidua audit verify` compares every total with its records.
+    Written by triggers on the intake table only (migrations 0007 and 0009), in the transaction of the write, whatever
+    wrote it (an import, a report, the API, an appeal). `changed_in` is the act that last changed the total, so that a
+    process keeping the standings or the forecast reads only the totals changed since the act it knows
+    (thidua/standings/selectors.py, thidua/monitoring/forecasts.py); `thidua audit verify` compares every total with
+    its records.
     """
 
     campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.CASCADE, related_name="+")
-    team = models.ForeignKey("units.Unit", on_delete=models.CASCADE, related_name="+")
     day = models.DateField()
     applications = models.PositiveBigIntegerField()
     records = models.PositiveIntegerField()
     changed_in = models.ForeignKey("audit.ChangeSet", on_delete=models.DO_NOTHING, db_constraint=False,
                                    related_name="+")
+
+    class Meta:
+        abstract = True
+
+
+class TeamDayTotal(DayTotal):
+    """A team's day: the standings and the forecasts read these ~150,000 rows of a national campaign instead of its
+    million records (migration 0007)."""
+
+    team = models.ForeignKey("units.Unit", on_delete=models.CASCADE, related_name="+")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["campaign", "team", "day"], name="team_day_total_key")]
@@ -177,22 +186,12 @@ class TeamDayTotal(models.Model):
         return f"{self.team_id} {self.day:%d/%m/%Y}: {self.applications}"
 
 
-class CommuneDayTotal(models.Model):
-    """The applications taken in one commune on one day: the sum of its intake records, kept by the database itself.
+class CommuneDayTotal(DayTotal):
+    """A commune's day: the communes' forecast reads these rows — a province's communes have a hundred thousand
+    records each at a national volume — and, after an act, only the communes whose totals it changed (migration
+    0009). A record moved to another commune bumps the campaign's epoch."""
 
-    Written by triggers on the intake table (migration 0009), as the team-day totals are: the communes' forecast reads
-    these rows — a province's communes have a hundred thousand records each at a national volume — and, after an
-    act, only the communes whose totals it changed (`changed_in`, the act that last changed the total). A record
-    moved to another commune bumps the campaign's epoch; `thidua audit verify` compares every total with its records.
-    """
-
-    campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.CASCADE, related_name="+")
     commune = models.ForeignKey("territory.AdminUnit", on_delete=models.CASCADE, related_name="+")
-    day = models.DateField()
-    applications = models.PositiveBigIntegerField()
-    records = models.PositiveIntegerField()
-    changed_in = models.ForeignKey("audit.ChangeSet", on_delete=models.DO_NOTHING, db_constraint=False,
-                                   related_name="+")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["campaign", "commune", "day"], name="commune_day_total_key")]
