@@ -63,3 +63,13 @@ def users_summary(admin: UserAdmin, now=None) -> dict:
     if admin.manages_unbound:
         shown |= set(locked) - {u.username for u in accounts}
     return {**counts, "locked": [name for name in locked if name in shown]}
+
+
+def person(username: str) -> str:
+    """Return a user as `Full Name (username)`, as the history names people; the user name alone when the user has no
+    full name or is not an account; «—» for none (one query: for the few people a page or message names)."""
+    if not username:
+        return "—"
+    user = get_user_model().objects.filter(username=username).first()
+    name = user.get_full_name() if user else ""
+    return f"{name} ({username})" if name else username

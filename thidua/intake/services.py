@@ -9,10 +9,10 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from thidua.accounts.selectors import person
 from thidua.audit.chain import changeset_seal
 from thidua.audit.models import ChangeSet
 from thidua.audit.services import changeset_open, reason_problem, record_change, record_changes
@@ -57,18 +57,11 @@ def _check_version(campaign: Campaign, team, day: dt.date, version: int) -> None
     if current == version:
         return
     act = ChangeSet.objects.filter(pk=current).values_list("actor", "at").first()
-    who = (f"{_person(act[0])} đã sửa số liệu ngày này lúc {timezone.localtime(act[1]):%H:%M %d/%m/%Y}" if act
+    who = (f"{person(act[0])} đã sửa số liệu ngày này lúc {timezone.localtime(act[1]):%H:%M %d/%m/%Y}" if act
            else "số liệu ngày này đã thay đổi")
     raise ReportConflict([(None, None, f"Trong lúc bạn nhập, {who}. Số liệu bạn nhập chưa được ghi và vẫn còn trong "
                                        "các ô bên dưới; số đang lưu ghi bên cạnh ô khác với số của bạn. Kiểm tra rồi "
                                        "lưu lại.")])
-
-
-def _person(username: str) -> str:
-    """Return a user as `Full Name (username)`, as the history names people, or the user name alone."""
-    user = get_user_model().objects.filter(username=username).first()
-    name = user.get_full_name() if user else ""
-    return f"{name} ({username})" if name else username
 
 
 def _locked_campaign(campaign: Campaign, appeal: int | None = None) -> Campaign:

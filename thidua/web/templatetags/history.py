@@ -14,10 +14,6 @@ def get_label(labels: dict, key: str) -> str:
 @register.filter
 def person(username: str) -> str:
     """Return a user as `Full Name (username)` (one query; for the few people a page names outside a list)."""
-    from django.contrib.auth import get_user_model
+    from thidua.accounts.selectors import person as named
 
-    if not username:
-        return "—"
-    user = get_user_model().objects.filter(username=username).first()
-    name = user.get_full_name() if user else ""
-    return f"{name} ({username})" if name else username
+    return named(username)

@@ -51,15 +51,17 @@ def cached_rows(context, template_name: str, rows, name: str = "s") -> str:
     `explained` (whether the user may open the row's explanation: its code is in the context's `explainable`); one
     tag for a table's body, not one per row (the template engine's loop and tag cost more than finding a kept row:
     2,100 rows a page)."""
-    language = get_language()
+    campaign, as_of, explainable = context["campaign"], context["result"].as_of, context.get("explainable", ())
+    base = (template_name, name, get_language(), campaign.code, as_of)
     # Each row's HTML is our own template's, which escaped every value it shows.
-    return mark_safe("\n".join(_row_html(context, template_name, name, language, row) for row in rows))  # nosec B308 B703
+    return mark_safe("\n".join(_row_html(base, campaign, explainable, row) for row in rows))  # nosec B308 B703
 
 
-def _row_html(context, template_name: str, name: str, language: str, row) -> str:
-    campaign, as_of = context["campaign"], context["result"].as_of
-    explained = getattr(row, "code", None) in context.get("explainable", ())
-    around = (template_name, name, language, campaign.code, as_of, explained)
+def _row_html(base: tuple, campaign, explainable, row) -> str:
+    """Return a row's HTML: `base` is (template, name, language, campaign code, date), the same for a whole table."""
+    template_name, name, _language, _code, as_of = base
+    explained = getattr(row, "code", None) in explainable
+    around = (*base, explained)
     # First by the row itself (standings brought up to date keep the rows an act did not change: the same objects),
     # held with its HTML so that the identity is never another row's; then by its values (hashing its fractions
     # costs more than the lookup: 2,100 rows a page).
