@@ -39,6 +39,8 @@ worker_class = ("thidua.web.serving.VietnameseThreadWorker" if threads > 1
 limit_request_line = serving.limit_request_line
 # After a request that read the standings from nothing, they are kept out of the garbage collector's full passes.
 post_request = serving.post_request
+# A database behind the code (an upgrade installed without `thidua migrate`) stops the start with a clear message.
+on_starting = serving.on_starting
 
 # A request still running after this many seconds has its worker killed and restarted. The import page reads a
 # file for up to THIDUA_IMPORT_WEB_READ_SECONDS (20 s) and then checks and writes it: the limit leaves it room.

@@ -21,17 +21,26 @@ DEPLOYED = ("-c", str(Path(__file__).resolve().parents[1] / "deploy" / "gunicorn
 CONFIGS = {"sync": (SERVING, {}), "threads": (DEPLOYED, {"GUNICORN_THREADS": "2"})}
 
 
+def site_env(folder: Path, **variables: str) -> dict:
+    return {**os.environ, **variables, "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite3'}",
+            "THIDUA_DATA_DIR": str(folder)}
+
+
+def gunicorn(config: tuple, env: dict, folder: Path, port: int, log) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "gunicorn", *config, "thidua.wsgi:application", "--bind",
+                             f"127.0.0.1:{port}", "--workers", "1"], env=env, cwd=folder, stdout=log,
+                            stderr=subprocess.STDOUT)
+
+
 @pytest.fixture(scope="module", params=list(CONFIGS))
 def server(request, tmp_path_factory):
     folder = tmp_path_factory.mktemp("gunicorn")
     port = free_port()
     config, variables = CONFIGS[request.param]
-    env = {**os.environ, **variables, "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite3'}",
-           "THIDUA_DATA_DIR": str(folder)}
+    env = site_env(folder, **variables)
+    subprocess.run([sys.executable, "-m", "thidua", "migrate", "-v0"], env=env, cwd=folder, check=True)
     log = open(folder / "gunicorn.log", "w")  # noqa: SIM115 (closed below, after the server stops)
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", *config, "thidua.wsgi:application", "--bind",
-                             f"127.0.0.1:{port}", "--workers", "1"], env=env, cwd=folder, stdout=log,
-                            stderr=subprocess.STDOUT)
+    proc = gunicorn(config, env, folder, port, log)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and proc.poll() is None:
         try:
@@ -95,3 +104,27 @@ def test_the_proxys_own_error_page_that_readme_names_is_vietnamese():
     assert '<html lang="vi">' in page and "Yêu cầu không hợp lệ" in page and "/static/thidua/app.css" in page
     assert "/static/thidua/loi.html" in (repo / "README.md").read_text()
     assert "error_page 400 413 414 494 /static/thidua/loi.html;" in (repo / "deploy" / "nginx-thidua.conf").read_text()
+
+
+@pytest.mark.parametrize("config", list(CONFIGS))
+def test_a_database_behind_the_code_stops_the_start_with_a_clear_message(config, tmp_path):
+    """An upgrade installed without `thidua migrate`: gunicorn does not start, and says why and what to run."""
+    for folder, back_to in ((tmp_path / "empty", None), (tmp_path / "behind", ("intake", "0008"))):
+        folder.mkdir()
+        env = site_env(folder, **CONFIGS[config][1])
+        if back_to:  # the last migration of intake not run yet
+            for target in ((), back_to):
+                subprocess.run([sys.executable, "-m", "thidua", "migrate", *target, "-v0"], env=env, cwd=folder,
+                               check=True)
+        with open(folder / "gunicorn.log", "w") as log:
+            proc = gunicorn(CONFIGS[config][0], env, folder, free_port(), log)
+            try:
+                code = proc.wait(timeout=60)
+            finally:
+                proc.kill()
+        said = (folder / "gunicorn.log").read_text()
+        assert code != 0, said
+        assert "Cơ sở dữ liệu chưa được cập nhật cho phiên bản này" in said
+        assert "thidua migrate" in said
+        if back_to:
+            assert "còn 1 bước cập nhật cấu trúc chưa chạy (đầu tiên: intake.0009_commune_day_totals)" in said

@@ -8,6 +8,7 @@ that an address the proxy lets through reaches Django, whose guards answer in Vi
 """
 
 import gc
+import os
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -30,6 +31,41 @@ worker_class = "thidua.web.serving.VietnameseSyncWorker"
 limit_request_line = 8190  # gunicorn's most; what nginx's default `large_client_header_buffers 4 8k` lets through
 
 _frozen_at = [0]
+
+NOT_MIGRATED = ("Cơ sở dữ liệu chưa được cập nhật cho phiên bản này: còn {n} bước cập nhật cấu trúc chưa chạy (đầu "
+                "tiên: {first}). Trang web không khởi động để khỏi trả lời sai hay báo nhầm là mất kết nối. Chạy "
+                "`thidua migrate` với cùng tệp cấu hình rồi khởi động lại dịch vụ.")
+
+
+def unapplied_migrations() -> list[str]:
+    """Return the migrations of this code that the database has not run ("app.name", in order); none when the
+    database does not answer yet (the site then starts, answers 503 and recovers by itself once it does)."""
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "thidua.settings")  # as thidua/wsgi.py, not imported yet here
+    django.setup()
+    from django.db import DatabaseError, connections
+    from django.db.migrations.executor import MigrationExecutor
+
+    try:
+        executor = MigrationExecutor(connections["default"])
+        plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    except DatabaseError:
+        return []
+    finally:
+        connections.close_all()  # never a connection opened by the master and shared by the workers it forks
+    return [f"{migration.app_label}.{migration.name}" for migration, _backwards in plan]
+
+
+def on_starting(server) -> None:
+    """Refuse to start on a database the code's migrations have not reached (an upgrade installed without
+    `thidua migrate`): every page would otherwise fail on a missing table or column — SQLite's as «the database does
+    not answer», PostgreSQL's as a 500 — which says nothing of the cause. systemd's journal shows the message."""
+    pending = unapplied_migrations()
+    if pending:
+        message = NOT_MIGRATED.format(n=len(pending), first=pending[0])
+        server.log.error(message)
+        raise SystemExit(message)
 
 
 def post_request(worker, req, environ, resp) -> None:
