@@ -29,7 +29,9 @@ What it does:
    records.
 5. The report: per kind of request, count, failures, median, p95, p99, max (ms), requests/s; the probe's
    read-after-write times; the machine's CPU split; each gunicorn worker's CPU over the burst and peak memory; on
-   PostgreSQL the database's connections at most (sampled every 2 s). Figures and goals (issue 12): standings,
+   PostgreSQL the database's connections at most (sampled every 2 s); from the site's own request log (served as
+   deployed: LOG_FORMAT=json, LOG_REQUESTS=true) each page's duration inside the site, and what each worker was
+   serving during the probe's slowest read. Figures and goals (issue 12): standings,
    forecast and home pages p95 ≤ 500 ms during the burst; a standings read right after a write ≤ 1 s and showing
    it; no submission lost or counted twice.
 The exit code is 0 whatever the figures: a benchmark, not a test.
@@ -225,6 +227,7 @@ def _load(host: str, plan_path: str, window: float, leaders: int, out_path: str)
             record("probe write", ms, resp is not None and resp.status_code == 200, error or "")
             if resp is None or resp.status_code != 200:
                 return
+            at = time.time()
             resp, ms, error = timed(self.client, "get", LEADER_PAGES["standings"][0], "probe read",
                                     headers={"Cookie": f"sessionid={probe['session']}"})
             shown = None
@@ -233,7 +236,7 @@ def _load(host: str, plan_path: str, window: float, leaders: int, out_path: str)
                                   r'<td class="num wide">([^<]*)</td>', resp.text or "")
                 shown = int(found.group(1).replace(".", "")) if found else None
             record("probe read", ms, shown == value, f"showed {shown}, wrote {value}")
-            probe_reads.append({"ms": ms, "shows_write": shown == value})
+            probe_reads.append({"ms": ms, "shows_write": shown == value, "at": at})
 
     for user_class in (Submitter, Leader, Probe):
         user_class.host = host
@@ -439,8 +442,9 @@ def _serve(workdir: Path, port: int, workers: int, threads: int, day: dt.date) -
            "--error-logfile", str(workdir / "gunicorn.log")]
     if threads > 1:  # threads of one process share its standings: each act brings them up to date once per process
         cmd += ["--worker-class", "thidua.web.serving.VietnameseThreadWorker", "--threads", str(threads)]
+    # As deployed (deploy/thidua.env.example): one JSON line per request, with its duration and its worker.
     env = common.child_env(DJANGO_SETTINGS_MODULE="thidua.settings", DB_CONN_MAX_AGE="600", DEBUG="false",
-                           THIDUA_SIMULATED_TODAY=day.isoformat())
+                           THIDUA_SIMULATED_TODAY=day.isoformat(), LOG_FORMAT="json", LOG_REQUESTS="true")
     # The site's log (its warnings: the standings' slow updates among them) in the working folder (--keep keeps it).
     log = open(workdir / "site.log", "w")  # noqa: SIM115 (the server's output until it stops; closed with the process)
     server = subprocess.Popen(cmd, cwd=common.ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -562,6 +566,52 @@ def _report(result: dict, check: dict) -> None:
     common.print_goals(checks, max(len(c[0]) for c in checks))
 
 
+def _site_log(path: Path) -> list[dict]:
+    """Return the site's JSON log lines (the requests and the warnings), each with `end` (epoch seconds)."""
+    entries = []
+    for line in path.read_text(errors="replace").splitlines():
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue  # gunicorn's own lines
+        if isinstance(entry, dict) and "time" in entry:
+            entry["end"] = dt.datetime.fromisoformat(entry["time"]).timestamp()
+            entries.append(entry)
+    return entries
+
+
+def _report_server_side(logged: list[dict], probe: list[dict]) -> None:
+    """Print the pages' durations inside the site (from its request log: the rest of a client's time is the wait for
+    a free thread and the network), and what the site was doing during the probe's slowest read."""
+    requests = [e for e in logged if "duration_ms" in e]
+    if not requests:
+        return
+    pages = {path: name for name, (path, _) in LEADER_PAGES.items()}
+    by_page: dict[str, list[float]] = {}
+    for e in requests:
+        if e.get("path") in pages:
+            by_page.setdefault(pages[e["path"]], []).append(e["duration_ms"])
+    print("Inside the site (its request log): " + "; ".join(
+        f"{name} median {statistics.median(v):.0f} ms, p95 {_percentile(sorted(v), 95):.0f}, max {max(v):.0f}"
+        for name, v in sorted(by_page.items())))
+    if not probe:
+        return
+    worst = max(probe, key=lambda p: p["ms"])
+    start, end = worst["at"], worst["at"] + worst["ms"] / 1000
+    during = [e for e in requests if e["end"] - e["duration_ms"] / 1000 < end + 0.05 and e["end"] > start - 0.05]
+    # The probe's session is a leader's too: its read is the one of that user ending nearest the probe's answer.
+    mine = sorted((e for e in during if e.get("path") == LEADER_PAGES["standings"][0] and e.get("user") == "pc06-2"
+                   and abs(e["end"] - end) < 0.5), key=lambda e: abs(e["end"] - end))
+    inside = f"{mine[0]['duration_ms']:.0f} ms inside the site (worker {mine[0]['pid']})" if mine else "not found"
+    print(f"The probe's slowest read ({worst['ms']:.0f} ms): {inside}; meanwhile:")
+    for e in sorted(during, key=lambda e: -e["duration_ms"])[:8]:
+        print(f"  [{e['pid']}] {e['method']} {e['path']} {e['status']} {e['duration_ms']:.0f} ms, ended "
+              f"{e['end'] - start:+.2f} s after the read began")
+    for e in logged:
+        if "duration_ms" not in e and start - 2 < e["end"] < end + 2:
+            print(f"  [{e.get('pid')}] {e.get('level')} {e.get('message')}")
+
+
 def main() -> None:
     argv = common.child_args()
     if argv is not None:
@@ -609,10 +659,11 @@ def main() -> None:
         check = _check(campaign, day, json.loads(out.read_text()), plan)
         (workdir / "result.json").write_text(json.dumps({"result": result, "check": check}, default=str))
         _report(result, check)
-        slow = [line for line in (workdir / "site.log").read_text(errors="replace").splitlines()
-                if "Bảng xếp hạng đợt" in line]
+        logged = _site_log(workdir / "site.log")
+        slow = [e for e in logged if "Bảng xếp hạng đợt" in e.get("message", "")]
         print(f"Standings updates slower than a reader waits (the site's log): {len(slow)}"
-              + "".join(f"\n  {line}" for line in slow[:10]))
+              + "".join(f"\n  {e.get('time')} [{e.get('pid')}] {e.get('message')}" for e in slow[:10]))
+        _report_server_side(logged, result["probe"])
 
 
 if __name__ == "__main__":

@@ -76,6 +76,7 @@ def test_a_json_log_line_has_time_with_zone_level_logger_message_and_fields():
     assert entry["level"] == "INFO" and entry["logger"] == "thidua.request" and entry["message"] == "GET /"
     assert entry["status"] == 200 and "request" not in entry
     assert entry["time"][10] == "T" and entry["time"][-6] in "+-"
+    assert entry["pid"] == os.getpid()  # which worker wrote it
 
 
 def settings_of(**env) -> subprocess.CompletedProcess:

@@ -10,14 +10,16 @@ _LEFT_OUT = frozenset(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | 
 
 
 class JsonFormatter(logging.Formatter):
-    """Format a record as one line of JSON: time (ISO 8601 with its offset), level, logger, message, the fields
-    given by `extra=` (a request's method, path, status, duration_ms, user, request_id), and the traceback if any."""
+    """Format a record as one line of JSON: time (ISO 8601 with its offset), level, logger, the process's id,
+    message, the fields given by `extra=` (a request's method, path, status, duration_ms, user, request_id), and the
+    traceback if any."""
 
     def format(self, record: logging.LogRecord) -> str:
         entry = {
             "time": dt.datetime.fromtimestamp(record.created).astimezone().isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
+            "pid": record.process,  # several workers write one journal: whose line it is
             "message": record.getMessage(),
         }
         entry.update((k, v) for k, v in record.__dict__.items() if k not in _LEFT_OUT and not k.startswith("_"))
