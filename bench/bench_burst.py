@@ -281,6 +281,7 @@ def _build(workdir: Path, web_share: float) -> dict:
 
     from thidua.accounts.models import Profile, Role
     from thidua.api.models import ApiToken
+    from thidua.audit.chain import changeset_seal
     from thidua.audit.services import changeset_open
     from thidua.campaigns.models import CompetitionGroup
     from thidua.intake.models import Assignment, Machine
@@ -349,6 +350,7 @@ def _build(workdir: Path, web_share: float) -> dict:
                     copy.write_row(row)
         else:
             raw.executemany(f"INSERT INTO intake_intakerecord ({columns}) VALUES (?, ?, ?, ?, ?, ?, ?)", records())
+        changeset_seal(changeset)  # the data's act in the history's chain: the database's history verifies
     # Users, tokens and open sessions: one per team, PC06 and a district per competitor led.
     User = get_user_model()
     hashed = make_password(PASSWORD)

@@ -194,6 +194,7 @@ def _load(campaign, config, communes: list[int], scale: str) -> dict:
     """Write units, machines, assignments and the intake; return what the standings should show."""
     from django.db import connection, transaction
 
+    from thidua.audit.chain import changeset_seal
     from thidua.audit.services import changeset_open
     from thidua.campaigns.models import CompetitionGroup
     from thidua.intake.models import Assignment, Machine
@@ -256,6 +257,7 @@ def _load(campaign, config, communes: list[int], scale: str) -> dict:
                     copy.write_row(row)
         else:
             raw.executemany(f"INSERT INTO intake_intakerecord ({columns}) VALUES (?, ?, ?, ?, ?, ?, ?)", records())
+        changeset_seal(changeset)  # the data's act in the history's chain: the database's history verifies
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
     return {"competitors": n_comp, "teams": len(teams), "machines": n_machines, "days": DAYS, "rows": rows,
