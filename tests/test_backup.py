@@ -6,12 +6,14 @@ The commands run in subprocesses against databases of their own (SQLite files; P
 the test), as on a server: a snapshot taken while another process commits cannot happen inside a test transaction.
 """
 
+import contextlib
 import csv
 import datetime as dt
 import hashlib
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import zipfile
@@ -146,6 +148,20 @@ def source(instances, tmp_path_factory):
     return env, path, done.stdout, standings(env)
 
 
+def analyzed(env, table: str) -> bool:
+    """Return whether the planner's statistics of a table were gathered (ANALYZE) in an instance's database."""
+    url = env["DATABASE_URL"]
+    if url.startswith("sqlite:///"):
+        with contextlib.closing(sqlite3.connect(url.removeprefix("sqlite:///"))) as conn:
+            return bool(conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchone()) and bool(
+                conn.execute("SELECT 1 FROM sqlite_stat1 WHERE tbl = ?", [table]).fetchone())
+    import psycopg
+
+    with psycopg.connect(**{**PG_ADMIN, "dbname": url.rsplit("/", 1)[1]}) as conn:
+        row = conn.execute("SELECT last_analyze FROM pg_stat_user_tables WHERE relname = %s", [table]).fetchone()
+        return row is not None and row[0] is not None
+
+
 def standings(env) -> bytes:
     return run(env, "score", CAMPAIGN, "--format", "json", *AS_OF).stdout.encode()
 
@@ -164,6 +180,9 @@ def test_a_backup_restores_to_the_same_standings_and_a_history_that_verifies(ins
     journal = restored / "anchors.log"
     assert f"Tệp mốc {journal} bắt đầu lại từ mốc của bản sao lưu" in done.stdout
     assert journal.read_text().startswith(f"{anchor}:")
+    # The planner's statistics were read afresh (and on PostgreSQL the day totals rewritten compactly).
+    assert "Đã cập nhật thống kê của cơ sở dữ liệu" in done.stdout
+    assert analyzed(target, "intake_intakerecord")
     # The new instance goes on: a new act after the restore (PostgreSQL's sequences were moved past the rows).
     run(target, "advance-campaign", CAMPAIGN, "closed", "--reason", "Kết thúc")
     assert "Tệp mốc" in run(target, "audit", "verify").stdout and journal.read_text().count("\n") == 2

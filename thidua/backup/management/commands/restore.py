@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from thidua.audit.chain import chain_verify
 from thidua.audit.journal import journal_path
 from thidua.audit.keys import audit_key
-from thidua.backup.services import BackupError, backup_restore
+from thidua.backup.services import BackupError, backup_restore, restore_tidy
 from thidua.intake.integrity import data_verify
 from thidua.lib.vn import number
 
@@ -33,6 +33,10 @@ class Command(BaseCommand):
                           f"mốc nhật ký {summary.anchor}).")
         kept = f"; tệp mốc cũ ở đó được giữ lại thành {summary.journal_kept}" if summary.journal_kept else ""
         self.stdout.write(f"Tệp mốc {journal_path()} bắt đầu lại từ mốc của bản sao lưu{kept}.")
+        tidied = time.perf_counter()
+        restore_tidy()
+        self.stdout.write(f"Đã cập nhật thống kê của cơ sở dữ liệu và sắp xếp gọn các bảng tổng theo ngày trong "
+                          f"{time.perf_counter() - tidied:.1f} giây.")
         report = chain_verify(key=audit_key())
         problem = data_verify() if report.ok else None
         if not report.ok:
