@@ -665,6 +665,11 @@ def main() -> None:
         slow = [e for e in logged if "Bảng xếp hạng đợt" in e.get("message", "")]
         print(f"Standings updates slower than a reader waits (the site's log): {len(slow)}"
               + "".join(f"\n  {e.get('time')} [{e.get('pid')}] {e.get('message')}" for e in slow[:10]))
+        from thidua.web.serving import GC_SLOW_S
+
+        passes = sorted(e["gc_seconds"] for e in logged if "gc_seconds" in e)
+        print(f"Garbage collector's full passes over {GC_SLOW_S:.1f} s (the site's log): {len(passes)}"
+              + (f", median {statistics.median(passes):.2f} s, max {passes[-1]:.2f} s" if passes else ""))
         _report_server_side(logged, result["probe"])
 
 

@@ -41,6 +41,8 @@ limit_request_line = serving.limit_request_line
 post_request = serving.post_request
 # A database behind the code (an upgrade installed without `thidua migrate`) stops the start with a clear message.
 on_starting = serving.on_starting
+# Each worker logs the garbage collector's full passes slower than 0.1 s (every thread of the process waits).
+post_worker_init = serving.post_worker_init
 
 # A request still running after this many seconds has its worker killed and restarted. The import page reads a
 # file for up to THIDUA_IMPORT_WEB_READ_SECONDS (20 s) and then checks and writes it: the limit leaves it room.

@@ -275,3 +275,28 @@ def test_the_server_freezes_what_it_holds_after_a_full_read_only(campaign, slots
     campaign_standings(campaign, AS_OF)  # brought up to date: no full read
     serving.post_request(None, None, {}, None)
     assert len(froze) == 1
+
+
+def test_a_worker_logs_the_garbage_collectors_slow_full_passes(monkeypatch, caplog):
+    """gunicorn's post_worker_init hook times the collector's full passes; a slow one is logged after the request
+    (thidua/web/serving.py), a quick one and a young generation's are not."""
+    import gc
+
+    from thidua.web import serving
+
+    monkeypatch.setattr(gc, "callbacks", [])
+    monkeypatch.setattr(gc, "freeze", lambda: None)  # post_request's own work, not this test's
+    monkeypatch.setattr(serving, "_gc_slow", type(serving._gc_slow)(maxlen=100))
+    serving.post_worker_init(None)
+    serving.post_worker_init(None)
+    assert gc.callbacks == [serving._time_full_passes]  # once
+    clock = iter([10.0, 10.35, 20.0, 20.05, 30.0, 30.9])
+    monkeypatch.setattr(serving.time, "perf_counter", lambda: next(clock))
+    for generation, collected in ((2, 7), (2, 0), (1, 0)):
+        for phase in ("start", "stop"):
+            serving._time_full_passes(phase, {"generation": generation, "collected": collected})
+    with caplog.at_level("WARNING", logger="thidua.web.serving"):
+        serving.post_request(None, None, {}, None)
+        serving.post_request(None, None, {}, None)
+    said = [r.getMessage() for r in caplog.records if r.name == "thidua.web.serving"]
+    assert len(said) == 1 and said[0].startswith("Dọn bộ nhớ toàn phần (gc) trong 0.35 s") and "7 đối tượng" in said[0]

@@ -8,7 +8,10 @@ that an address the proxy lets through reaches Django, whose guards answer in Vi
 """
 
 import gc
+import logging
 import os
+import time
+from collections import deque
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -31,6 +34,10 @@ worker_class = "thidua.web.serving.VietnameseSyncWorker"
 limit_request_line = 8190  # gunicorn's most; what nginx's default `large_client_header_buffers 4 8k` lets through
 
 _frozen_at = [0]
+logger = logging.getLogger(__name__)
+GC_SLOW_S = 0.1  # a full pass of the garbage collector longer than this is logged: every thread of the process waits
+_gc_started = [0.0]
+_gc_slow: deque = deque(maxlen=100)  # (seconds, objects left tracked) of the slow passes not logged yet
 
 NOT_MIGRATED = ("Cơ sở dữ liệu chưa được cập nhật cho phiên bản này: còn {n} bước cập nhật cấu trúc chưa chạy (đầu "
                 "tiên: {first}). Trang web không khởi động để khỏi trả lời sai hay báo nhầm là mất kết nối. Chạy "
@@ -68,6 +75,33 @@ def on_starting(server) -> None:
         raise SystemExit(message)
 
 
+def _time_full_passes(phase: str, info: dict) -> None:
+    """Time the garbage collector's full passes (a `gc.callbacks` entry): the slow ones are kept to be logged after
+    the request (never from inside a collection)."""
+    if info.get("generation") != 2:
+        return
+    if phase == "start":
+        _gc_started[0] = time.perf_counter()
+        return
+    took = time.perf_counter() - _gc_started[0]
+    if took > GC_SLOW_S:
+        _gc_slow.append((took, info.get("collected", 0)))
+
+
+def post_worker_init(worker) -> None:
+    """In each worker: time the garbage collector's full passes (logged by post_request when slow)."""
+    if _time_full_passes not in gc.callbacks:
+        gc.callbacks.append(_time_full_passes)
+
+
+def _log_slow_passes() -> None:
+    while _gc_slow:
+        took, collected = _gc_slow.popleft()
+        logger.warning("Dọn bộ nhớ toàn phần (gc) trong %.2f s: mọi luồng của tiến trình chờ trong lúc đó (%s đối "
+                       "tượng được giải phóng; %s đối tượng giữ cố định)", took, collected, gc.get_freeze_count(),
+                       extra={"gc_seconds": round(took, 3)})
+
+
 def post_request(worker, req, environ, resp) -> None:
     """After a request that read a campaign's standings from nothing (thidua/standings/selectors.py), move what the
     process holds out of the reach of the cyclic garbage collector's full passes (`gc.freeze`).
@@ -78,6 +112,7 @@ def post_request(worker, req, environ, resp) -> None:
     side effect of reading the standings: the commands and the tests never freeze."""
     from thidua.standings.selectors import full_reads
 
+    _log_slow_passes()
     reads = full_reads()
     if reads != _frozen_at[0]:
         _frozen_at[0] = reads
