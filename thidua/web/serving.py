@@ -37,7 +37,7 @@ _frozen_at = [0]
 logger = logging.getLogger(__name__)
 GC_SLOW_S = 0.1  # a full pass of the garbage collector longer than this is logged: every thread of the process waits
 _gc_started = [0.0]
-_gc_slow: deque = deque(maxlen=100)  # (seconds, objects left tracked) of the slow passes not logged yet
+_gc_slow: deque = deque(maxlen=100)  # (seconds, objects freed) of the slow passes not logged yet
 
 NOT_MIGRATED = ("Cơ sở dữ liệu chưa được cập nhật cho phiên bản này: còn {n} bước cập nhật cấu trúc chưa chạy (đầu "
                 "tiên: {first}). Trang web không khởi động để khỏi trả lời sai hay báo nhầm là mất kết nối. Chạy "
@@ -95,8 +95,11 @@ def post_worker_init(worker) -> None:
 
 
 def _log_slow_passes() -> None:
-    while _gc_slow:
-        took, collected = _gc_slow.popleft()
+    while True:
+        try:  # the threads of a worker drain one deque: another may have taken the last pass meanwhile
+            took, collected = _gc_slow.popleft()
+        except IndexError:
+            return
         logger.warning("Dọn bộ nhớ toàn phần (gc) trong %.2f s: mọi luồng của tiến trình chờ trong lúc đó (%s đối "
                        "tượng được giải phóng; %s đối tượng giữ cố định)", took, collected, gc.get_freeze_count(),
                        extra={"gc_seconds": round(took, 3)})
