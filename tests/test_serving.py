@@ -128,3 +128,22 @@ def test_a_database_behind_the_code_stops_the_start_with_a_clear_message(config,
         assert "thidua migrate" in said
         if back_to:
             assert "còn 1 bước cập nhật cấu trúc chưa chạy (đầu tiên: intake.0009_commune_day_totals)" in said
+
+
+def test_the_start_check_leaves_no_pool_for_the_workers_to_share():
+    """With DB_POOL=true the start check's connection comes from a pool: the master closes it before forking, so
+    that no worker inherits its connections (the maintenance database answers: its migrations are all pending)."""
+    import psycopg
+
+    try:
+        psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", connect_timeout=3).close()
+    except psycopg.OperationalError:
+        pytest.skip("PostgreSQL does not answer on 127.0.0.1:5432")
+    code = ("from thidua.web.serving import unapplied_migrations; pending = unapplied_migrations(); "
+            "from django.db.backends.postgresql.base import DatabaseWrapper; "
+            "print(len(pending) > 0, len(DatabaseWrapper._connection_pools))")
+    env = {**os.environ, "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/postgres", "DB_POOL": "true",
+           "DB_CONN_MAX_AGE": "0"}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60,
+                          cwd=Path(__file__).resolve().parents[1])
+    assert done.stdout.split() == ["True", "0"], done.stderr

@@ -60,7 +60,12 @@ def unapplied_migrations() -> list[str]:
     except DatabaseError:
         return []
     finally:
-        connections.close_all()  # never a connection opened by the master and shared by the workers it forks
+        # Never a connection, or a pool of them (DB_POOL=true), opened by the master and shared by the workers it
+        # forks: each worker opens its own.
+        connections.close_all()
+        for connection in connections.all(initialized_only=True):
+            if hasattr(connection, "close_pool"):
+                connection.close_pool()
     return [f"{migration.app_label}.{migration.name}" for migration, _backwards in plan]
 
 
