@@ -47,7 +47,7 @@ def small_curve() -> Curve:
     """A unit of quota 1000 that received 100, 0 and 50 on its first three days."""
     days = (ProgressDay(S, 100, 100), ProgressDay(S + dt.timedelta(1), 0, 100),
             ProgressDay(S + dt.timedelta(2), 50, 150))
-    return Curve("U1", "Đơn vị một", 1000, days, None)
+    return Curve.of_days("U1", "Đơn vị một", 1000, days, None)
 
 
 def series_named(option, name):
@@ -117,13 +117,13 @@ def test_small_multiples_share_an_axis_of_attainment():
     assert series_named(option, "Lũy kế thu nhận")["data"][-1] == ["2021-02-27", 0.15]
     assert series_named(option, "Tiến độ đều đến hạn")["data"] == [["2021-02-25", 0], ["2021-07-01", 1]]
     assert option["yAxis"]["max"] == 1.25 and option["legend"]["show"] is False
-    ahead = Curve("U2", "Hai", 100, (ProgressDay(S, 130, 130),), S)
+    ahead = Curve.of_days("U2", "Hai", 100, (ProgressDay(S, 130, 130),), S)
     assert charts.shared_max([curve]) == 1 and charts.shared_max([curve, ahead]) == 1.5
 
 
 def test_the_cumulative_table_has_a_row_a_week_ending_on_the_date_looked_at():
     days = tuple(ProgressDay(S + dt.timedelta(i), 10, 10 * (i + 1)) for i in range(16))
-    curve = Curve("U1", "Một", 1260, days, None)
+    curve = Curve.of_days("U1", "Một", 1260, days, None)
     as_of = days[-1].day
     assert [d.day for d in weekly(days, as_of)] == [S, S + dt.timedelta(1), S + dt.timedelta(8), as_of]
     headers, rows = charts.cumulative_table(curve, S, D, as_of)

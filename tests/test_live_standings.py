@@ -5,8 +5,10 @@ only the team-day totals it changed. Run on both databases, like every test."""
 import contextlib
 import dataclasses
 import datetime as dt
+import gc
 import re
 import threading
+import weakref
 from collections import OrderedDict
 
 import pytest
@@ -215,6 +217,48 @@ def test_the_standings_page_shows_an_act_at_once_though_its_rows_are_kept(campai
     # Every other row is the same HTML as before (kept), and the page is what rendering it afresh gives.
     forget_rows()
     assert unmasked(client.get(url).content.decode()) == unmasked(after)
+
+
+def test_the_pages_keep_no_row_an_act_superseded_once_shown_again(campaign, slots, login):
+    """What a worker keeps of the pages' rows is their last showing's: a standings row an act replaced is dropped when
+    the pages are shown again, not held for thousands of acts (each held object lengthens the garbage collector's
+    full passes, which stop every thread of the worker: issue 12)."""
+    client = login(Role.PC06, "PC06")
+    pages = [reverse(name, args=[campaign.code]) + f"?ngay={AS_OF.isoformat()}"
+             for name in ("standings", "forecast", "dashboard")]
+
+    def rows():
+        result = campaign_standings(campaign, AS_OF)
+        return [*(s for g in result.groups if g.standings for s in g.standings.rows), *result.teams.rows]
+
+    for url in pages:
+        assert client.get(url).status_code == 200
+    held = {(s.code, id(s)): weakref.ref(s) for s in rows()}
+    team, day, machine, commune = slots[0]
+    report_save(campaign=campaign, team=team, day=day, rows=[(machine, commune, 1234)], actor="to",
+                reason="kiểm thử")
+    for url in pages:
+        assert client.get(url).status_code == 200
+    gc.collect()
+    now = {(s.code, id(s)) for s in rows()}
+    superseded = {key for key in held if key not in now}
+    assert superseded  # the act replaced the team's row and its competitor's (and those re-ranked)
+    assert [key for key in superseded if held[key]() is not None] == []
+
+
+def test_rows_read_again_from_nothing_are_found_by_their_values(campaign, login, monkeypatch):
+    """Standings read again from nothing are other objects with the same values: the page finds their rows' HTML by
+    those values (its table's last showing), renders none again, and is the same page."""
+    from thidua.web.templatetags import rows
+
+    client = login(Role.PC06, "PC06")
+    url = reverse("standings", args=[campaign.code]) + f"?ngay={AS_OF.isoformat()}"
+    before = client.get(url).content.decode()
+    rendered = []
+    monkeypatch.setattr(rows, "render_to_string", lambda *a, **k: rendered.append(a) or "")
+    forget_standings()
+    assert unmasked(client.get(url).content.decode()) == unmasked(before)
+    assert rendered == []
 
 
 def unmasked(page: str) -> str:

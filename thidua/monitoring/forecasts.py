@@ -123,10 +123,22 @@ def campaign_forecast(campaign: Campaign, as_of: dt.date | None = None) -> Campa
     finally:
         lock.release()
     with _kept_lock:
+        # The latest only per campaign, settings and date: a forecast of standings an act has since brought further
+        # is not asked for again, and would hold the rows that act superseded (issue 12).
+        for other in [k for k in _KEPT if k[:3] == key[:3] and k != key]:
+            if _place(other) < _place(key):
+                del _KEPT[other]
+            else:
+                return result  # a later one is kept already: this one is served, not kept
         _KEPT[key] = result
         while len(_KEPT) > _KEPT_MAX:
             _KEPT.popitem(last=False)
     return result
+
+
+def _place(key: tuple) -> tuple[int, float]:
+    """Return how far a kept forecast's standings had come: their place in the history, then when (none: first)."""
+    return key[3], key[4].timestamp() if key[4] is not None else float("-inf")
 
 
 _LOCKS: dict[tuple, threading.Lock] = {}

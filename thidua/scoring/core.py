@@ -232,14 +232,20 @@ def time_points(completed_on: dt.date | None, deadline: dt.date, scale: Scale) -
 
 
 def _measure(competitor: Competitor, parts: tuple[QuotaPart, ...], daily: dict[dt.date, int], period: Period,
-             as_of: dt.date, scale: Scale) -> Standing:
+             as_of: dt.date, scale: Scale, before: tuple[DayTotal, ...] = ()) -> Standing:
+    """Measure a competitor; `before`, its days as last measured, whose unchanged days are kept as they are (an act
+    changes a day or two: the process then holds a few new objects, not a hundred — issue 12)."""
     quota = sum(p.amount for p in parts)
     days, cumulative, completed_on = [], 0, None
-    start, append = period.start, days.append
-    for day in sorted(d for d in daily if start <= d <= as_of):
+    start, append, kept = period.start, days.append, len(before)
+    for i, day in enumerate(sorted(d for d in daily if start <= d <= as_of)):
         n = daily[day]
         cumulative += n
-        append(DayTotal(day, n, cumulative))
+        old = before[i] if i < kept else None
+        if old is not None and old[0] == day and old[1] == n and old[2] == cumulative:
+            append(old)
+        else:
+            append(DayTotal(day, n, cumulative))
         if completed_on is None and quota > 0 and cumulative >= quota:
             completed_on = day
     if quota == 0:
@@ -334,6 +340,8 @@ def score_daily(*, competitors: Iterable[Competitor], by_team: dict[str, list[As
             measured.append(row)
             continue
         parts = quota_parts([a for t in c.teams for a in by_team.get(t, ())], period)
+        if row is not None and parts == row.quota_parts:
+            parts = row.quota_parts
         if len(c.teams) == 1:  # a single team's days as they are (only read below)
             daily = team_daily.get(next(iter(c.teams)), {})
         else:
@@ -341,7 +349,7 @@ def score_daily(*, competitors: Iterable[Competitor], by_team: dict[str, list[As
             for t in c.teams:
                 for day, n in team_daily.get(t, {}).items():
                     daily[day] += n
-        measured.append(_measure(c, parts, daily, period, as_of, scale))
+        measured.append(_measure(c, parts, daily, period, as_of, scale, row.days if row is not None else ()))
     return Standings(as_of, rank(measured, scale, tiers, prizes), scale)
 
 

@@ -6,7 +6,6 @@ so that no meaning rests on a colour. Numbers are formatted by charts.js (`data-
 """
 
 import datetime as dt
-import functools
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -16,6 +15,8 @@ from django.utils.translation import gettext as _
 
 from thidua.lib import vn
 from thidua.monitoring.progress import Curve, MachineSeries, straight_line, weekly
+
+from .lastuse import LastUse
 
 INK, BLUE, RED, GREY = "#1d2733", "#0b5cad", "#8b1a1a", "#5b6775"
 # Line styles that stay apart when printed in grey: intake solid and thick, the even pace dashed, the quota dotted,
@@ -256,11 +257,25 @@ def _cell_html(cell: Cell, tag: str) -> str:
     return format_html("<{}{}>{}{}</{}>", tag, attrs, text, links, tag)
 
 
-@functools.lru_cache(maxsize=50_000)
+# The rows of the tables drawn lately, each table's from its last drawing only (`thidua.web.lastuse`): after an act a
+# national dashboard's hundreds of rows are mostly those of before.
+_ROWS = LastUse(max_entries=20_000)
+
+
 def _row_html(row: tuple[Cell, ...]) -> str:
-    """Return a table's row, its first cell heading it: kept by its cells (frozen values), as the standings' rows are
-    (templatetags/rows.py) — after an act a national dashboard's hundreds of rows are mostly those of before."""
+    """Return a table's row, its first cell heading it."""
     return "<tr>" + "".join(_cell_html(c, "th" if i == 0 else "td") for i, c in enumerate(row)) + "</tr>"
+
+
+def _rows_html(table: tuple, rows: tuple[tuple[Cell, ...], ...]) -> str:
+    """Return a table's rows, kept by their cells (frozen values) from the table's last drawing, as the standings'
+    rows are (templatetags/rows.py)."""
+    before, now = _ROWS.before(table), {}
+    for row in rows:
+        html = before.get(row)
+        now[row] = html if html is not None else _row_html(row)
+    _ROWS.keep(table, now)
+    return "".join(now[row] for row in rows)
 
 
 def table_html(headers: tuple[Cell, ...], rows: tuple[tuple[Cell, ...], ...], caption: str) -> str:
@@ -269,7 +284,7 @@ def table_html(headers: tuple[Cell, ...], rows: tuple[tuple[Cell, ...], ...], ca
     head = "".join(format_html('<th scope="col"{}>{}</th>', format_html(' class="{}"', " ".join(
         c for c, on in (("num", h.num), ("wide", h.wide)) if on)) if (h.num or h.wide) else "", h.text)
         for h in headers)
-    body = "".join(_row_html(row) for row in rows)
+    body = _rows_html((caption, headers, len(rows)), rows)
     return format_html('<div class="table-wrap"><table class="chart-table"><caption class="visually-hidden">{}'
                        '</caption><thead><tr>{}</tr></thead><tbody>{}</tbody></table></div>',
                        caption, mark_safe(head), mark_safe(body))  # nosec B308 B703 # built by format_html above

@@ -4,8 +4,6 @@ the user's scope (accounts/scopes.py); the data of each kind of chart as a workb
 same parameters."""
 
 import io
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -21,6 +19,7 @@ from thidua.standings.selectors import campaign_standings
 from thidua.units.models import Kind
 
 from . import charts
+from .lastuse import LastUse
 from .views import XLSX, _as_of, _campaign_and_scope
 
 NO_SUCH_UNIT = "Không có đơn vị này trong phạm vi của bạn."
@@ -87,37 +86,31 @@ def _rows(result) -> dict:
 
 
 # What is drawn of a standings row, kept per process by the row's days (the standings brought up to date after an
-# act keep the days of the rows it did not touch, re-ranked or not: scoring.core) and the values it is drawn with.
-_KEPT: OrderedDict[tuple, tuple[tuple, object]] = OrderedDict()
-_KEPT_MAX = 20_000
-_kept_lock = threading.Lock()
+# act keep the days of the rows it did not touch, re-ranked or not: scoring.core) and the values it is drawn with:
+# per chart set, from its last drawing only (`thidua.web.lastuse`).
+_KEPT = LastUse(max_entries=10_000)
 
 
-def _kept(row, key: tuple, compute):
-    """Return compute(), kept under the identity of `row.days` (held with the value, so never another's) and `key`
-    (every other value it reads)."""
-    full = (id(row.days), *key)
-    with _kept_lock:
-        seen = _KEPT.get(full)
-        if seen is not None and seen[0] is row.days:
-            _KEPT.move_to_end(full)
-            return seen[1]
-    value = compute()
-    with _kept_lock:
-        _KEPT[full] = (row.days, value)
-        while len(_KEPT) > _KEPT_MAX:
-            _KEPT.popitem(last=False)
-    return value
-
-
-def _curve(row, start, as_of) -> Curve:
-    return _kept(row, ("curve", row.code, row.name, row.quota, row.completed_on, start, as_of),
-                 lambda: curve_of(row, start, as_of))
+def _kept(table: tuple, rows: list, key_of, compute) -> list:
+    """Return compute(row) for each row, kept under the identity of `row.days` (held with the value, so never
+    another's) and key_of(row) (every other value it reads), from `table`'s last use."""
+    before, now, out = _KEPT.before(table), {}, []
+    for row in rows:
+        key = key_of(row)
+        seen = before.get((id(row.days), row.code))
+        if seen is None or seen[0] is not row.days or seen[1] != key:
+            seen = (row.days, key, compute(row))
+        now[(id(row.days), row.code)] = seen
+        out.append(seen[2])
+    _KEPT.keep(table, now)
+    return out
 
 
 def _curves(result, codes) -> list[Curve]:
-    rows, start = _rows(result), result.campaign.config.start
-    return [_curve(rows[c], start, result.as_of) for c in codes if c in rows and rows[c].quota > 0]
+    rows, start, as_of = _rows(result), result.campaign.config.start, result.as_of
+    drawn = [rows[c] for c in codes if c in rows and rows[c].quota > 0]
+    return _kept(("curve", result.campaign.pk, start, as_of, tuple(r.code for r in drawn)), drawn,
+                 lambda row: (row.name, row.quota, row.completed_on), lambda row: curve_of(row, start, as_of))
 
 
 def _children(result, scope, unit_id) -> list[str]:
@@ -157,7 +150,7 @@ def _small_multiples(result, curves: list[Curve], query) -> list[charts.Chart]:
     start, deadline, as_of = result.campaign.config.start, result.campaign.config.deadline, result.as_of
     base = reverse("dashboard", args=[result.campaign.code])
     if len(curves) > SMALL_SHOWN:
-        lowest = sorted(curves, key=lambda c: (c.days[-1].cumulative / c.quota if c.days else 0, c.code))
+        lowest = sorted(curves, key=lambda c: (c.intake / c.quota, c.code))
         kept = {c.code for c in lowest[:SMALL_SHOWN]}
         curves = [c for c in curves if c.code in kept]
     out = []
@@ -172,13 +165,12 @@ def _forecasts(result, curves: list[Curve]) -> dict:
     """Return the forecast of each unit drawn, by code."""
     rows, settings = _rows(result), result.campaign.config.monitoring
     period, as_of = result.inputs.period, result.as_of
-
-    def forecast(row):
-        return _kept(row, ("forecast", row.code, row.name, row.quota, row.completed_on, row.rank, period, as_of,
-                           settings.window_days, settings.watch_days),
-                     lambda: forecast_of(row, period, as_of, settings))
-
-    return {c.code: forecast(rows[c.code]) for c in curves}
+    drawn = [rows[c.code] for c in curves]
+    table = ("forecast", result.campaign.pk, period, as_of, settings.window_days, settings.watch_days,
+             tuple(r.code for r in drawn))
+    found = _kept(table, drawn, lambda row: (row.name, row.quota, row.completed_on, row.rank),
+                  lambda row: forecast_of(row, period, as_of, settings))
+    return {row.code: f for row, f in zip(drawn, found, strict=True)}
 
 
 def _summary(result, curves: list[Curve], query, forecasts: dict) -> tuple:

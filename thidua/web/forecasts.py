@@ -6,8 +6,6 @@ and the communes' only within the user's scope.
 """
 
 import io
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_required
@@ -24,6 +22,7 @@ from thidua.monitoring.forecasts import (
 )
 from thidua.scoring.core import Standing
 
+from .lastuse import LastUse
 from .selectors import PLANNER_ROLES, in_scope
 from .views import XLSX, _as_of, _campaign_and_scope
 
@@ -36,6 +35,10 @@ class ProjectedRow:
     projected: Standing
 
     @property
+    def code(self) -> str:
+        return self.live.code
+
+    @property
     def change(self) -> int | None:
         """Return the places gained (> 0) or lost (< 0) from the live rank to the projected one."""
         if self.live.rank is None or self.projected.rank is None:
@@ -44,29 +47,25 @@ class ProjectedRow:
 
 
 # The rows of before while their live and projected standings are the very same objects (standings brought up to
-# date keep the rows an act did not change), so that the page's kept HTML is found by the row itself.
-_ROWS: OrderedDict[tuple[int, int], ProjectedRow] = OrderedDict()
-_ROWS_MAX = 20_000
-_rows_lock = threading.Lock()
-
-
-def _projected_row(live: Standing, projected: Standing) -> ProjectedRow:
-    key = (id(live), id(projected))
-    with _rows_lock:
-        row = _ROWS.get(key)
-        if row is not None and row.live is live and row.projected is projected:
-            _ROWS.move_to_end(key)
-            return row
-        row = _ROWS[key] = ProjectedRow(live, projected)
-        while len(_ROWS) > _ROWS_MAX:
-            _ROWS.popitem(last=False)
-        return row
+# date keep the rows an act did not change), so that the page's kept HTML is found by the row itself: per group and
+# date, those of its last page only (`thidua.web.lastuse`).
+_ROWS = LastUse(max_entries=10_000)
 
 
 def _projected_rows(result: CampaignForecast, group: GroupForecast) -> list[ProjectedRow]:
     standings = next(g.standings for g in result.standings.groups if g.code == group.code)
     live = standings.by_code()
-    return [_projected_row(live[p.code], p) for p in group.projected.rows]
+    table = (result.campaign.pk, result.as_of, group.code)
+    before, now, rows = _ROWS.before(table), {}, []
+    for p in group.projected.rows:
+        s = live[p.code]
+        row = before.get((id(s), id(p)))
+        if row is None or row.live is not s or row.projected is not p:
+            row = ProjectedRow(s, p)
+        now[(id(s), id(p))] = row
+        rows.append(row)
+    _ROWS.keep(table, now)
+    return rows
 
 
 ROWS_SHOWN = 300  # teams or communes on the page at most (a province has fewer; the workbook has them all)

@@ -5,10 +5,10 @@ second. After an act only a few rows change (the competitors of the teams it tou
 so each row's HTML is kept under the values it shows: the next page renders only those that changed. The key holds
 every value a row template reads (and the language, the campaign, the date and whether the user may open the row),
 so a kept row is always the one the template would render now.
-"""
 
-import threading
-from collections import OrderedDict
+Rows are kept per table from its last rendering only (`thidua.web.lastuse`): a row an act superseded is dropped the
+next time its table is shown, so what a worker holds does not grow with the evening's acts (issue 12).
+"""
 
 from django import template
 from django.template.loader import render_to_string
@@ -18,13 +18,23 @@ from django.utils.translation import get_language
 from thidua.monitoring.forecasts import CommuneForecast
 from thidua.scoring.core import Standing
 from thidua.scoring.forecast import Forecast
+from thidua.web.lastuse import LastUse
 
 register = template.Library()
 
-_KEPT: OrderedDict[tuple, str] = OrderedDict()
-_SAME: OrderedDict[tuple, tuple[object, str]] = OrderedDict()
-_KEPT_MAX = 50_000  # rows: ~25 MiB of HTML at most (the identities' entries share the same strings)
-_lock = threading.Lock()
+# Rows of recent tables: a national standings page shows 2,100 rows, its forecast page 2,000.
+_TABLES = LastUse(max_entries=20_000)
+
+
+class _Kept:
+    """A row rendered: the row itself (its identity is only looked up while it is held here), what it shows and that
+    key's hash (computed once: hashing a row's fractions costs more than finding it), and its HTML by whether the
+    user may open its explanation (shared by the entries of the same values)."""
+
+    __slots__ = ("hashed", "html", "key", "row")
+
+    def __init__(self, row, key: tuple, hashed: int, html: dict[bool, str]):
+        self.row, self.key, self.hashed, self.html = row, key, hashed, html
 
 
 def _shown(s) -> tuple:
@@ -52,51 +62,35 @@ def cached_rows(context, template_name: str, rows, name: str = "s") -> str:
     tag for a table's body, not one per row (the template engine's loop and tag cost more than finding a kept row:
     2,100 rows a page)."""
     campaign, as_of, explainable = context["campaign"], context["result"].as_of, context.get("explainable", ())
-    base = (template_name, name, get_language(), campaign.code, as_of)
+    rows = list(rows)
+    # The table: its template, language, campaign, date and which rows it shows (a district's forecast shows its
+    # own teams: another table than the province's, not one that replaces the other's rows at every page).
+    table = (template_name, name, get_language(), campaign.code, as_of, frozenset(row.code for row in rows))
+    before = _TABLES.before(table)
+    by_value = None  # the kept rows by their values' hash, when first needed
+    now: dict[int, _Kept] = {}
+    out = []
+    for row in rows:
+        kept = before.get(id(row))
+        if kept is None or kept.row is not row:  # then by its values (standings read again from nothing)
+            key = _key_of(row)
+            hashed = hash(key)
+            if by_value is None:
+                by_value = {kept.hashed: kept for kept in before.values()}
+            same = by_value.get(hashed)
+            kept = _Kept(row, key, hashed, same.html if same is not None and same.key == key else {})
+        explained = row.code in explainable
+        html = kept.html.get(explained)
+        if html is None:
+            # The HTML of our own template, which escaped every value it shows.
+            html = kept.html[explained] = mark_safe(render_to_string(template_name, {  # nosec B308 B703
+                name: row, "campaign": campaign, "as_of": as_of, "explained": explained}))
+        now[id(row)] = kept
+        out.append(html)
+    _TABLES.keep(table, now)
     # Each row's HTML is our own template's, which escaped every value it shows.
-    return mark_safe("\n".join(_row_html(base, campaign, explainable, row) for row in rows))  # nosec B308 B703
-
-
-def _row_html(base: tuple, campaign, explainable, row) -> str:
-    """Return a row's HTML: `base` is (template, name, language, campaign code, date), the same for a whole table."""
-    template_name, name, _language, _code, as_of = base
-    explained = getattr(row, "code", None) in explainable
-    around = (*base, explained)
-    # First by the row itself (standings brought up to date keep the rows an act did not change: the same objects),
-    # held with its HTML so that the identity is never another row's; then by its values (hashing its fractions
-    # costs more than the lookup: 2,100 rows a page).
-    same = (*around, id(row))
-    with _lock:
-        seen = _SAME.get(same)
-        if seen is not None and seen[0] is row:
-            _SAME.move_to_end(same)
-            return seen[1]
-    key = (*around, _key_of(row))
-    with _lock:
-        html = _KEPT.get(key)
-        if html is not None:
-            _KEPT.move_to_end(key)
-            _keep_same(same, row, html)
-            return html
-    # The HTML of our own template, which escaped every value it shows.
-    html = mark_safe(render_to_string(template_name, {  # nosec B308 B703
-        name: row, "campaign": campaign, "as_of": as_of, "explained": explained}))
-    with _lock:
-        _KEPT[key] = html
-        while len(_KEPT) > _KEPT_MAX:
-            _KEPT.popitem(last=False)
-        _keep_same(same, row, html)
-    return html
-
-
-def _keep_same(same: tuple, row, html: str) -> None:
-    """Keep a row's HTML under its identity (under the lock)."""
-    _SAME[same] = (row, html)
-    while len(_SAME) > _KEPT_MAX:
-        _SAME.popitem(last=False)
+    return mark_safe("\n".join(out))  # nosec B308 B703
 
 
 def forget_rows() -> None:
-    with _lock:
-        _KEPT.clear()
-        _SAME.clear()
+    _TABLES.clear()
