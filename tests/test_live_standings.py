@@ -22,6 +22,7 @@ from thidua.accounts.models import Role
 from thidua.audit.chain import changeset_seal
 from thidua.audit.services import changeset_open
 from thidua.intake.models import DailyReport, IntakeRecord
+from thidua.intake.rules import IntakeRules
 from thidua.intake.services import ReportError, report_save, report_submit, report_verify
 from thidua.lib import vn
 from thidua.monitoring import forecasts
@@ -244,6 +245,37 @@ def test_the_pages_keep_no_row_an_act_superseded_once_shown_again(campaign, slot
     superseded = {key for key in held if key not in now}
     assert superseded  # the act replaced the team's row and its competitor's (and those re-ranked)
     assert [key for key in superseded if held[key]() is not None] == []
+
+
+def test_after_an_act_the_dashboard_draws_again_only_the_curves_it_changed(campaign, slots, login, monkeypatch):
+    """The province's dashboard draws every competitor's curve; after acts that move one up (the ranks change order),
+    only that competitor's curve is computed again, the others found as they were."""
+    from thidua.web import dashboard
+
+    client = login(Role.PC06, "PC06")
+    url = reverse("dashboard", args=[campaign.code]) + f"?ngay={AS_OF.isoformat()}"
+    assert client.get(url).status_code == 200
+    drawn = []
+    real = dashboard.curve_of
+    monkeypatch.setattr(dashboard, "curve_of", lambda row, *a: drawn.append(row.code) or real(row, *a))
+    first = [s.code for g in campaign_standings(campaign, AS_OF).groups if g.standings for s in g.standings.rows]
+
+    def below(unit, code):
+        return unit is not None and (unit.code == code or below(unit.parent, code))
+
+    team = next(t for t, *_ in slots if below(t, first[-1]))  # a team of the competitor ranked last
+    limit = IntakeRules.current(campaign).limit
+    days = {}
+    for t, day, machine, commune in slots:
+        if t == team:
+            days.setdefault(day, (machine, commune))
+    for day, (machine, commune) in days.items():  # the team's every day at half a machine's limit
+        report_save(campaign=campaign, team=team, day=day, rows=[(machine, commune, limit // 2)], actor="to",
+                    reason="kiểm thử")
+    after = [s.code for g in campaign_standings(campaign, AS_OF).groups if g.standings for s in g.standings.rows]
+    assert client.get(url).status_code == 200
+    assert after != first  # the ranks changed order
+    assert len(drawn) == 1, drawn
 
 
 def test_rows_read_again_from_nothing_are_found_by_their_values(campaign, login, monkeypatch):

@@ -109,7 +109,8 @@ def _kept(table: tuple, rows: list, key_of, compute) -> list:
 def _curves(result, codes) -> list[Curve]:
     rows, start, as_of = _rows(result), result.campaign.config.start, result.as_of
     drawn = [rows[c] for c in codes if c in rows and rows[c].quota > 0]
-    return _kept(("curve", result.campaign.pk, start, as_of, tuple(r.code for r in drawn)), drawn,
+    # Which rows, not their order: a group's rows come in the order of their ranks, which most acts change.
+    return _kept(("curve", result.campaign.pk, start, as_of, frozenset(r.code for r in drawn)), drawn,
                  lambda row: (row.name, row.quota, row.completed_on), lambda row: curve_of(row, start, as_of))
 
 
@@ -167,7 +168,7 @@ def _forecasts(result, curves: list[Curve]) -> dict:
     period, as_of = result.inputs.period, result.as_of
     drawn = [rows[c.code] for c in curves]
     table = ("forecast", result.campaign.pk, period, as_of, settings.window_days, settings.watch_days,
-             tuple(r.code for r in drawn))
+             frozenset(r.code for r in drawn))
     found = _kept(table, drawn, lambda row: (row.name, row.quota, row.completed_on, row.rank),
                   lambda row: forecast_of(row, period, as_of, settings))
     return {row.code: f for row, f in zip(drawn, found, strict=True)}
